@@ -1,0 +1,309 @@
+//! Who may do what, and to whom: the one place scopes are decided (SPEC §1).
+//!
+//! Callers first ask [`role_allows`] (a role that may never act gets 403 before anything is
+//! looked up), then a scope question about the loaded target (outside the scope is 404).
+
+use crate::enums::{OrgKind, Role};
+
+/// The logged-in user, with the facts about their organisation that scopes need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub role: Role,
+    pub org_id: String,
+    /// The district of the actor's organisation (itself for a district), if any.
+    pub district_id: Option<String>,
+    pub teacher_id: Option<String>,
+}
+
+/// Where an organisation sits in the tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgPlace {
+    pub id: String,
+    pub kind: OrgKind,
+    pub parent_id: Option<String>,
+    pub district_id: Option<String>,
+    /// 局属: reviewed and managed by the city, not the district it stands in.
+    pub city_affiliated: bool,
+}
+
+/// Actions whose permission depends on the role alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    CreateOrg,
+    UpdateOrg,
+    CreateUser,
+    ViewTeachers,
+    CreateTeacher,
+    UpdateTeacher,
+    /// Correcting a teacher's name or ID number (SPEC §7: districts and the city).
+    CorrectIdentity,
+    EditPolicy,
+    ViewAudit,
+}
+
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        CreateOrg | UpdateOrg => matches!(role, DistrictAdmin | CityAdmin),
+        CreateUser | ViewAudit => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin),
+        ViewTeachers | CreateTeacher | UpdateTeacher => {
+            matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin)
+        }
+        CorrectIdentity => matches!(role, DistrictAdmin | CityAdmin),
+        EditPolicy => role == CityAdmin,
+    }
+}
+
+/// The rows a list shows to an actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// A district's own schools and providers and their teachers; city-affiliated schools excepted.
+    District(String),
+    School(String),
+    Teacher(String),
+    /// A provider's own organisation and events.
+    Provider(String),
+}
+
+pub fn scope(actor: &Actor) -> Scope {
+    match actor.role {
+        Role::CityAdmin => Scope::All,
+        Role::DistrictAdmin => Scope::District(actor.org_id.clone()),
+        Role::SchoolAdmin => Scope::School(actor.org_id.clone()),
+        Role::ProviderAdmin => Scope::Provider(actor.org_id.clone()),
+        Role::Teacher => Scope::Teacher(actor.teacher_id.clone().unwrap_or_default()),
+    }
+}
+
+/// Whether a school (or a provider) belongs to a district's own scope.
+fn in_district(district_id: &str, org: &OrgPlace) -> bool {
+    org.district_id.as_deref() == Some(district_id) && !org.city_affiliated
+}
+
+/// May the actor see this organisation? Everyone sees the city and their own organisation.
+pub fn sees_org(actor: &Actor, org: &OrgPlace) -> bool {
+    if org.kind == OrgKind::City || org.id == actor.org_id {
+        return true;
+    }
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => in_district(&actor.org_id, org),
+        // Schools and teachers see their own district (for its contacts and notices).
+        Role::SchoolAdmin | Role::Teacher => {
+            org.kind == OrgKind::District && actor.district_id.as_deref() == Some(&org.id)
+        }
+        Role::ProviderAdmin => false,
+    }
+}
+
+/// May the actor change this organisation (rename, archive, hang orgs or admins under it)?
+/// A district may not archive itself: that is the city's decision.
+pub fn manages_org(actor: &Actor, org: &OrgPlace) -> bool {
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => org.kind != OrgKind::District && in_district(&actor.org_id, org),
+        _ => false,
+    }
+}
+
+/// May the actor create an organisation of `kind` under `parent`, city-affiliated or not?
+pub fn may_create_org(
+    actor: &Actor,
+    kind: OrgKind,
+    parent: &OrgPlace,
+    city_affiliated: bool,
+) -> bool {
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => {
+            matches!(kind, OrgKind::School | OrgKind::Provider)
+                && !city_affiliated
+                && parent.id == actor.org_id
+        }
+        _ => false,
+    }
+}
+
+/// Which organisation kind an administrator role belongs to.
+pub fn org_kind_for_role(role: Role) -> OrgKind {
+    match role {
+        Role::Teacher | Role::SchoolAdmin => OrgKind::School,
+        Role::DistrictAdmin => OrgKind::District,
+        Role::CityAdmin => OrgKind::City,
+        Role::ProviderAdmin => OrgKind::Provider,
+    }
+}
+
+/// May the actor create an administrator account of `role` for `org`? Inside the scope only:
+/// a school admin for their own school, a district admin for itself and its schools and
+/// providers, the city for all.
+pub fn may_create_admin(actor: &Actor, role: Role, org: &OrgPlace) -> bool {
+    if role == Role::Teacher {
+        return false;
+    }
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => {
+            (role == Role::DistrictAdmin && org.id == actor.org_id)
+                || in_district(&actor.org_id, org)
+        }
+        Role::SchoolAdmin => role == Role::SchoolAdmin && org.id == actor.org_id,
+        _ => false,
+    }
+}
+
+/// May the actor see this teacher? `school` is the teacher's current school.
+pub fn sees_teacher(actor: &Actor, teacher_id: &str, school: &OrgPlace) -> bool {
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => in_district(&actor.org_id, school),
+        Role::SchoolAdmin => school.id == actor.org_id,
+        Role::Teacher => actor.teacher_id.as_deref() == Some(teacher_id),
+        Role::ProviderAdmin => false,
+    }
+}
+
+/// May the actor place teachers in this school (create them there, or receive a transfer)?
+pub fn may_staff_school(actor: &Actor, school: &OrgPlace) -> bool {
+    school.kind == OrgKind::School
+        && match actor.role {
+            Role::CityAdmin => true,
+            Role::DistrictAdmin => in_district(&actor.org_id, school),
+            Role::SchoolAdmin => school.id == actor.org_id,
+            _ => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, org: &str, district: Option<&str>) -> Actor {
+        Actor {
+            user_id: "u".into(),
+            role,
+            org_id: org.into(),
+            district_id: district.map(Into::into),
+            teacher_id: (role == Role::Teacher).then(|| "t1".to_owned()),
+        }
+    }
+
+    fn school(id: &str, district: &str, city_affiliated: bool) -> OrgPlace {
+        OrgPlace {
+            id: id.into(),
+            kind: OrgKind::School,
+            parent_id: Some(district.into()),
+            district_id: Some(district.into()),
+            city_affiliated,
+        }
+    }
+
+    #[test]
+    fn a_teacher_sees_only_themself() {
+        let t = actor(Role::Teacher, "s1", Some("d1"));
+        let s1 = school("s1", "d1", false);
+        assert!(sees_teacher(&t, "t1", &s1));
+        assert!(!sees_teacher(&t, "t2", &s1));
+    }
+
+    #[test]
+    fn a_school_admin_sees_teachers_whose_current_school_is_theirs() {
+        let a = actor(Role::SchoolAdmin, "s1", Some("d1"));
+        assert!(sees_teacher(&a, "t9", &school("s1", "d1", false)));
+        assert!(!sees_teacher(&a, "t9", &school("s2", "d1", false)));
+    }
+
+    #[test]
+    fn a_district_sees_its_schools_but_not_city_affiliated_ones() {
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(sees_teacher(&d, "t", &school("s1", "d1", false)));
+        assert!(!sees_teacher(&d, "t", &school("s2", "d1", true)));
+        assert!(!sees_teacher(&d, "t", &school("s3", "d2", false)));
+        assert!(sees_org(&d, &school("s1", "d1", false)));
+        assert!(!sees_org(&d, &school("s2", "d1", true)));
+    }
+
+    #[test]
+    fn the_city_sees_everything() {
+        let c = actor(Role::CityAdmin, "c", None);
+        assert!(sees_teacher(&c, "t", &school("s2", "d1", true)));
+        assert!(manages_org(&c, &school("s2", "d1", true)));
+    }
+
+    #[test]
+    fn roles_that_may_never_act_are_refused_first() {
+        assert!(!role_allows(Role::Teacher, Action::CreateTeacher));
+        assert!(!role_allows(Role::ProviderAdmin, Action::ViewTeachers));
+        assert!(!role_allows(Role::DistrictAdmin, Action::EditPolicy));
+        assert!(role_allows(Role::CityAdmin, Action::EditPolicy));
+        assert!(!role_allows(Role::SchoolAdmin, Action::CreateOrg));
+    }
+
+    #[test]
+    fn only_the_city_creates_districts_and_city_affiliated_schools() {
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        let parent = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: Some("c".into()),
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        assert!(may_create_org(&d, OrgKind::School, &parent, false));
+        assert!(!may_create_org(&d, OrgKind::School, &parent, true));
+        assert!(!may_create_org(&d, OrgKind::District, &parent, false));
+        let other = OrgPlace {
+            id: "d2".into(),
+            district_id: Some("d2".into()),
+            ..parent
+        };
+        assert!(!may_create_org(&d, OrgKind::School, &other, false));
+    }
+
+    #[test]
+    fn admins_are_created_inside_the_scope_only() {
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(may_create_admin(
+            &d,
+            Role::SchoolAdmin,
+            &school("s1", "d1", false)
+        ));
+        assert!(!may_create_admin(
+            &d,
+            Role::SchoolAdmin,
+            &school("s3", "d2", false)
+        ));
+        assert!(!may_create_admin(
+            &d,
+            Role::Teacher,
+            &school("s1", "d1", false)
+        ));
+        let s = actor(Role::SchoolAdmin, "s1", Some("d1"));
+        assert!(may_create_admin(
+            &s,
+            Role::SchoolAdmin,
+            &school("s1", "d1", false)
+        ));
+        assert!(!may_create_admin(
+            &s,
+            Role::SchoolAdmin,
+            &school("s2", "d1", false)
+        ));
+    }
+
+    #[test]
+    fn a_district_cannot_archive_itself() {
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        let own = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: Some("c".into()),
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        assert!(!manages_org(&d, &own));
+    }
+}

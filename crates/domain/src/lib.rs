@@ -1,0 +1,24 @@
+//! The pure rules of the Guangzhou teachers' continuing-education notice (继续教育学时):
+//! identities, hours, year policies, the ledger, verification and review. No I/O.
+
+pub mod authz;
+pub mod date_format;
+pub mod enums;
+pub mod field_error;
+pub mod hours;
+pub mod id_number;
+pub mod ledger;
+pub mod policy;
+pub mod review;
+pub mod time_rules;
+pub mod title;
+
+pub use enums::*;
+pub use field_error::FieldError;
+pub use hours::{Hours, HoursError, hours_for_days_and_minutes};
+pub use id_number::{IdNumber, IdNumberError, check_char, mask_phone};
+pub use ledger::{Outcome, RecordLine, YearTotals, evaluate, public_course_credit, year_totals};
+pub use policy::*;
+pub use review::{Decision, ReviewLevel, TransitionError};
+pub use time_rules::SHANGHAI;
+pub use title::normalize_title;

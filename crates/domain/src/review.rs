@@ -1,0 +1,250 @@
+//! The declaration review state machine (申报两级审核): school first, then district or city.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::enums::DeclarationStatus;
+use crate::hours::Hours;
+
+/// Which review a declaration awaits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ReviewLevel {
+    /// 学校初审
+    School,
+    /// 区（市）复审: the district, or the city for city-affiliated schools.
+    Second,
+}
+
+impl ReviewLevel {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::School => "school",
+            Self::Second => "second",
+        }
+    }
+
+    pub const fn label_zh(&self) -> &'static str {
+        match self {
+            Self::School => "学校初审",
+            Self::Second => "复审",
+        }
+    }
+}
+
+/// A reviewer's decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Decision {
+    /// 通过 (optionally lowering the hours: 核定学时)
+    Approve,
+    /// 退回修改
+    Return,
+    /// 不予通过, with a reason code
+    Reject,
+}
+
+impl Decision {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Return => "return",
+            Self::Reject => "reject",
+        }
+    }
+
+    pub const fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Approve => "审核通过",
+            Self::Return => "退回修改",
+            Self::Reject => "不予通过",
+        }
+    }
+
+    /// A rejection must say why, with a reason code.
+    pub const fn requires_reason(&self) -> bool {
+        matches!(self, Self::Reject)
+    }
+}
+
+/// A decision the declaration's state does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("“{}”状态的申报不能{}", .from.label_zh(), .decision.label_zh())]
+pub struct TransitionError {
+    pub from: DeclarationStatus,
+    pub decision: Decision,
+}
+
+/// The review a declaration in `status` awaits, if any.
+pub fn level_for(status: DeclarationStatus) -> Option<ReviewLevel> {
+    match status {
+        DeclarationStatus::Submitted => Some(ReviewLevel::School),
+        DeclarationStatus::SchoolApproved => Some(ReviewLevel::Second),
+        _ => None,
+    }
+}
+
+/// The status after a review; approval at the second level makes the hours effective.
+pub fn next_status(
+    status: DeclarationStatus,
+    decision: Decision,
+) -> Result<DeclarationStatus, TransitionError> {
+    use DeclarationStatus as S;
+    match (level_for(status), decision) {
+        (Some(ReviewLevel::School), Decision::Approve) => Ok(S::SchoolApproved),
+        (Some(ReviewLevel::Second), Decision::Approve) => Ok(S::Approved),
+        (Some(_), Decision::Return) => Ok(S::Returned),
+        (Some(_), Decision::Reject) => Ok(S::Rejected),
+        (None, _) => Err(TransitionError {
+            from: status,
+            decision,
+        }),
+    }
+}
+
+/// The teacher may change a draft, or one returned for correction.
+pub fn can_edit(status: DeclarationStatus) -> bool {
+    matches!(
+        status,
+        DeclarationStatus::Draft | DeclarationStatus::Returned
+    )
+}
+
+/// The teacher may submit a draft, or resubmit one returned for correction.
+pub fn can_submit(status: DeclarationStatus) -> bool {
+    matches!(
+        status,
+        DeclarationStatus::Draft | DeclarationStatus::Returned
+    )
+}
+
+/// A teacher may withdraw a declaration until the school has reviewed it.
+pub fn can_withdraw(status: DeclarationStatus) -> bool {
+    status == DeclarationStatus::Submitted
+}
+
+/// Declarations in these states block a duplicate submission (已登记学时不得重复申报);
+/// drafts, returned, rejected and withdrawn ones never do.
+pub fn blocks_duplicates(status: DeclarationStatus) -> bool {
+    use DeclarationStatus as S;
+    matches!(status, S::Submitted | S::SchoolApproved | S::Approved)
+}
+
+/// A reviewer may lower the hours (核定学时) but never raise them, nor set them to zero.
+pub fn approved_hours_valid(requested: Hours, approved: Hours) -> bool {
+    Hours::ZERO < approved && approved <= requested
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeclarationStatus::*;
+
+    #[test]
+    fn the_school_reviews_first_and_the_district_or_city_second() {
+        for status in DeclarationStatus::ALL {
+            let expected = match status {
+                Submitted => Some(ReviewLevel::School),
+                SchoolApproved => Some(ReviewLevel::Second),
+                _ => None,
+            };
+            assert_eq!(level_for(*status), expected, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_review_moves_a_declaration_to_its_next_status() {
+        let cases = [
+            (Submitted, Decision::Approve, SchoolApproved),
+            (SchoolApproved, Decision::Approve, Approved),
+            (Submitted, Decision::Return, Returned),
+            (SchoolApproved, Decision::Return, Returned),
+            (Submitted, Decision::Reject, Rejected),
+            (SchoolApproved, Decision::Reject, Rejected),
+        ];
+        for (from, decision, to) in cases {
+            assert_eq!(next_status(from, decision), Ok(to), "{from} {decision:?}");
+        }
+    }
+
+    #[test]
+    fn only_declarations_awaiting_review_can_be_reviewed() {
+        for from in [Draft, Approved, Returned, Rejected, Withdrawn] {
+            for decision in [Decision::Approve, Decision::Return, Decision::Reject] {
+                assert_eq!(
+                    next_status(from, decision),
+                    Err(TransitionError { from, decision }),
+                    "{from} {decision:?}"
+                );
+            }
+        }
+        let error = next_status(Approved, Decision::Reject).unwrap_err();
+        assert_eq!(error.to_string(), "“审核通过”状态的申报不能不予通过");
+        let error = next_status(Draft, Decision::Approve).unwrap_err();
+        assert_eq!(error.to_string(), "“草稿”状态的申报不能审核通过");
+    }
+
+    #[test]
+    fn a_teacher_edits_and_submits_drafts_and_returned_declarations_only() {
+        for status in DeclarationStatus::ALL {
+            let expected = matches!(status, Draft | Returned);
+            assert_eq!(can_edit(*status), expected, "{status}");
+            assert_eq!(can_submit(*status), expected, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_teacher_may_withdraw_until_the_school_has_reviewed() {
+        for status in DeclarationStatus::ALL {
+            assert_eq!(can_withdraw(*status), *status == Submitted, "{status}");
+        }
+    }
+
+    #[test]
+    fn drafts_returned_rejected_and_withdrawn_declarations_never_block_duplicates() {
+        for status in DeclarationStatus::ALL {
+            let expected = matches!(status, Submitted | SchoolApproved | Approved);
+            assert_eq!(blocks_duplicates(*status), expected, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_reviewer_may_lower_approved_hours_but_never_raise_them() {
+        let h = Hours::from_tenths;
+        let cases = [
+            (h(300), h(300), true),
+            (h(300), h(275), true),
+            (h(300), h(1), true),
+            (h(300), h(301), false),
+            (h(300), Hours::ZERO, false),
+        ];
+        for (requested, approved, valid) in cases {
+            assert_eq!(
+                approved_hours_valid(requested, approved),
+                valid,
+                "{approved}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_rejection_requires_a_reason_code() {
+        assert!(Decision::Reject.requires_reason());
+        assert!(!Decision::Approve.requires_reason());
+        assert!(!Decision::Return.requires_reason());
+    }
+
+    #[test]
+    fn levels_and_decisions_use_the_api_codes() {
+        for level in [ReviewLevel::School, ReviewLevel::Second] {
+            assert_eq!(serde_json::to_value(level).unwrap(), level.as_str());
+        }
+        for decision in [Decision::Approve, Decision::Return, Decision::Reject] {
+            assert_eq!(serde_json::to_value(decision).unwrap(), decision.as_str());
+            let back: Decision = serde_json::from_value(decision.as_str().into()).unwrap();
+            assert_eq!(back, decision);
+        }
+    }
+}

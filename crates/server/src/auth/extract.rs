@@ -1,0 +1,120 @@
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use xueshi_domain::authz::Actor;
+use xueshi_domain::{Role, TeacherStatus};
+use xueshi_store::models::User;
+use xueshi_store::{Db, now_ms, repo};
+
+use super::sessions::token_hash;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "xueshi_session";
+
+/// The logged-in user: from `Authorization: Bearer …` or the UI's session cookie.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub actor: Actor,
+    /// The hash of the token this request came with, so logout can revoke it.
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<CurrentUser> {
+        let token = bearer_token(parts).or_else(|| cookie_token(parts)).ok_or(AppError::Unauthenticated)?;
+        let hash = token_hash(&token);
+        let (user, actor) = load_active(&state.db, &hash).await?.ok_or(AppError::Unauthenticated)?;
+        Ok(CurrentUser { user, actor, token_hash: hash })
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn cookie_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// The session's user, if the session is live and the user may still log in.
+async fn load_active(db: &Db, hash: &str) -> AppResult<Option<(User, Actor)>> {
+    let mut c = db.pool().acquire().await?;
+    let Some(user) = repo::sessions::user_for(&mut c, hash, now_ms()).await? else {
+        return Ok(None);
+    };
+    match login_allowed(&mut c, &user).await? {
+        Some(actor) => Ok(Some((user, actor))),
+        None => Ok(None),
+    }
+}
+
+/// The actor for a user who may log in: not a departed teacher, not staff of an archived
+/// organisation.
+pub async fn login_allowed(c: &mut xueshi_store::Conn, user: &User) -> AppResult<Option<Actor>> {
+    let Some(org) = repo::orgs::get(c, &user.org_id).await? else {
+        return Ok(None);
+    };
+    if !org.is_active() {
+        return Ok(None);
+    }
+    if let Some(teacher_id) = &user.teacher_id {
+        let teacher = repo::teachers::get(c, teacher_id).await?;
+        if teacher.is_none_or(|t| t.status == TeacherStatus::Departed) {
+            return Ok(None);
+        }
+    } else if user.role == Role::Teacher {
+        return Ok(None);
+    }
+    Ok(Some(Actor {
+        user_id: user.id.clone(),
+        role: user.role,
+        org_id: org.id.clone(),
+        district_id: org.district_id.clone(),
+        teacher_id: user.teacher_id.clone(),
+    }))
+}
+
+/// The client's address, for throttling and the audit log.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<ClientIp> {
+        if state.config.trust_forwarded_for
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(ClientIp(forwarded.to_owned()));
+        }
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(ip))
+    }
+}

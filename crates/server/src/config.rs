@@ -1,0 +1,73 @@
+//! Configuration: command-line flags win over `XUESHI_*` environment variables, which win
+//! over an optional TOML file (`--config`, default `xueshi.toml` if present), then defaults.
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// Address the server listens on.
+    pub bind: String,
+    /// Where the SQLite database and evidence files live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL; empty means SQLite under `data_dir`.
+    pub database_url: Option<String>,
+    /// Name of the city organisation created in a fresh database.
+    pub city_name: String,
+    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Session lifetime in hours.
+    pub session_hours: i64,
+    /// Mark the UI session cookie `Secure` (serve over HTTPS in production).
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./xueshi-data"),
+            database_url: None,
+            city_name: "广州市教育局".into(),
+            trust_forwarded_for: false,
+            session_hours: 12,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn load(file: Option<PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {
+        let file = file.unwrap_or_else(|| PathBuf::from("xueshi.toml"));
+        let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
+        // The conventional DATABASE_URL is honoured too; XUESHI_DATABASE_URL wins over it.
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("XUESHI_").ignore(&["CONFIG"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()?;
+        Ok(config)
+    }
+
+    /// The database to open: `database_url`, or SQLite inside the data directory.
+    pub fn database_url(&self) -> String {
+        match self.database_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("xueshi.db").display()),
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The one error type of the API: a stable snake_case code, an HTTP status and a Chinese
+//! message. Internal causes are logged and never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use xueshi_domain::FieldError;
+use xueshi_store::StoreError;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("duplicate of {existing_id:?}: {message}")]
+    Duplicate { message: String, existing_id: Option<String> },
+    #[error("too large")]
+    TooLarge,
+    #[error("unsupported media: {0}")]
+    UnsupportedMedia(String),
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("deadline passed: {0}")]
+    DeadlinePassed(String),
+    #[error("missing evidence: {0}")]
+    MissingEvidence(String),
+    #[error("rate limited")]
+    RateLimited,
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The error body every client sees.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code for programs, e.g. `not_found`, `invalid`, `duplicate`.
+    pub code: &'static str,
+    /// Human-readable message in Chinese.
+    pub message: String,
+    #[schema(value_type = Object)]
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use AppError::*;
+        match self {
+            BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
+            TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
+            Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            DeadlinePassed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed"),
+            MissingEvidence(_) => (StatusCode::UNPROCESSABLE_ENTITY, "missing_evidence"),
+            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The Chinese message shown to people.
+    pub fn message(&self) -> String {
+        use AppError::*;
+        match self {
+            BadRequest(m) | Conflict(m) | DeadlinePassed(m) | MissingEvidence(m) => m.clone(),
+            UnsupportedMedia(m) => m.clone(),
+            Duplicate { message, .. } => message.clone(),
+            Unauthenticated => "未登录或登录已失效，请重新登录".into(),
+            Forbidden => "无权进行此操作".into(),
+            NotFound => "对象不存在或不在您的管理范围内".into(),
+            TooLarge => "上传的内容超过大小限制".into(),
+            Invalid(errors) => match errors.as_slice() {
+                [one] => one.message.clone(),
+                _ => "提交的内容有误，请检查标出的字段".into(),
+            },
+            RateLimited => "尝试次数过多，请15分钟后再试".into(),
+            Internal(_) => "服务器内部错误，请稍后再试".into(),
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            AppError::Invalid(errors) => json!(errors),
+            AppError::Duplicate { existing_id, .. } => json!({ "existing_id": existing_id }),
+            _ => Value::Null,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail { code, message: self.message(), details: self.details() },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Unique(constraint) => AppError::Duplicate {
+                message: format!("记录已存在（{constraint}）"),
+                existing_id: None,
+            },
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<xueshi_store::SqlxError> for AppError {
+    fn from(err: xueshi_store::SqlxError) -> Self {
+        AppError::from(StoreError::from(err))
+    }
+}

@@ -1,0 +1,95 @@
+//! Services: the use cases, shared by the JSON API, the web UI and the CLI. Each checks
+//! permission through `xueshi_domain::authz`, validates, and writes its changes and their
+//! audit entry in one transaction.
+
+pub mod auth;
+pub mod orgs;
+pub mod policies;
+pub mod teachers;
+pub mod users;
+
+use xueshi_domain::authz::{Action, Actor, role_allows};
+use xueshi_store::models::Org;
+use xueshi_store::repo::audit::{self, NewAudit};
+use xueshi_store::{Conn, StoreResult};
+
+use crate::error::{AppError, AppResult};
+
+/// Who is acting, and from where.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub ip: String,
+}
+
+impl Ctx {
+    /// Refuses with 403 a role that may never perform `action`.
+    pub fn require(&self, action: Action) -> AppResult<()> {
+        if role_allows(self.actor.role, action) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+/// Where an audit entry about something in `org` is filed, so that the district and the
+/// school it concerns can read it. City-affiliated schools are the city's alone.
+pub struct Place {
+    pub district_id: Option<String>,
+    pub school_id: Option<String>,
+}
+
+impl Place {
+    pub fn of(org: &Org) -> Place {
+        let district_id = if org.city_affiliated { None } else { org.district_id.clone() };
+        let school_id = (org.kind == xueshi_domain::OrgKind::School).then(|| org.id.clone());
+        Place { district_id, school_id }
+    }
+
+    pub fn nowhere() -> Place {
+        Place { district_id: None, school_id: None }
+    }
+}
+
+/// Appends one audit entry inside the caller's transaction.
+pub async fn record(
+    c: &mut Conn,
+    ctx: &Ctx,
+    action: &str,
+    target: (&str, &str),
+    place: &Place,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    audit::insert(
+        c,
+        &NewAudit {
+            actor_id: Some(&ctx.actor.user_id),
+            ip: Some(&ctx.ip),
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            detail,
+            district_id: place.district_id.as_deref(),
+            school_id: place.school_id.as_deref(),
+        },
+    )
+    .await
+}
+
+/// Trims a required text field and bounds its length, or explains what is wrong.
+pub fn required_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    max_chars: usize,
+    errors: &mut Vec<xueshi_domain::FieldError>,
+) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(xueshi_domain::FieldError::new(field, format!("{label}不能为空")));
+    } else if trimmed.chars().count() > max_chars {
+        errors.push(xueshi_domain::FieldError::new(field, format!("{label}不能超过{max_chars}个字符")));
+    }
+    trimmed.to_owned()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,15 @@
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use xueshi_store::Db;
+
+use crate::config::Config;
+
+/// What every handler can reach. Cheap to clone; holds no per-user state, so several
+/// servers can run behind one load balancer.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: PrometheusHandle,
+}

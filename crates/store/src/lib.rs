@@ -1,0 +1,14 @@
+//! The storage boundary. One SQL layer, written once against sqlx's `Any` driver in the
+//! dialect SQLite and PostgreSQL share (`$n` placeholders, `ON CONFLICT`, `RETURNING`,
+//! `CAST(… AS BIGINT)`); each backend keeps its own migrations. Every function takes a
+//! connection so callers compose them inside one transaction.
+
+mod db;
+mod error;
+mod migrate;
+pub mod models;
+pub mod repo;
+
+pub use db::{Backend, Conn, Db, Tx, now_ms};
+pub use error::{StoreError, StoreResult};
+pub use sqlx::Error as SqlxError;

@@ -1,0 +1,60 @@
+//! A small embedded migration runner: append-only numbered files per backend, each applied
+//! once inside its own transaction and recorded in `schema_migrations`.
+
+use sqlx::Executor;
+
+use crate::{Backend, Db, StoreError, StoreResult, now_ms};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $name, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $name, ".sql")),
+        }
+    };
+}
+
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+
+pub async fn run(db: &Db) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    if db.backend() == Backend::Postgres {
+        // Several servers may start at once: one migrates, the others wait for it.
+        tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
+        .await?;
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = match db.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        tx.execute(sql)
+            .await
+            .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tracing::info!(migration = m.name, "applied migration");
+    }
+    tx.commit().await?;
+    Ok(())
+}
