@@ -10,6 +10,7 @@ use xueshi_store::{Db, now_ms, repo};
 
 use super::sessions::token_hash;
 use crate::error::{AppError, AppResult};
+use crate::services::Ctx;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "xueshi_session";
@@ -18,7 +19,8 @@ pub const SESSION_COOKIE: &str = "xueshi_session";
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub user: User,
-    pub actor: Actor,
+    /// The actor and their address, as services take them.
+    pub ctx: Ctx,
     /// The hash of the token this request came with, so logout can revoke it.
     pub token_hash: String,
 }
@@ -30,7 +32,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         let token = bearer_token(parts).or_else(|| cookie_token(parts)).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
         let (user, actor) = load_active(&state.db, &hash).await?.ok_or(AppError::Unauthenticated)?;
-        Ok(CurrentUser { user, actor, token_hash: hash })
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        Ok(CurrentUser { user, ctx: Ctx { actor, ip }, token_hash: hash })
     }
 }
 
@@ -116,5 +119,20 @@ impl FromRequestParts<AppState> for ClientIp {
             .map(|ConnectInfo(addr)| addr.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientIp(ip))
+    }
+}
+
+/// The logged-in user if there is one; pages use it to choose between content and login.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<MaybeUser> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(user) => Ok(MaybeUser(Some(user))),
+            Err(AppError::Unauthenticated) => Ok(MaybeUser(None)),
+            Err(other) => Err(other),
+        }
     }
 }

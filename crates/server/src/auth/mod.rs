@@ -1,7 +1,8 @@
 //! Authentication: passwords (argon2id), session tokens, the current-user extractor.
 
-mod extract;
+pub mod extract;
 pub mod password;
 pub mod sessions;
 
-pub use extract::{ClientIp, CurrentUser, SESSION_COOKIE};
+
+pub use extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};

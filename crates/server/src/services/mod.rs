@@ -93,3 +93,10 @@ pub fn required_text(
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// A stored unix-millisecond time as RFC 3339 in the business time zone.
+pub fn time_text(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    xueshi_domain::time_rules::format_rfc3339_shanghai(t)
+}

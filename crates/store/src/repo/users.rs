@@ -40,3 +40,9 @@ pub async fn sync_teacher_login(
     q.execute(c).await?;
     Ok(())
 }
+
+/// Any one username, to tell an empty database from a used one.
+pub async fn any_username(c: &mut AnyConnection) -> StoreResult<Option<String>> {
+    let q = Sql::new("SELECT username FROM users LIMIT 1");
+    Ok(q.fetch_optional(c).await?.map(|r| sqlx::Row::get(&r, "username")))
+}

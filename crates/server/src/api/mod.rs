@@ -1,0 +1,81 @@
+//! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the
+//! handlers' annotations.
+
+mod audit;
+mod auth;
+pub mod dto;
+pub mod extract;
+mod orgs;
+mod policies;
+mod teachers;
+mod users;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Xueshi 学时 API", version = "1", description = "继续教育学时申报、审核与验证平台"),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes (relative to `/api/v1`) and the OpenAPI document describing them.
+pub fn router() -> Router<AppState> {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(orgs::city))
+        .routes(routes!(orgs::create, orgs::list))
+        .routes(routes!(orgs::get, orgs::update))
+        .routes(routes!(users::create))
+        .routes(routes!(teachers::create, teachers::list))
+        .routes(routes!(teachers::get, teachers::update))
+        .routes(routes!(policies::put, policies::get))
+        .routes(routes!(audit::list))
+        .split_for_parts();
+    let document = openapi.to_json().expect("the OpenAPI document serialises");
+    router.route(
+        "/openapi.json",
+        get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document) }),
+    )
+}
+
+/// Unknown API paths answer in the API's error format.
+pub async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}
+
+pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" })))
+                .into_response()
+        }
+    }
+}

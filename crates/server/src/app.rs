@@ -1,0 +1,118 @@
+//! Assembling and running the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use xueshi_store::{Db, repo};
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{api, metrics, web};
+
+/// Largest request body: evidence scans are up to 20 MB, plus multipart framing.
+pub const BODY_LIMIT: usize = 21 * 1024 * 1024;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (migrating it), makes sure the city exists, and binds the port
+    /// (`:0` picks a free one; [`Application::port`] tells which).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = open_db(&config).await?;
+        let state = AppState { db, config: Arc::new(config), metrics: metrics::handle() };
+        let listener = TcpListener::bind(&state.config.bind).await?;
+        Ok(Application { listener, router: router(state.clone()), state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let janitor = tokio::spawn(sweep_sessions(self.state.db.clone()));
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        janitor.abort();
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Opens the configured database and makes sure the city organisation exists.
+pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    if config.database_url.as_deref().is_none_or(str::is_empty) {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let db = Db::connect(&config.database_url()).await?;
+    let mut tx = db.begin().await?;
+    repo::orgs::ensure_city(&mut tx, &uuid::Uuid::now_v7().to_string(), &config.city_name).await?;
+    tx.commit().await?;
+    Ok(db)
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", api::router().fallback(api::not_found))
+        .merge(web::router())
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::render))
+        .route_layer(middleware::from_fn(metrics::track))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Deletes expired sessions and old failure counts now and then. Safe on several servers:
+/// each delete is idempotent.
+async fn sweep_sessions(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let result = async {
+            let mut tx = db.begin().await?;
+            repo::sessions::delete_expired(&mut tx, xueshi_store::now_ms()).await?;
+            tx.commit().await?;
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "session sweep failed");
+        }
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,13 @@
+//! Xueshi (学时): the server, its services, JSON API, web UI and CLI.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod metrics;
+pub mod services;
+pub mod state;
+pub mod web;

@@ -1,0 +1,36 @@
+//! CSRF tokens. Before login: a random value in a cookie that the form must repeat (double
+//! submit). After login: a hash of the session token, which a cross-site page cannot know.
+
+use sha2::{Digest, Sha256};
+
+use crate::auth::sessions::new_token;
+
+pub const LOGIN_CSRF_COOKIE: &str = "xueshi_csrf";
+
+pub fn new_login_token() -> String {
+    new_token()
+}
+
+pub fn csrf_for_session(session_token_hash: &str) -> String {
+    hex::encode(Sha256::digest(format!("csrf:{session_token_hash}").as_bytes()))
+}
+
+/// Compares without an early exit, so timing tells nothing.
+pub fn matches(expected: &str, given: &str) -> bool {
+    expected.len() == given.len()
+        && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_token_is_bound_to_its_session() {
+        assert_eq!(csrf_for_session("a"), csrf_for_session("a"));
+        assert_ne!(csrf_for_session("a"), csrf_for_session("b"));
+        assert!(matches("abc", "abc"));
+        assert!(!matches("abc", "abd"));
+        assert!(!matches("abc", "ab"));
+    }
+}

@@ -1,0 +1,154 @@
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use xueshi_domain::time_rules;
+use xueshi_store::repo::{orgs, policies, teachers};
+
+use super::csrf::{self, LOGIN_CSRF_COOKIE};
+use crate::auth::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};
+use crate::error::{AppError, AppResult};
+use crate::services::auth::{self, Login};
+use crate::state::AppState;
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+}
+
+fn render(template: &impl Template) -> AppResult<Html<String>> {
+    template.render().map(Html).map_err(|e| AppError::Internal(e.into()))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+fn login_page(state: &AppState, status: StatusCode, username: String, error: Option<String>) -> AppResult<Response> {
+    let csrf = csrf::new_login_token();
+    let page = render(&LoginPage { csrf: csrf.clone(), username, error })?;
+    Ok((status, [(SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600))], page).into_response())
+}
+
+/// The start page: the login form, or home for someone already logged in.
+pub async fn start(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> AppResult<Response> {
+    if me.is_some() {
+        return Ok(Redirect::to("/home").into_response());
+    }
+    login_page(&state, StatusCode::OK, String::new(), None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !csrf::matches(&expected, &form.csrf) {
+        let message = "页面已过期，请重新登录".to_owned();
+        return login_page(&state, StatusCode::FORBIDDEN, form.username, Some(message));
+    }
+    let input = Login { username: form.username.clone(), password: form.password };
+    match auth::login(&state.db, input, &ip, "cookie", state.config.session_hours).await {
+        Ok(done) => {
+            let max_age = state.config.session_hours * 3600;
+            let session = set_cookie(&state, SESSION_COOKIE, &done.token, max_age);
+            let clear_csrf = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0);
+            let mut response = Redirect::to("/home").into_response();
+            response.headers_mut().append(SET_COOKIE, session.parse().expect("cookie header is ASCII"));
+            response.headers_mut().append(SET_COOKIE, clear_csrf.parse().expect("cookie header is ASCII"));
+            Ok(response)
+        }
+        Err(e @ (AppError::Unauthenticated | AppError::RateLimited)) => {
+            let message = match e {
+                AppError::RateLimited => e.message(),
+                _ => "用户名或密码错误，或账号已停用".to_owned(),
+            };
+            let (status, _) = e.status_and_code();
+            login_page(&state, status, form.username, Some(message))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, me: CurrentUser, Form(form): Form<CsrfForm>) -> AppResult<Response> {
+    if !csrf::matches(&csrf::csrf_for_session(&me.token_hash), &form.csrf) {
+        return Err(AppError::Forbidden);
+    }
+    auth::logout(&state.db, &me.ctx, &me.token_hash).await?;
+    let clear = set_cookie(&state, SESSION_COOKIE, "", 0);
+    Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    csrf: String,
+    display_name: String,
+    role_label: &'static str,
+    org_name: String,
+    policy_year: Option<i32>,
+    requirement: String,
+    declaration_deadline: String,
+}
+
+pub async fn home(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> AppResult<Response> {
+    let Some(me) = me else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let mut c = state.db.pool().acquire().await?;
+    let org = orgs::get(&mut c, &me.user.org_id).await?.ok_or(AppError::NotFound)?;
+    let display_name = match &me.user.teacher_id {
+        Some(id) => teachers::get(&mut c, id).await?.map(|t| t.name).unwrap_or_default(),
+        None => me.user.username.clone(),
+    };
+    let year = time_rules::business_date(time::OffsetDateTime::now_utc()).year();
+    let policy = policies::get(&mut c, year).await?;
+    let page = HomePage {
+        csrf: csrf::csrf_for_session(&me.token_hash),
+        display_name,
+        role_label: me.user.role.label_zh(),
+        org_name: org.name,
+        policy_year: policy.as_ref().map(|p| p.year),
+        requirement: policy
+            .as_ref()
+            .map(|p| {
+                let m = &p.minimums;
+                format!("公需科目≥{} 学时，专业科目≥{} 学时，个人选修科目≥{} 学时，合计≥{} 学时", m.public, m.professional, m.elective, m.total)
+            })
+            .unwrap_or_default(),
+        declaration_deadline: policy.map(|p| time_rules::format_date(p.deadlines.declaration)).unwrap_or_default(),
+    };
+    Ok(render(&page)?.into_response())
+}
