@@ -30,9 +30,17 @@ impl Application {
     /// (`:0` picks a free one; [`Application::port`] tells which).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = open_db(&config).await?;
-        let state = AppState { db, config: Arc::new(config), metrics: metrics::handle() };
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            metrics: metrics::handle(),
+        };
         let listener = TcpListener::bind(&state.config.bind).await?;
-        Ok(Application { listener, router: router(state.clone()), state })
+        Ok(Application {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -44,10 +52,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let janitor = tokio::spawn(sweep_sessions(self.state.db.clone()));
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         janitor.abort();
         self.state.db.close().await;
         Ok(())
@@ -61,7 +76,12 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     }
     let db = Db::connect(&config.database_url()).await?;
     let mut tx = db.begin().await?;
-    repo::orgs::ensure_city(&mut tx, &uuid::Uuid::now_v7().to_string(), &config.city_name).await?;
+    repo::orgs::ensure_city(
+        &mut tx,
+        &uuid::Uuid::now_v7().to_string(),
+        &config.city_name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(db)
 }

@@ -51,7 +51,8 @@ pub struct Overrides {
 impl Config {
     pub fn load(file: Option<PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {
         let file = file.unwrap_or_else(|| PathBuf::from("xueshi.toml"));
-        let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
+        let mut figment =
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
         // The conventional DATABASE_URL is honoured too; XUESHI_DATABASE_URL wins over it.
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database_url", url));
@@ -67,7 +68,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match self.database_url.as_deref().filter(|u| !u.is_empty()) {
             Some(url) => url.to_owned(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("xueshi.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("xueshi.db").display()
+            ),
         }
     }
 }

@@ -30,7 +30,10 @@ const DISTRICTS: &[(&str, &str)] = &[
 ];
 
 const SURNAMES: &[&str] = &["陈", "李", "黄", "张", "梁", "林", "刘", "吴", "何", "郭"];
-const GIVEN: &[&str] = &["伟", "芳", "静", "敏", "丽", "强", "磊", "婷", "洁", "军", "燕", "晓明", "嘉欣", "志强", "文华"];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "静", "敏", "丽", "强", "磊", "婷", "洁", "军", "燕", "晓明", "嘉欣", "志强",
+    "文华",
+];
 
 pub struct DemoLogin {
     pub role: &'static str,
@@ -46,45 +49,166 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     if any_user.is_some() {
         return Ok(None);
     }
-    let hash = password::hash(DEMO_PASSWORD).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut seeder = Seeder { tx, hash, logins: Vec::new(), serial: 0 };
-    seeder.admin("city_admin", Role::CityAdmin, &city, "市级管理员").await?;
+    let hash = password::hash(DEMO_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut seeder = Seeder {
+        tx,
+        hash,
+        logins: Vec::new(),
+        serial: 0,
+    };
+    seeder
+        .admin("city_admin", Role::CityAdmin, &city, "市级管理员")
+        .await?;
 
     let mut districts = Vec::new();
     for (name, area) in DISTRICTS {
-        districts.push((seeder.org(name, OrgKind::District, &city, None, false).await?, *area));
+        districts.push((
+            seeder
+                .org(name, OrgKind::District, &city, None, false)
+                .await?,
+            *area,
+        ));
     }
     let schools: &[(usize, &str, Ownership, SchoolType)] = &[
-        (3, "天河区第一实验小学", Ownership::Public, SchoolType::Primary),
-        (3, "天河区华景中学", Ownership::Public, SchoolType::Secondary),
-        (3, "天河区育才民办学校", Ownership::Private, SchoolType::NineYear),
-        (3, "天河区晨光幼儿园", Ownership::Public, SchoolType::Kindergarten),
+        (
+            3,
+            "天河区第一实验小学",
+            Ownership::Public,
+            SchoolType::Primary,
+        ),
+        (
+            3,
+            "天河区华景中学",
+            Ownership::Public,
+            SchoolType::Secondary,
+        ),
+        (
+            3,
+            "天河区育才民办学校",
+            Ownership::Private,
+            SchoolType::NineYear,
+        ),
+        (
+            3,
+            "天河区晨光幼儿园",
+            Ownership::Public,
+            SchoolType::Kindergarten,
+        ),
         (0, "越秀区东山小学", Ownership::Public, SchoolType::Primary),
-        (0, "越秀区培英民办中学", Ownership::Private, SchoolType::Secondary),
-        (6, "番禺区职业技术学校", Ownership::Public, SchoolType::Vocational),
-        (6, "番禺区启智学校", Ownership::Public, SchoolType::SpecialEducation),
+        (
+            0,
+            "越秀区培英民办中学",
+            Ownership::Private,
+            SchoolType::Secondary,
+        ),
+        (
+            6,
+            "番禺区职业技术学校",
+            Ownership::Public,
+            SchoolType::Vocational,
+        ),
+        (
+            6,
+            "番禺区启智学校",
+            Ownership::Public,
+            SchoolType::SpecialEducation,
+        ),
     ];
     let mut all_schools = Vec::new();
     for (district, name, ownership, school_type) in schools {
         let (parent, area) = &districts[*district];
-        let school = seeder.org(name, OrgKind::School, parent, Some((*ownership, *school_type)), false).await?;
+        let school = seeder
+            .org(
+                name,
+                OrgKind::School,
+                parent,
+                Some((*ownership, *school_type)),
+                false,
+            )
+            .await?;
         all_schools.push((school, *area));
     }
     for name in ["广州市第一示范中学", "广州市外国语实验学校"] {
         let (parent, area) = &districts[0];
-        let school =
-            seeder.org(name, OrgKind::School, parent, Some((Ownership::Public, SchoolType::Secondary)), true).await?;
+        let school = seeder
+            .org(
+                name,
+                OrgKind::School,
+                parent,
+                Some((Ownership::Public, SchoolType::Secondary)),
+                true,
+            )
+            .await?;
         all_schools.push((school, area));
     }
-    let provider = seeder.org("广州市教师继续教育培训中心", OrgKind::Provider, &city, None, false).await?;
+    let provider = seeder
+        .org(
+            "广州市教师继续教育培训中心",
+            OrgKind::Provider,
+            &city,
+            None,
+            false,
+        )
+        .await?;
 
-    seeder.admin("tianhe_admin", Role::DistrictAdmin, &districts[3].0, "天河区管理员").await?;
-    seeder.admin("yuexiu_admin", Role::DistrictAdmin, &districts[0].0, "越秀区管理员").await?;
-    seeder.admin("panyu_admin", Role::DistrictAdmin, &districts[6].0, "番禺区管理员").await?;
-    seeder.admin("tianhe_school_admin", Role::SchoolAdmin, &all_schools[0].0, "天河区第一实验小学管理员").await?;
-    seeder.admin("private_school_admin", Role::SchoolAdmin, &all_schools[2].0, "天河区育才民办学校管理员").await?;
-    seeder.admin("city_school_admin", Role::SchoolAdmin, &all_schools[8].0, "广州市第一示范中学管理员").await?;
-    seeder.admin("provider_admin", Role::ProviderAdmin, &provider, "培训中心管理员").await?;
+    seeder
+        .admin(
+            "tianhe_admin",
+            Role::DistrictAdmin,
+            &districts[3].0,
+            "天河区管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "yuexiu_admin",
+            Role::DistrictAdmin,
+            &districts[0].0,
+            "越秀区管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "panyu_admin",
+            Role::DistrictAdmin,
+            &districts[6].0,
+            "番禺区管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "tianhe_school_admin",
+            Role::SchoolAdmin,
+            &all_schools[0].0,
+            "天河区第一实验小学管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "private_school_admin",
+            Role::SchoolAdmin,
+            &all_schools[2].0,
+            "天河区育才民办学校管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "city_school_admin",
+            Role::SchoolAdmin,
+            &all_schools[8].0,
+            "广州市第一示范中学管理员",
+        )
+        .await?;
+    seeder
+        .admin(
+            "provider_admin",
+            Role::ProviderAdmin,
+            &provider,
+            "培训中心管理员",
+        )
+        .await?;
 
     for i in 0..50 {
         let (school, area) = &all_schools[i % all_schools.len()];
@@ -118,7 +242,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
 /// The 2021 notice's policy, moved to `year` with its deadlines.
 fn policy_for(year: i32) -> Policy {
     let mut p = Policy::guangzhou_2021();
-    let shift = |d: time::Date, to: i32| d.replace_year(d.year() + to - 2021).expect("Dec 31 and Jan dates exist every year");
+    let shift = |d: time::Date, to: i32| {
+        d.replace_year(d.year() + to - 2021)
+            .expect("Dec 31 and Jan dates exist every year")
+    };
     p.year = year;
     let d = &mut p.deadlines;
     d.declaration = shift(d.declaration, year);
@@ -170,7 +297,13 @@ impl Seeder {
         Ok(org)
     }
 
-    async fn admin(&mut self, username: &str, role: Role, org: &Org, who: &str) -> anyhow::Result<()> {
+    async fn admin(
+        &mut self,
+        username: &str,
+        role: Role,
+        org: &Org,
+        who: &str,
+    ) -> anyhow::Result<()> {
         let user = User {
             id: uuid::Uuid::now_v7().to_string(),
             username: username.to_owned(),
@@ -181,16 +314,29 @@ impl Seeder {
             created_at: now_ms(),
         };
         users::insert(&mut self.tx, &user).await?;
-        self.logins.push(DemoLogin { role: role.as_str(), username: username.to_owned(), who: who.to_owned() });
+        self.logins.push(DemoLogin {
+            role: role.as_str(),
+            username: username.to_owned(),
+            who: who.to_owned(),
+        });
         Ok(())
     }
 
     async fn teacher(&mut self, i: usize, school: &Org, area: &str) -> anyhow::Result<Teacher> {
         self.serial += 1;
-        let birth = format!("{:04}{:02}{:02}", 1970 + (i % 30), 1 + i % 12, 1 + (i * 7) % 28);
+        let birth = format!(
+            "{:04}{:02}{:02}",
+            1970 + (i % 30),
+            1 + i % 12,
+            1 + (i * 7) % 28
+        );
         let first17 = format!("{area}{birth}{:03}", 100 + self.serial);
         let id_number = format!("{first17}{}", check_char(&first17));
-        let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i / SURNAMES.len() + i) % GIVEN.len()]);
+        let name = format!(
+            "{}{}",
+            SURNAMES[i % SURNAMES.len()],
+            GIVEN[(i / SURNAMES.len() + i) % GIVEN.len()]
+        );
         let now = now_ms();
         let teacher = Teacher {
             id: uuid::Uuid::now_v7().to_string(),

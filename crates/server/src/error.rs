@@ -24,7 +24,10 @@ pub enum AppError {
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("duplicate of {existing_id:?}: {message}")]
-    Duplicate { message: String, existing_id: Option<String> },
+    Duplicate {
+        message: String,
+        existing_id: Option<String>,
+    },
     #[error("too large")]
     TooLarge,
     #[error("unsupported media: {0}")]
@@ -118,7 +121,11 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let body = ErrorBody {
-            error: ErrorDetail { code, message: self.message(), details: self.details() },
+            error: ErrorDetail {
+                code,
+                message: self.message(),
+                details: self.details(),
+            },
         };
         (status, Json(body)).into_response()
     }

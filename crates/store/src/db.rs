@@ -52,12 +52,20 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                Db { reader: pool.clone(), writer: pool, backend }
+                Db {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                }
             }
             Backend::Sqlite => {
                 let writer = sqlite_pool(1).connect_with(options.clone()).await?;
                 let reader = sqlite_pool(8).connect_with(options).await?;
-                Db { reader, writer, backend }
+                Db {
+                    reader,
+                    writer,
+                    backend,
+                }
             }
         };
         migrate::run(&db).await?;

@@ -34,7 +34,8 @@ pub async fn run(db: &Db) -> StoreResult<()> {
     .await?;
     if db.backend() == Backend::Postgres {
         // Several servers may start at once: one migrates, the others wait for it.
-        tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").await?;
+        tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            .await?;
     }
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
         .fetch_all(&mut *tx)
@@ -47,12 +48,14 @@ pub async fn run(db: &Db) -> StoreResult<()> {
         tx.execute(sql)
             .await
             .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
         tracing::info!(migration = m.name, "applied migration");
     }
     tx.commit().await?;

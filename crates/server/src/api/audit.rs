@@ -28,10 +28,18 @@ pub async fn list(
 ) -> AppResult<Json<List<AuditDto>>> {
     me.ctx.require(Action::ViewAudit)?;
     let cursor = match q.cursor.as_deref() {
-        Some(c) => Some(c.parse().map_err(|_| AppError::BadRequest("cursor 无效".into()))?),
+        Some(c) => Some(
+            c.parse()
+                .map_err(|_| AppError::BadRequest("cursor 无效".into()))?,
+        ),
         None => None,
     };
-    let filter = AuditFilter { target_id: q.target_id, actor_id: q.actor_id, cursor, limit: q.limit };
+    let filter = AuditFilter {
+        target_id: q.target_id,
+        actor_id: q.actor_id,
+        cursor,
+        limit: q.limit,
+    };
     let mut c = state.db.pool().acquire().await?;
     let page = audit::list(&mut c, &authz::scope(&me.ctx.actor), &filter).await?;
     Ok(Json(List::from_page(page, AuditDto::from)))

@@ -18,7 +18,10 @@ pub async fn login(
     ApiJson(input): ApiJson<Login>,
 ) -> AppResult<Json<LoginResponse>> {
     let done = auth::login(&state.db, input, &ip, "bearer", state.config.session_hours).await?;
-    Ok(Json(LoginResponse { token: done.token, user: done.user.into() }))
+    Ok(Json(LoginResponse {
+        token: done.token,
+        user: done.user.into(),
+    }))
 }
 
 /// Revoke the session this request was made with.

@@ -2,7 +2,9 @@
 //! for one record in full.
 
 use serde::Serialize;
-use xueshi_domain::{IdNumber, OrgKind, OrgStatus, Ownership, Role, SchoolType, TeacherStatus, mask_phone};
+use xueshi_domain::{
+    IdNumber, OrgKind, OrgStatus, Ownership, Role, SchoolType, TeacherStatus, mask_phone,
+};
 use xueshi_store::models::{AuditEntry, Org, Page, Teacher, User};
 
 use crate::services::time_text;
@@ -15,7 +17,10 @@ pub struct List<T> {
 
 impl<T> List<T> {
     pub fn from_page<S>(page: Page<S>, f: impl Fn(S) -> T) -> List<T> {
-        List { items: page.items.into_iter().map(f).collect(), next_cursor: page.next_cursor }
+        List {
+            items: page.items.into_iter().map(f).collect(),
+            next_cursor: page.next_cursor,
+        }
     }
 }
 
@@ -62,7 +67,13 @@ pub struct UserDto {
 impl From<User> for UserDto {
     fn from(u: User) -> UserDto {
         // A teacher's username is their ID number: shown in full only to themselves.
-        UserDto { id: u.id, username: u.username, role: u.role, org_id: u.org_id, teacher_id: u.teacher_id }
+        UserDto {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            org_id: u.org_id,
+            teacher_id: u.teacher_id,
+        }
     }
 }
 
@@ -98,7 +109,11 @@ impl TeacherDto {
     pub fn masked(t: Teacher) -> TeacherDto {
         let id_number = IdNumber::mask_str(&t.id_number);
         let phone = t.phone.as_deref().map(mask_phone);
-        TeacherDto { id_number, phone, ..TeacherDto::full(t) }
+        TeacherDto {
+            id_number,
+            phone,
+            ..TeacherDto::full(t)
+        }
     }
 }
 

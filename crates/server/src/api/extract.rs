@@ -25,7 +25,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
-            return Err(AppError::BadRequest("请求内容须为 JSON（Content-Type: application/json）".into()));
+            return Err(AppError::BadRequest(
+                "请求内容须为 JSON（Content-Type: application/json）".into(),
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -46,14 +48,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         match inner.classify() {
             Category::Data => {
                 let field = if path == "." { "body".to_owned() } else { path };
-                AppError::Invalid(vec![FieldError::new(field, format!("字段缺失或取值无效：{inner}"))])
+                AppError::Invalid(vec![FieldError::new(
+                    field,
+                    format!("字段缺失或取值无效：{inner}"),
+                )])
             }
             Category::Syntax | Category::Eof | Category::Io => {
                 AppError::BadRequest(format!("JSON 格式错误：{inner}"))
             }
         }
     })?;
-    de.end().map_err(|_| AppError::BadRequest("JSON 之后有多余内容".into()))?;
+    de.end()
+        .map_err(|_| AppError::BadRequest("JSON 之后有多余内容".into()))?;
     Ok(value)
 }
 

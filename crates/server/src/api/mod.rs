@@ -59,7 +59,12 @@ pub fn router() -> Router<AppState> {
     let document = openapi.to_json().expect("the OpenAPI document serialises");
     router.route(
         "/openapi.json",
-        get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document) }),
+        get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                document,
+            )
+        }),
     )
 }
 
@@ -68,13 +73,18 @@ pub async fn not_found() -> crate::error::AppError {
     crate::error::AppError::NotFound
 }
 
-pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+pub async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     match state.db.ping().await {
         Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" })))
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
                 .into_response()
         }
     }

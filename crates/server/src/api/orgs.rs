@@ -47,13 +47,23 @@ pub async fn list(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<List<OrgDto>>> {
-    let filter = OrgFilter { kind: q.kind, parent_id: q.parent_id, status: q.status, cursor: q.cursor, limit: q.limit };
+    let filter = OrgFilter {
+        kind: q.kind,
+        parent_id: q.parent_id,
+        status: q.status,
+        cursor: q.cursor,
+        limit: q.limit,
+    };
     let page = orgs::list(&state.db, &me.ctx, &filter).await?;
     Ok(Json(List::from_page(page, OrgDto::from)))
 }
 
 #[utoipa::path(get, path = "/orgs/{id}", tag = "orgs", responses((status = 200, body = OrgDto), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> AppResult<Json<OrgDto>> {
+pub async fn get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<OrgDto>> {
     Ok(Json(orgs::visible(&state.db, &me.ctx, &id).await?.into()))
 }
 
@@ -66,5 +76,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UpdateOrg>,
 ) -> AppResult<Json<OrgDto>> {
-    Ok(Json(orgs::update(&state.db, &me.ctx, &id, input).await?.into()))
+    Ok(Json(
+        orgs::update(&state.db, &me.ctx, &id, input).await?.into(),
+    ))
 }

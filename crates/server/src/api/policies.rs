@@ -9,7 +9,8 @@ use crate::services::policies;
 use crate::state::AppState;
 
 fn year(raw: &str) -> AppResult<i32> {
-    raw.parse().map_err(|_| AppError::BadRequest("年度应为四位数字".into()))
+    raw.parse()
+        .map_err(|_| AppError::BadRequest("年度应为四位数字".into()))
 }
 
 /// Create or replace a year's policy (city only).
@@ -21,10 +22,16 @@ pub async fn put(
     Path(raw): Path<String>,
     ApiJson(input): ApiJson<PolicyInput>,
 ) -> AppResult<Json<Policy>> {
-    Ok(Json(policies::put(&state.db, &me.ctx, year(&raw)?, input).await?))
+    Ok(Json(
+        policies::put(&state.db, &me.ctx, year(&raw)?, input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/policies/{year}", tag = "policies", responses((status = 200, body = Policy), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, _me: CurrentUser, Path(raw): Path<String>) -> AppResult<Json<Policy>> {
+pub async fn get(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<Json<Policy>> {
     Ok(Json(policies::get(&state.db, year(&raw)?).await?))
 }

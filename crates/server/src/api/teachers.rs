@@ -56,8 +56,14 @@ pub async fn list(
 
 /// One teacher in full; an administrator's view is audited.
 #[utoipa::path(get, path = "/teachers/{id}", tag = "teachers", responses((status = 200, body = TeacherDto), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> AppResult<Json<TeacherDto>> {
-    Ok(Json(TeacherDto::full(teachers::get_full(&state.db, &me.ctx, &id).await?)))
+pub async fn get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<TeacherDto>> {
+    Ok(Json(TeacherDto::full(
+        teachers::get_full(&state.db, &me.ctx, &id).await?,
+    )))
 }
 
 /// Correct a name or ID number, transfer to another school, or mark departed.
@@ -69,5 +75,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UpdateTeacher>,
 ) -> AppResult<Json<TeacherDto>> {
-    Ok(Json(TeacherDto::full(teachers::update(&state.db, &me.ctx, &id, input).await?)))
+    Ok(Json(TeacherDto::full(
+        teachers::update(&state.db, &me.ctx, &id, input).await?,
+    )))
 }

@@ -29,17 +29,27 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<CurrentUser> {
-        let token = bearer_token(parts).or_else(|| cookie_token(parts)).ok_or(AppError::Unauthenticated)?;
+        let token = bearer_token(parts)
+            .or_else(|| cookie_token(parts))
+            .ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(&token);
-        let (user, actor) = load_active(&state.db, &hash).await?.ok_or(AppError::Unauthenticated)?;
+        let (user, actor) = load_active(&state.db, &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
-        Ok(CurrentUser { user, ctx: Ctx { actor, ip }, token_hash: hash })
+        Ok(CurrentUser {
+            user,
+            ctx: Ctx { actor, ip },
+            token_hash: hash,
+        })
     }
 }
 
 fn bearer_token(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 

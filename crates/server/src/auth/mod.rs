@@ -4,5 +4,4 @@ pub mod extract;
 pub mod password;
 pub mod sessions;
 
-
 pub use extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};

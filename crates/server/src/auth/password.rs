@@ -1,8 +1,8 @@
 use std::sync::LazyLock;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::error::{AppError, AppResult};
 
@@ -45,7 +45,10 @@ pub async fn verify(password: &str, stored: Option<&str>) -> bool {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && known
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known
     })
     .await
     .unwrap_or(false)

@@ -23,7 +23,9 @@ pub async fn run(config: Config, username: &str) -> anyhow::Result<()> {
         anyhow::bail!("用户名不能为空或包含空格");
     }
     let db = crate::app::open_db(&config).await?;
-    let hash = password::hash(password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = password::hash(password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = db.begin().await?;
     if users::by_username(&mut tx, username).await?.is_some() {
         anyhow::bail!("用户名已存在：{username}");

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]
-#[command(name = "xueshi", version, about = "学时：中小学教师继续教育学时申报、审核与验证平台")]
+#[command(
+    name = "xueshi",
+    version,
+    about = "学时：中小学教师继续教育学时申报、审核与验证平台"
+)]
 pub struct Cli {
     /// Where the SQLite database and evidence files live (default ./xueshi-data).
     #[arg(long, global = true)]
@@ -50,7 +54,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
-    let config = Config::load(cli.config.clone(), Overrides { bind, data_dir: cli.data_dir.clone() })?;
+    let config = Config::load(
+        cli.config.clone(),
+        Overrides {
+            bind,
+            data_dir: cli.data_dir.clone(),
+        },
+    )?;
     match cli.command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,
         Command::Migrate => {

@@ -34,15 +34,26 @@ pub struct LoggedIn {
 /// Usernames are compared as typed, except that an ID number's check letter is uppercase.
 fn normalise(username: &str) -> String {
     let trimmed = username.trim();
-    if trimmed.len() == 18 && trimmed.ends_with('x') { trimmed.to_uppercase() } else { trimmed.to_owned() }
+    if trimmed.len() == 18 && trimmed.ends_with('x') {
+        trimmed.to_uppercase()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
-pub async fn login(db: &Db, input: Login, ip: &str, kind: &str, session_hours: i64) -> AppResult<LoggedIn> {
+pub async fn login(
+    db: &Db,
+    input: Login,
+    ip: &str,
+    kind: &str,
+    session_hours: i64,
+) -> AppResult<LoggedIn> {
     let username = normalise(&input.username);
     let now = now_ms();
     {
         let mut c = db.pool().acquire().await?;
-        let (by_user, by_ip) = sessions::failures_since(&mut c, &username, ip, now - WINDOW_MS).await?;
+        let (by_user, by_ip) =
+            sessions::failures_since(&mut c, &username, ip, now - WINDOW_MS).await?;
         if by_user >= MAX_FAILURES_PER_USERNAME || by_ip >= MAX_FAILURES_PER_ADDRESS {
             return Err(AppError::RateLimited);
         }
@@ -51,7 +62,11 @@ pub async fn login(db: &Db, input: Login, ip: &str, kind: &str, session_hours: i
         let mut c = db.pool().acquire().await?;
         users::by_username(&mut c, &username).await?
     };
-    let password_ok = password::verify(&input.password, user.as_ref().map(|u| u.password_hash.as_str())).await;
+    let password_ok = password::verify(
+        &input.password,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    )
+    .await;
     let mut tx = db.begin().await?;
     let actor = match (&user, password_ok) {
         (Some(user), true) => login_allowed(&mut tx, user).await?,
@@ -66,8 +81,19 @@ pub async fn login(db: &Db, input: Login, ip: &str, kind: &str, session_hours: i
     let expires = now + session_hours * 3600 * 1000;
     sessions::insert(&mut tx, &token_hash(&token), &user.id, kind, now, expires).await?;
     sessions::clear_failures(&mut tx, &username).await?;
-    let ctx = Ctx { actor: actor.clone(), ip: ip.to_owned() };
-    record(&mut tx, &ctx, "auth.login", ("user", &user.id), &Place::nowhere(), json!({ "via": kind })).await?;
+    let ctx = Ctx {
+        actor: actor.clone(),
+        ip: ip.to_owned(),
+    };
+    record(
+        &mut tx,
+        &ctx,
+        "auth.login",
+        ("user", &user.id),
+        &Place::nowhere(),
+        json!({ "via": kind }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(LoggedIn { token, user, actor })
 }
@@ -76,7 +102,15 @@ pub async fn login(db: &Db, input: Login, ip: &str, kind: &str, session_hours: i
 pub async fn logout(db: &Db, ctx: &Ctx, token_hash: &str) -> AppResult<()> {
     let mut tx = db.begin().await?;
     sessions::delete(&mut tx, token_hash).await?;
-    record(&mut tx, ctx, "auth.logout", ("user", &ctx.actor.user_id), &Place::nowhere(), json!({})).await?;
+    record(
+        &mut tx,
+        ctx,
+        "auth.logout",
+        ("user", &ctx.actor.user_id),
+        &Place::nowhere(),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -25,7 +25,11 @@ pub struct Ctx {
 impl Ctx {
     /// Refuses with 403 a role that may never perform `action`.
     pub fn require(&self, action: Action) -> AppResult<()> {
-        if role_allows(self.actor.role, action) { Ok(()) } else { Err(AppError::Forbidden) }
+        if role_allows(self.actor.role, action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -38,13 +42,23 @@ pub struct Place {
 
 impl Place {
     pub fn of(org: &Org) -> Place {
-        let district_id = if org.city_affiliated { None } else { org.district_id.clone() };
+        let district_id = if org.city_affiliated {
+            None
+        } else {
+            org.district_id.clone()
+        };
         let school_id = (org.kind == xueshi_domain::OrgKind::School).then(|| org.id.clone());
-        Place { district_id, school_id }
+        Place {
+            district_id,
+            school_id,
+        }
     }
 
     pub fn nowhere() -> Place {
-        Place { district_id: None, school_id: None }
+        Place {
+            district_id: None,
+            school_id: None,
+        }
     }
 }
 
@@ -83,9 +97,15 @@ pub fn required_text(
 ) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        errors.push(xueshi_domain::FieldError::new(field, format!("{label}不能为空")));
+        errors.push(xueshi_domain::FieldError::new(
+            field,
+            format!("{label}不能为空"),
+        ));
     } else if trimmed.chars().count() > max_chars {
-        errors.push(xueshi_domain::FieldError::new(field, format!("{label}不能超过{max_chars}个字符")));
+        errors.push(xueshi_domain::FieldError::new(
+            field,
+            format!("{label}不能超过{max_chars}个字符"),
+        ));
     }
     trimmed.to_owned()
 }

@@ -65,25 +65,40 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         Some(id) => orgs::get(&mut tx, id).await?,
         None => Some(orgs::city(&mut tx).await?),
     };
-    let parent = parent.filter(|p| authz::sees_org(&ctx.actor, &p.place())).ok_or(AppError::NotFound)?;
-    if !authz::may_create_org(&ctx.actor, input.kind, &parent.place(), input.city_affiliated) {
+    let parent = parent
+        .filter(|p| authz::sees_org(&ctx.actor, &p.place()))
+        .ok_or(AppError::NotFound)?;
+    if !authz::may_create_org(
+        &ctx.actor,
+        input.kind,
+        &parent.place(),
+        input.city_affiliated,
+    ) {
         return Err(AppError::Forbidden);
     }
     let parent_fits = match input.kind {
         OrgKind::District => parent.kind == OrgKind::City,
         OrgKind::School => {
-            parent.kind == OrgKind::District || (parent.kind == OrgKind::City && input.city_affiliated)
+            parent.kind == OrgKind::District
+                || (parent.kind == OrgKind::City && input.city_affiliated)
         }
         OrgKind::Provider => matches!(parent.kind, OrgKind::City | OrgKind::District),
         OrgKind::City => false,
     };
     if !parent_fits {
-        return Err(AppError::invalid("parent_id", "上级单位类型不符：区属于市，学校属于区（局属学校可属于市），培训机构属于市或区"));
+        return Err(AppError::invalid(
+            "parent_id",
+            "上级单位类型不符：区属于市，学校属于区（局属学校可属于市），培训机构属于市或区",
+        ));
     }
     if !parent.is_active() {
-        return Err(AppError::invalid("parent_id", "上级单位已注销，不能新增下属单位"));
+        return Err(AppError::invalid(
+            "parent_id",
+            "上级单位已注销，不能新增下属单位",
+        ));
     }
-    if let Some(existing) = orgs::find_sibling(&mut tx, Some(&parent.id), input.kind, &name).await? {
+    if let Some(existing) = orgs::find_sibling(&mut tx, Some(&parent.id), input.kind, &name).await?
+    {
         return Err(AppError::Duplicate {
             message: format!("同一上级下已有同名单位：{name}"),
             existing_id: Some(existing),
@@ -108,10 +123,21 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         created_at: now_ms(),
     };
     orgs::insert(&mut tx, &org).await.map_err(|e| match e {
-        StoreError::Unique(_) => AppError::Duplicate { message: "同一上级下已有同名单位".into(), existing_id: None },
+        StoreError::Unique(_) => AppError::Duplicate {
+            message: "同一上级下已有同名单位".into(),
+            existing_id: None,
+        },
         other => other.into(),
     })?;
-    record(&mut tx, ctx, "org.create", ("org", &org.id), &Place::of(&org), json!({ "after": org_json(&org) })).await?;
+    record(
+        &mut tx,
+        ctx,
+        "org.create",
+        ("org", &org.id),
+        &Place::of(&org),
+        json!({ "after": org_json(&org) }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(org)
 }
@@ -139,7 +165,8 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateOrg) -> AppResult
         return Err(AppError::Invalid(errors));
     }
     if name != before.name
-        && let Some(existing) = orgs::find_sibling(&mut tx, before.parent_id.as_deref(), before.kind, &name).await?
+        && let Some(existing) =
+            orgs::find_sibling(&mut tx, before.parent_id.as_deref(), before.kind, &name).await?
     {
         return Err(AppError::Duplicate {
             message: format!("同一上级下已有同名单位：{name}"),
@@ -147,7 +174,11 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateOrg) -> AppResult
         });
     }
     orgs::update(&mut tx, id, &name, status).await?;
-    let after = Org { name, status, ..before.clone() };
+    let after = Org {
+        name,
+        status,
+        ..before.clone()
+    };
     let action = match (before.status, status) {
         (OrgStatus::Active, OrgStatus::Archived) => "org.archive",
         (OrgStatus::Archived, OrgStatus::Active) => "org.reactivate",

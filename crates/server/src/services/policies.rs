@@ -15,7 +15,15 @@ pub async fn put(db: &Db, ctx: &Ctx, year: i32, input: PolicyInput) -> AppResult
     let before = policies::get(&mut tx, year).await?;
     policies::upsert(&mut tx, &policy).await?;
     let detail = json!({ "before": before, "after": policy });
-    record(&mut tx, ctx, "policy.put", ("policy", &year.to_string()), &Place::nowhere(), detail).await?;
+    record(
+        &mut tx,
+        ctx,
+        "policy.put",
+        ("policy", &year.to_string()),
+        &Place::nowhere(),
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(policy)
 }

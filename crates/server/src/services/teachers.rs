@@ -55,7 +55,10 @@ fn parse_phone(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String
 }
 
 fn duplicate_id(existing_id: String) -> AppError {
-    AppError::Duplicate { message: "该身份证号已登记".into(), existing_id: Some(existing_id) }
+    AppError::Duplicate {
+        message: "该身份证号已登记".into(),
+        existing_id: Some(existing_id),
+    }
 }
 
 /// The teacher's current school, which decides who may see them.
@@ -88,7 +91,10 @@ async fn receiving_school(c: &mut Conn, ctx: &Ctx, id: &str, must_staff: bool) -
         return Err(AppError::invalid("school_id", "所选单位不是学校"));
     }
     if !school.is_active() {
-        return Err(AppError::invalid("school_id", "学校已注销，不能调入或新增教师"));
+        return Err(AppError::invalid(
+            "school_id",
+            "学校已注销，不能调入或新增教师",
+        ));
     }
     if must_staff && !authz::may_staff_school(&ctx.actor, &school.place()) {
         return Err(AppError::Forbidden);
@@ -139,16 +145,30 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
         return Err(duplicate_id(existing.id));
     }
     if users::by_username(&mut tx, &user.username).await?.is_some() {
-        return Err(AppError::Duplicate { message: "该身份证号已被用作登录名".into(), existing_id: None });
+        return Err(AppError::Duplicate {
+            message: "该身份证号已被用作登录名".into(),
+            existing_id: None,
+        });
     }
     let unique = |e: StoreError| match e {
-        StoreError::Unique(_) => AppError::Duplicate { message: "该身份证号已登记".into(), existing_id: None },
+        StoreError::Unique(_) => AppError::Duplicate {
+            message: "该身份证号已登记".into(),
+            existing_id: None,
+        },
         other => other.into(),
     };
     teachers::insert(&mut tx, &teacher).await.map_err(unique)?;
     users::insert(&mut tx, &user).await.map_err(unique)?;
     let detail = json!({ "after": audit_view(&teacher) });
-    record(&mut tx, ctx, "teacher.create", ("teacher", &teacher.id), &Place::of(&school), detail).await?;
+    record(
+        &mut tx,
+        ctx,
+        "teacher.create",
+        ("teacher", &teacher.id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(teacher)
 }
@@ -163,7 +183,15 @@ pub async fn get_full(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Teacher> {
     let (teacher, school) = visible(&mut tx, ctx, id).await?;
     if ctx.actor.role != Role::Teacher {
         let detail = json!({ "id_number": IdNumber::mask_str(&teacher.id_number) });
-        record(&mut tx, ctx, "teacher.view_full", ("teacher", id), &Place::of(&school), detail).await?;
+        record(
+            &mut tx,
+            ctx,
+            "teacher.view_full",
+            ("teacher", id),
+            &Place::of(&school),
+            detail,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(teacher)
@@ -180,7 +208,10 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
     let mut tx = db.begin().await?;
     let (before, old_school) = visible(&mut tx, ctx, id).await?;
     let corrects_identity = input.name.as_ref().is_some_and(|n| n.trim() != before.name)
-        || input.id_number.as_ref().is_some_and(|n| n.trim().to_uppercase() != before.id_number);
+        || input
+            .id_number
+            .as_ref()
+            .is_some_and(|n| n.trim().to_uppercase() != before.id_number);
     if corrects_identity {
         ctx.require(Action::CorrectIdentity)?;
     }
@@ -204,7 +235,11 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         return Err(duplicate_id(existing.id));
     }
     let mut new_school = old_school.clone();
-    if let Some(school_id) = input.school_id.as_deref().filter(|s| *s != before.school_id) {
+    if let Some(school_id) = input
+        .school_id
+        .as_deref()
+        .filter(|s| *s != before.school_id)
+    {
         // A transfer releases the teacher to any active school; the receiving school's
         // administrators see them from now on.
         new_school = receiving_school(&mut tx, ctx, school_id, false).await?;
@@ -222,10 +257,15 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         }
         _ => {}
     }
-    teachers::update(&mut tx, &after).await.map_err(|e| match e {
-        StoreError::Unique(_) => AppError::Duplicate { message: "该身份证号已登记".into(), existing_id: None },
-        other => other.into(),
-    })?;
+    teachers::update(&mut tx, &after)
+        .await
+        .map_err(|e| match e {
+            StoreError::Unique(_) => AppError::Duplicate {
+                message: "该身份证号已登记".into(),
+                existing_id: None,
+            },
+            other => other.into(),
+        })?;
     users::sync_teacher_login(&mut tx, &after.id, &after.id_number, &after.school_id).await?;
     if after.status == TeacherStatus::Departed
         && let Some(user_id) = &after.user_id
@@ -233,10 +273,30 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         sessions::delete_for_user(&mut tx, user_id).await?;
     }
     let detail = json!({ "before": audit_view(&before), "after": audit_view(&after) });
-    let action = if after.school_id != before.school_id { "teacher.transfer" } else { "teacher.update" };
-    record(&mut tx, ctx, action, ("teacher", id), &Place::of(&new_school), detail.clone()).await?;
+    let action = if after.school_id != before.school_id {
+        "teacher.transfer"
+    } else {
+        "teacher.update"
+    };
+    record(
+        &mut tx,
+        ctx,
+        action,
+        ("teacher", id),
+        &Place::of(&new_school),
+        detail.clone(),
+    )
+    .await?;
     if new_school.id != old_school.id {
-        record(&mut tx, ctx, "teacher.transfer_out", ("teacher", id), &Place::of(&old_school), detail).await?;
+        record(
+            &mut tx,
+            ctx,
+            "teacher.transfer_out",
+            ("teacher", id),
+            &Place::of(&old_school),
+            detail,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(after)

@@ -83,5 +83,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
 }
 
 fn duplicate_username(existing_id: Option<String>) -> AppError {
-    AppError::Duplicate { message: "用户名已被使用".into(), existing_id }
+    AppError::Duplicate {
+        message: "用户名已被使用".into(),
+        existing_id,
+    }
 }

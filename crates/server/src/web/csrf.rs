@@ -12,13 +12,19 @@ pub fn new_login_token() -> String {
 }
 
 pub fn csrf_for_session(session_token_hash: &str) -> String {
-    hex::encode(Sha256::digest(format!("csrf:{session_token_hash}").as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("csrf:{session_token_hash}").as_bytes(),
+    ))
 }
 
 /// Compares without an early exit, so timing tells nothing.
 pub fn matches(expected: &str, given: &str) -> bool {
     expected.len() == given.len()
-        && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 #[cfg(test)]

@@ -26,12 +26,19 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
 }
 
 fn render(template: &impl Template) -> AppResult<Html<String>> {
-    template.render().map(Html).map_err(|e| AppError::Internal(e.into()))
+    template
+        .render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 #[derive(Template)]
@@ -42,10 +49,27 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn login_page(state: &AppState, status: StatusCode, username: String, error: Option<String>) -> AppResult<Response> {
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    username: String,
+    error: Option<String>,
+) -> AppResult<Response> {
     let csrf = csrf::new_login_token();
-    let page = render(&LoginPage { csrf: csrf.clone(), username, error })?;
-    Ok((status, [(SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600))], page).into_response())
+    let page = render(&LoginPage {
+        csrf: csrf.clone(),
+        username,
+        error,
+    })?;
+    Ok((
+        status,
+        [(
+            SET_COOKIE,
+            set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
+        )],
+        page,
+    )
+        .into_response())
 }
 
 /// The start page: the login form, or home for someone already logged in.
@@ -74,15 +98,23 @@ pub async fn login(
         let message = "页面已过期，请重新登录".to_owned();
         return login_page(&state, StatusCode::FORBIDDEN, form.username, Some(message));
     }
-    let input = Login { username: form.username.clone(), password: form.password };
+    let input = Login {
+        username: form.username.clone(),
+        password: form.password,
+    };
     match auth::login(&state.db, input, &ip, "cookie", state.config.session_hours).await {
         Ok(done) => {
             let max_age = state.config.session_hours * 3600;
             let session = set_cookie(&state, SESSION_COOKIE, &done.token, max_age);
             let clear_csrf = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0);
             let mut response = Redirect::to("/home").into_response();
-            response.headers_mut().append(SET_COOKIE, session.parse().expect("cookie header is ASCII"));
-            response.headers_mut().append(SET_COOKIE, clear_csrf.parse().expect("cookie header is ASCII"));
+            response
+                .headers_mut()
+                .append(SET_COOKIE, session.parse().expect("cookie header is ASCII"));
+            response.headers_mut().append(
+                SET_COOKIE,
+                clear_csrf.parse().expect("cookie header is ASCII"),
+            );
             Ok(response)
         }
         Err(e @ (AppError::Unauthenticated | AppError::RateLimited)) => {
@@ -102,7 +134,11 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, me: CurrentUser, Form(form): Form<CsrfForm>) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(form): Form<CsrfForm>,
+) -> AppResult<Response> {
     if !csrf::matches(&csrf::csrf_for_session(&me.token_hash), &form.csrf) {
         return Err(AppError::Forbidden);
     }
@@ -128,9 +164,14 @@ pub async fn home(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> Ap
         return Ok(Redirect::to("/").into_response());
     };
     let mut c = state.db.pool().acquire().await?;
-    let org = orgs::get(&mut c, &me.user.org_id).await?.ok_or(AppError::NotFound)?;
+    let org = orgs::get(&mut c, &me.user.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let display_name = match &me.user.teacher_id {
-        Some(id) => teachers::get(&mut c, id).await?.map(|t| t.name).unwrap_or_default(),
+        Some(id) => teachers::get(&mut c, id)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default(),
         None => me.user.username.clone(),
     };
     let year = time_rules::business_date(time::OffsetDateTime::now_utc()).year();
@@ -145,10 +186,15 @@ pub async fn home(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> Ap
             .as_ref()
             .map(|p| {
                 let m = &p.minimums;
-                format!("公需科目≥{} 学时，专业科目≥{} 学时，个人选修科目≥{} 学时，合计≥{} 学时", m.public, m.professional, m.elective, m.total)
+                format!(
+                    "公需科目≥{} 学时，专业科目≥{} 学时，个人选修科目≥{} 学时，合计≥{} 学时",
+                    m.public, m.professional, m.elective, m.total
+                )
             })
             .unwrap_or_default(),
-        declaration_deadline: policy.map(|p| time_rules::format_date(p.deadlines.declaration)).unwrap_or_default(),
+        declaration_deadline: policy
+            .map(|p| time_rules::format_date(p.deadlines.declaration))
+            .unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())
 }

@@ -26,9 +26,20 @@ pub async fn insert(c: &mut AnyConnection, e: &NewAudit<'_>) -> StoreResult<()> 
         "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, ip, detail, \
          district_id, school_id) VALUES (",
     );
-    q.bind(now_ms()).push(", ").bind(e.actor_id.map(str::to_owned)).push(", ");
-    q.bind(e.action).push(", ").bind(e.target_type).push(", ").bind(e.target_id).push(", ");
-    q.bind(e.ip.map(str::to_owned)).push(", ").bind(e.detail.to_string()).push(", ");
+    q.bind(now_ms())
+        .push(", ")
+        .bind(e.actor_id.map(str::to_owned))
+        .push(", ");
+    q.bind(e.action)
+        .push(", ")
+        .bind(e.target_type)
+        .push(", ")
+        .bind(e.target_id)
+        .push(", ");
+    q.bind(e.ip.map(str::to_owned))
+        .push(", ")
+        .bind(e.detail.to_string())
+        .push(", ");
     q.bind(e.district_id.map(str::to_owned)).push(", ");
     q.bind(e.school_id.map(str::to_owned)).push(")");
     q.execute(c).await?;
@@ -44,7 +55,11 @@ pub struct AuditFilter {
 }
 
 /// Newest first. A district reads what happened in its district, a school in its school.
-pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &AuditFilter) -> StoreResult<Page<AuditEntry>> {
+pub async fn list(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    f: &AuditFilter,
+) -> StoreResult<Page<AuditEntry>> {
     let limit = clamp_limit(f.limit);
     let mut q = Sql::new("SELECT * FROM audit_log WHERE 1 = 1");
     match scope {
@@ -70,6 +85,9 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &AuditFilter) -> Stor
     }
     q.push(" ORDER BY id DESC LIMIT ").bind(limit + 1);
     let rows = q.fetch_all(c).await?;
-    let mut items = rows.iter().map(AuditEntry::from_row).collect::<StoreResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(AuditEntry::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(super::orgs::page(&mut items, limit, |e| e.id.to_string()))
 }

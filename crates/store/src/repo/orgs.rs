@@ -12,13 +12,27 @@ pub async fn insert(c: &mut AnyConnection, org: &Org) -> StoreResult<()> {
         "INSERT INTO orgs (id, name, kind, parent_id, district_id, ownership, school_type, \
          city_affiliated, status, created_at, updated_at) VALUES (",
     );
-    q.bind(org.id.as_str()).push(", ").bind(org.name.as_str()).push(", ");
-    q.bind(org.kind.as_str()).push(", ").bind(org.parent_id.clone()).push(", ");
+    q.bind(org.id.as_str())
+        .push(", ")
+        .bind(org.name.as_str())
+        .push(", ");
+    q.bind(org.kind.as_str())
+        .push(", ")
+        .bind(org.parent_id.clone())
+        .push(", ");
     q.bind(org.district_id.clone()).push(", ");
-    q.bind(org.ownership.map(|o| o.as_str().to_owned())).push(", ");
-    q.bind(org.school_type.map(|t| t.as_str().to_owned())).push(", ");
-    q.bind(org.city_affiliated).push(", ").bind(org.status.as_str()).push(", ");
-    q.bind(org.created_at).push(", ").bind(org.created_at).push(")");
+    q.bind(org.ownership.map(|o| o.as_str().to_owned()))
+        .push(", ");
+    q.bind(org.school_type.map(|t| t.as_str().to_owned()))
+        .push(", ");
+    q.bind(org.city_affiliated)
+        .push(", ")
+        .bind(org.status.as_str())
+        .push(", ");
+    q.bind(org.created_at)
+        .push(", ")
+        .bind(org.created_at)
+        .push(")");
     q.execute(c).await?;
     Ok(())
 }
@@ -26,14 +40,21 @@ pub async fn insert(c: &mut AnyConnection, org: &Org) -> StoreResult<()> {
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Org>> {
     let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = "));
     q.bind(id);
-    q.fetch_optional(c).await?.map(|r| Org::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Org::from_row(&r))
+        .transpose()
 }
 
 pub async fn city(c: &mut AnyConnection) -> StoreResult<Org> {
     let q = Sql::new(format!(
         "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'city' ORDER BY created_at LIMIT 1"
     ));
-    q.fetch_optional(c).await?.map(|r| Org::from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Org::from_row(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Creates the city organisation when the database has none (every fresh database has one).
@@ -74,17 +95,23 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
         Scope::All => {}
         Scope::District(d) => {
             q.push(" AND (kind = 'city' OR id = ").bind(d.as_str());
-            q.push(" OR (district_id = ").bind(d.as_str()).push(" AND city_affiliated = 0))");
+            q.push(" OR (district_id = ")
+                .bind(d.as_str())
+                .push(" AND city_affiliated = 0))");
         }
         Scope::School(s) | Scope::Provider(s) => {
             q.push(" AND (kind = 'city' OR id = ").bind(s.as_str());
-            q.push(" OR id = (SELECT district_id FROM orgs o2 WHERE o2.id = ").bind(s.as_str());
+            q.push(" OR id = (SELECT district_id FROM orgs o2 WHERE o2.id = ")
+                .bind(s.as_str());
             q.push("))");
         }
         Scope::Teacher(t) => {
             q.push(" AND (kind = 'city' OR id IN (SELECT school_id FROM teachers WHERE id = ");
-            q.bind(t.as_str()).push(") OR id IN (SELECT o2.district_id FROM orgs o2 JOIN teachers t ");
-            q.push("ON t.school_id = o2.id WHERE t.id = ").bind(t.as_str()).push("))");
+            q.bind(t.as_str())
+                .push(") OR id IN (SELECT o2.district_id FROM orgs o2 JOIN teachers t ");
+            q.push("ON t.school_id = o2.id WHERE t.id = ")
+                .bind(t.as_str())
+                .push("))");
         }
     }
     if let Some(kind) = f.kind {
@@ -101,7 +128,10 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
     }
     q.push(" ORDER BY id LIMIT ").bind(limit + 1);
     let rows = q.fetch_all(c).await?;
-    let mut items = rows.iter().map(Org::from_row).collect::<StoreResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(Org::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |o| o.id.clone()))
 }
 
@@ -112,13 +142,24 @@ pub(crate) fn page<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String
     } else {
         None
     };
-    Page { items: std::mem::take(items), next_cursor }
+    Page {
+        items: std::mem::take(items),
+        next_cursor,
+    }
 }
 
-pub async fn update(c: &mut AnyConnection, id: &str, name: &str, status: OrgStatus) -> StoreResult<()> {
+pub async fn update(
+    c: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    status: OrgStatus,
+) -> StoreResult<()> {
     let mut q = Sql::new("UPDATE orgs SET name = ");
     q.bind(name).push(", status = ").bind(status.as_str());
-    q.push(", updated_at = ").bind(now_ms()).push(" WHERE id = ").bind(id);
+    q.push(", updated_at = ")
+        .bind(now_ms())
+        .push(" WHERE id = ")
+        .bind(id);
     match q.execute(c).await? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
@@ -133,7 +174,9 @@ pub async fn find_sibling(
     name: &str,
 ) -> StoreResult<Option<String>> {
     let mut q = Sql::new("SELECT id FROM orgs WHERE COALESCE(parent_id, '') = ");
-    q.bind(parent_id.unwrap_or("")).push(" AND kind = ").bind(kind.as_str());
+    q.bind(parent_id.unwrap_or(""))
+        .push(" AND kind = ")
+        .bind(kind.as_str());
     q.push(" AND name = ").bind(name);
     Ok(q.fetch_optional(c).await?.map(|r| sqlx::Row::get(&r, "id")))
 }

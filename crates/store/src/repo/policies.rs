@@ -9,8 +9,11 @@ use crate::{StoreError, StoreResult, now_ms};
 
 /// Creates or replaces the policy of `policy.year`.
 pub async fn upsert(c: &mut AnyConnection, p: &Policy) -> StoreResult<()> {
-    let caps: BTreeMap<&str, i64> =
-        p.activity_caps.iter().map(|(k, v)| (k.as_str(), v.tenths())).collect();
+    let caps: BTreeMap<&str, i64> = p
+        .activity_caps
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.tenths()))
+        .collect();
     let caps = serde_json::to_string(&caps).expect("a map of strings to integers serialises");
     let d = &p.deadlines;
     let mut q = Sql::new(
@@ -18,13 +21,25 @@ pub async fn upsert(c: &mut AnyConnection, p: &Policy) -> StoreResult<()> {
          declaration_deadline, registration_deadline, school_review_deadline, \
          district_review_deadline, carry_over_enabled, carry_over_cap, activity_caps, updated_at) VALUES (",
     );
-    q.bind(p.year as i64).push(", ").bind(p.minimums.public.tenths()).push(", ");
-    q.bind(p.minimums.professional.tenths()).push(", ").bind(p.minimums.elective.tenths());
+    q.bind(p.year as i64)
+        .push(", ")
+        .bind(p.minimums.public.tenths())
+        .push(", ");
+    q.bind(p.minimums.professional.tenths())
+        .push(", ")
+        .bind(p.minimums.elective.tenths());
     q.push(", ").bind(p.minimums.total.tenths()).push(", ");
-    for date in [d.declaration, d.registration, d.school_review, d.district_review] {
+    for date in [
+        d.declaration,
+        d.registration,
+        d.school_review,
+        d.district_review,
+    ] {
         q.bind(time_rules::format_date(date)).push(", ");
     }
-    q.bind(p.carry_over.enabled).push(", ").bind(p.carry_over.cap.map(Hours::tenths));
+    q.bind(p.carry_over.enabled)
+        .push(", ")
+        .bind(p.carry_over.cap.map(Hours::tenths));
     q.push(", ").bind(caps).push(", ").bind(now_ms()).push(
         ") ON CONFLICT (year) DO UPDATE SET min_public = excluded.min_public, \
          min_professional = excluded.min_professional, min_elective = excluded.min_elective, \
@@ -55,7 +70,10 @@ pub async fn get(c: &mut AnyConnection, year: i32) -> StoreResult<Option<Policy>
         .map_err(|e| StoreError::Corrupt(format!("policies.activity_caps: {e}")))?;
     let mut activity_caps = BTreeMap::new();
     for (k, v) in caps {
-        activity_caps.insert(parse::<ActivityType>(&k, "policies.activity_caps")?, Hours::from_tenths(v));
+        activity_caps.insert(
+            parse::<ActivityType>(&k, "policies.activity_caps")?,
+            Hours::from_tenths(v),
+        );
     }
     Ok(Some(Policy {
         year,
@@ -73,7 +91,9 @@ pub async fn get(c: &mut AnyConnection, year: i32) -> StoreResult<Option<Policy>
         },
         carry_over: CarryOver {
             enabled: row.try_get::<i64, _>("carry_over_enabled")? != 0,
-            cap: row.try_get::<Option<i64>, _>("carry_over_cap")?.map(Hours::from_tenths),
+            cap: row
+                .try_get::<Option<i64>, _>("carry_over_cap")?
+                .map(Hours::from_tenths),
         },
         activity_caps,
     }))

@@ -4,8 +4,8 @@
 use sqlx::AnyConnection;
 
 use super::sql::Sql;
-use crate::models::{USER_COLUMNS, User};
 use crate::StoreResult;
+use crate::models::{USER_COLUMNS, User};
 
 pub async fn insert(
     c: &mut AnyConnection,
@@ -15,20 +15,34 @@ pub async fn insert(
     now: i64,
     expires_at: i64,
 ) -> StoreResult<()> {
-    let mut q = Sql::new("INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES (");
-    q.bind(token_hash).push(", ").bind(user_id).push(", ").bind(kind).push(", ");
+    let mut q = Sql::new(
+        "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES (",
+    );
+    q.bind(token_hash)
+        .push(", ")
+        .bind(user_id)
+        .push(", ")
+        .bind(kind)
+        .push(", ");
     q.bind(now).push(", ").bind(expires_at).push(")");
     q.execute(c).await?;
     Ok(())
 }
 
 /// The user of an unexpired session.
-pub async fn user_for(c: &mut AnyConnection, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
+pub async fn user_for(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> StoreResult<Option<User>> {
     let mut q = Sql::new(format!(
         "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = "
     ));
     q.bind(token_hash).push(" AND s.expires_at > ").bind(now);
-    q.fetch_optional(c).await?.map(|r| User::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| User::from_row(&r))
+        .transpose()
 }
 
 pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> StoreResult<u64> {
@@ -47,9 +61,19 @@ pub async fn delete_expired(c: &mut AnyConnection, now: i64) -> StoreResult<u64>
     Ok(n)
 }
 
-pub async fn record_failure(c: &mut AnyConnection, username: &str, ip: &str, now: i64) -> StoreResult<()> {
+pub async fn record_failure(
+    c: &mut AnyConnection,
+    username: &str,
+    ip: &str,
+    now: i64,
+) -> StoreResult<()> {
     let mut q = Sql::new("INSERT INTO login_failures (username, ip, at) VALUES (");
-    q.bind(username).push(", ").bind(ip).push(", ").bind(now).push(")");
+    q.bind(username)
+        .push(", ")
+        .bind(ip)
+        .push(", ")
+        .bind(now)
+        .push(")");
     q.execute(c).await?;
     Ok(())
 }
@@ -63,10 +87,14 @@ pub async fn failures_since(
 ) -> StoreResult<(i64, i64)> {
     let mut q = Sql::new("SELECT (SELECT COUNT(*) FROM login_failures WHERE username = ");
     q.bind(username).push(" AND at > ").bind(since);
-    q.push(") AS by_user, (SELECT COUNT(*) FROM login_failures WHERE ip = ").bind(ip);
+    q.push(") AS by_user, (SELECT COUNT(*) FROM login_failures WHERE ip = ")
+        .bind(ip);
     q.push(" AND at > ").bind(since).push(") AS by_ip");
     let row = q.query().fetch_one(c).await?;
-    Ok((sqlx::Row::try_get(&row, "by_user")?, sqlx::Row::try_get(&row, "by_ip")?))
+    Ok((
+        sqlx::Row::try_get(&row, "by_user")?,
+        sqlx::Row::try_get(&row, "by_ip")?,
+    ))
 }
 
 pub async fn clear_failures(c: &mut AnyConnection, username: &str) -> StoreResult<()> {

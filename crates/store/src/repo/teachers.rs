@@ -13,25 +13,47 @@ pub async fn insert(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
         "INSERT INTO teachers (id, name, id_number, school_id, phone, status, departed_on, \
          created_at, updated_at) VALUES (",
     );
-    q.bind(t.id.as_str()).push(", ").bind(t.name.as_str()).push(", ");
-    q.bind(t.id_number.as_str()).push(", ").bind(t.school_id.as_str()).push(", ");
-    q.bind(t.phone.clone()).push(", ").bind(t.status.as_str()).push(", ");
-    q.bind(t.departed_on.clone()).push(", ").bind(t.created_at).push(", ");
+    q.bind(t.id.as_str())
+        .push(", ")
+        .bind(t.name.as_str())
+        .push(", ");
+    q.bind(t.id_number.as_str())
+        .push(", ")
+        .bind(t.school_id.as_str())
+        .push(", ");
+    q.bind(t.phone.clone())
+        .push(", ")
+        .bind(t.status.as_str())
+        .push(", ");
+    q.bind(t.departed_on.clone())
+        .push(", ")
+        .bind(t.created_at)
+        .push(", ");
     q.bind(t.created_at).push(")");
     q.execute(c).await?;
     Ok(())
 }
 
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Teacher>> {
-    let mut q = Sql::new(format!("SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id = "));
+    let mut q = Sql::new(format!(
+        "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id = "
+    ));
     q.bind(id);
-    q.fetch_optional(c).await?.map(|r| Teacher::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Teacher::from_row(&r))
+        .transpose()
 }
 
 pub async fn by_id_number(c: &mut AnyConnection, id_number: &str) -> StoreResult<Option<Teacher>> {
-    let mut q = Sql::new(format!("SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id_number = "));
+    let mut q = Sql::new(format!(
+        "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id_number = "
+    ));
     q.bind(id_number);
-    q.fetch_optional(c).await?.map(|r| Teacher::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Teacher::from_row(&r))
+        .transpose()
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,9 +87,15 @@ pub fn push_scope(q: &mut Sql, scope: &Scope) {
     }
 }
 
-pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &TeacherFilter) -> StoreResult<Page<Teacher>> {
+pub async fn list(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    f: &TeacherFilter,
+) -> StoreResult<Page<Teacher>> {
     let limit = clamp_limit(f.limit);
-    let mut q = Sql::new(format!("SELECT {TEACHER_COLUMNS} FROM teachers t WHERE 1 = 1"));
+    let mut q = Sql::new(format!(
+        "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE 1 = 1"
+    ));
     push_scope(&mut q, scope);
     if let Some(school) = &f.school_id {
         q.push(" AND t.school_id = ").bind(school.as_str());
@@ -78,7 +106,9 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &TeacherFilter) -> St
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(text));
-        q.push(" AND (t.name LIKE ").bind(pattern).push(" ESCAPE '\\' OR t.id_number = ");
+        q.push(" AND (t.name LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\' OR t.id_number = ");
         q.bind(text.to_uppercase()).push(")");
     }
     if let Some(status) = f.status {
@@ -89,21 +119,37 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &TeacherFilter) -> St
     }
     q.push(" ORDER BY t.id LIMIT ").bind(limit + 1);
     let rows = q.fetch_all(c).await?;
-    let mut items = rows.iter().map(Teacher::from_row).collect::<StoreResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(Teacher::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |t| t.id.clone()))
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Writes the teacher's mutable fields as given.
 pub async fn update(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
     let mut q = Sql::new("UPDATE teachers SET name = ");
-    q.bind(t.name.as_str()).push(", id_number = ").bind(t.id_number.as_str());
-    q.push(", school_id = ").bind(t.school_id.as_str()).push(", phone = ").bind(t.phone.clone());
-    q.push(", status = ").bind(t.status.as_str()).push(", departed_on = ").bind(t.departed_on.clone());
-    q.push(", updated_at = ").bind(now_ms()).push(" WHERE id = ").bind(t.id.as_str());
+    q.bind(t.name.as_str())
+        .push(", id_number = ")
+        .bind(t.id_number.as_str());
+    q.push(", school_id = ")
+        .bind(t.school_id.as_str())
+        .push(", phone = ")
+        .bind(t.phone.clone());
+    q.push(", status = ")
+        .bind(t.status.as_str())
+        .push(", departed_on = ")
+        .bind(t.departed_on.clone());
+    q.push(", updated_at = ")
+        .bind(now_ms())
+        .push(" WHERE id = ")
+        .bind(t.id.as_str());
     match q.execute(c).await? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),

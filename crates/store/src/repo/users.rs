@@ -1,16 +1,25 @@
 use sqlx::AnyConnection;
 
 use super::sql::Sql;
-use crate::models::{USER_COLUMNS, User};
 use crate::StoreResult;
+use crate::models::{USER_COLUMNS, User};
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
     let mut q = Sql::new(
         "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) VALUES (",
     );
-    q.bind(u.id.as_str()).push(", ").bind(u.username.as_str()).push(", ");
-    q.bind(u.password_hash.as_str()).push(", ").bind(u.role.as_str()).push(", ");
-    q.bind(u.org_id.as_str()).push(", ").bind(u.teacher_id.clone()).push(", ");
+    q.bind(u.id.as_str())
+        .push(", ")
+        .bind(u.username.as_str())
+        .push(", ");
+    q.bind(u.password_hash.as_str())
+        .push(", ")
+        .bind(u.role.as_str())
+        .push(", ");
+    q.bind(u.org_id.as_str())
+        .push(", ")
+        .bind(u.teacher_id.clone())
+        .push(", ");
     q.bind(u.created_at).push(")");
     q.execute(c).await?;
     Ok(())
@@ -19,13 +28,21 @@ pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<User>> {
     let mut q = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
     q.bind(id);
-    q.fetch_optional(c).await?.map(|r| User::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| User::from_row(&r))
+        .transpose()
 }
 
 pub async fn by_username(c: &mut AnyConnection, username: &str) -> StoreResult<Option<User>> {
-    let mut q = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = "));
+    let mut q = Sql::new(format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = "
+    ));
     q.bind(username);
-    q.fetch_optional(c).await?.map(|r| User::from_row(&r)).transpose()
+    q.fetch_optional(c)
+        .await?
+        .map(|r| User::from_row(&r))
+        .transpose()
 }
 
 /// Keeps a teacher's login in step with their ID number and school.
@@ -36,7 +53,11 @@ pub async fn sync_teacher_login(
     org_id: &str,
 ) -> StoreResult<()> {
     let mut q = Sql::new("UPDATE users SET username = ");
-    q.bind(username).push(", org_id = ").bind(org_id).push(" WHERE teacher_id = ").bind(teacher_id);
+    q.bind(username)
+        .push(", org_id = ")
+        .bind(org_id)
+        .push(" WHERE teacher_id = ")
+        .bind(teacher_id);
     q.execute(c).await?;
     Ok(())
 }
@@ -44,5 +65,7 @@ pub async fn sync_teacher_login(
 /// Any one username, to tell an empty database from a used one.
 pub async fn any_username(c: &mut AnyConnection) -> StoreResult<Option<String>> {
     let q = Sql::new("SELECT username FROM users LIMIT 1");
-    Ok(q.fetch_optional(c).await?.map(|r| sqlx::Row::get(&r, "username")))
+    Ok(q.fetch_optional(c)
+        .await?
+        .map(|r| sqlx::Row::get(&r, "username")))
 }

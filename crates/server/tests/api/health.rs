@@ -1,0 +1,75 @@
+use reqwest::Method;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_checks_the_database() {
+    let app = spawn_app().await;
+    let answer = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["status"], "ok");
+    app.db.close().await;
+    let down = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(down.status, 503);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    app.api_get("/orgs/city", &app.city_token).await.expect(200);
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains(r#"route="/api/v1/orgs/city""#), "{text}");
+    assert!(text.contains(r#"status="200""#));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+}
+
+/// Every implemented endpoint is in the OpenAPI document, which parses.
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint() {
+    let app = spawn_app().await;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/auth/login", "post"),
+        ("/auth/logout", "post"),
+        ("/me", "get"),
+        ("/orgs/city", "get"),
+        ("/orgs", "post"),
+        ("/orgs", "get"),
+        ("/orgs/{id}", "get"),
+        ("/orgs/{id}", "patch"),
+        ("/users", "post"),
+        ("/teachers", "post"),
+        ("/teachers", "get"),
+        ("/teachers/{id}", "get"),
+        ("/teachers/{id}", "patch"),
+        ("/policies/{year}", "put"),
+        ("/policies/{year}", "get"),
+        ("/audit", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the document"
+        );
+    }
+    assert_eq!(
+        paths.len(),
+        11,
+        "a path was added without a test here: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+}

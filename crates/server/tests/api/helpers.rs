@@ -1,0 +1,295 @@
+//! The test harness: every test gets its own server on a free port and its own fresh
+//! database — SQLite in a temporary directory, or a new PostgreSQL database when
+//! `XUESHI_TEST_DATABASE_URL` names a server.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use xueshi_domain::{Role, check_char};
+use xueshi_server::app::Application;
+use xueshi_server::config::Config;
+use xueshi_store::models::User;
+use xueshi_store::{Db, now_ms, repo};
+
+pub const PASSWORD: &str = "correct-horse-42";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    /// A logged-in city administrator.
+    pub city_token: String,
+    pub city_id: String,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {}",
+            self.body
+        );
+        self.body
+    }
+
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {}",
+            self.body
+        );
+        assert_eq!(self.code(), code, "unexpected error: {}", self.body);
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "an error always has a message: {}",
+            self.body
+        );
+        self.body
+    }
+}
+
+async fn database_url() -> Option<String> {
+    let base = std::env::var("XUESHI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("xueshi_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("the test PostgreSQL server is reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("a test database can be created");
+    let (prefix, _) = base.rsplit_once('/').expect("the URL names a database");
+    Some(format!("{prefix}/{name}"))
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        database_url: database_url().await,
+        ..Config::default()
+    };
+    let app = Application::build(config)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let mut c = db.pool().acquire().await.unwrap();
+    let city = repo::orgs::city(&mut c).await.unwrap();
+    let admin = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: "city".into(),
+        password_hash: xueshi_server::auth::password::hash(PASSWORD).await.unwrap(),
+        role: Role::CityAdmin,
+        org_id: city.id.clone(),
+        teacher_id: None,
+        created_at: now_ms(),
+    };
+    repo::users::insert(&mut c, &admin).await.unwrap();
+    drop(c);
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut app = TestApp {
+        address,
+        db,
+        client,
+        city_token: String::new(),
+        city_id: city.id,
+        _dir: dir,
+    };
+    app.city_token = app.login("city", PASSWORD).await;
+    app
+}
+
+/// A valid resident ID number, different for each `n`.
+pub fn id_number(n: u32) -> String {
+    let first17 = format!(
+        "44010619{:02}{:02}{:02}{:03}",
+        70 + n % 30,
+        1 + n % 12,
+        1 + n % 28,
+        n % 1000
+    );
+    format!("{first17}{}", check_char(&first17))
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("the server answers");
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(
+            Method::POST,
+            &format!("/api/v1{path}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(
+            Method::PATCH,
+            &format!("/api/v1{path}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1{path}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn api_get(&self, path: &str, token: &str) -> Answer {
+        self.get(&format!("/api/v1{path}"), token).await
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> Answer {
+        let body = json!({ "username": username, "password": password });
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(body))
+            .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = self.try_login(username, password).await.expect(200);
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    pub async fn district(&self, name: &str) -> String {
+        let body = json!({ "name": name, "kind": "district", "parent_id": self.city_id });
+        self.post("/orgs", &self.city_token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn school(&self, district_id: &str, name: &str) -> String {
+        let body = json!({
+            "name": name, "kind": "school", "parent_id": district_id,
+            "ownership": "public", "school_type": "primary"
+        });
+        self.post("/orgs", &self.city_token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates an administrator and logs them in.
+    pub async fn admin(&self, username: &str, role: &str, org_id: &str) -> String {
+        let body =
+            json!({ "username": username, "password": PASSWORD, "role": role, "org_id": org_id });
+        self.post("/users", &self.city_token, body)
+            .await
+            .expect(201);
+        self.login(username, PASSWORD).await
+    }
+
+    /// Creates a teacher (as the city) and returns their id.
+    pub async fn teacher(&self, school_id: &str, name: &str, n: u32) -> String {
+        let body = json!({ "name": name, "id_number": id_number(n), "school_id": school_id, "password": PASSWORD });
+        self.post("/teachers", &self.city_token, body)
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Audit actions recorded about a target, newest first.
+    pub async fn audit_actions(&self, target_id: &str) -> Vec<String> {
+        let body = self
+            .api_get(&format!("/audit?target_id={target_id}"), &self.city_token)
+            .await
+            .expect(200);
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// A district with one school, and a school admin and district admin logged in.
+pub struct Tree {
+    pub district: String,
+    pub school: String,
+    pub district_token: String,
+    pub school_token: String,
+}
+
+pub async fn tree(app: &TestApp, tag: &str) -> Tree {
+    let district = app.district(&format!("{tag}区")).await;
+    let school = app.school(&district, &format!("{tag}小学")).await;
+    let district_token = app
+        .admin(&format!("{tag}_district"), "district_admin", &district)
+        .await;
+    let school_token = app
+        .admin(&format!("{tag}_school"), "school_admin", &school)
+        .await;
+    Tree {
+        district,
+        school,
+        district_token,
+        school_token,
+    }
+}

@@ -1,0 +1,188 @@
+use reqwest::header::{COOKIE, SET_COOKIE};
+
+use crate::helpers::{PASSWORD, id_number, spawn_app, tree};
+
+fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn value_of(set_cookie: &str) -> &str {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+}
+
+/// Logs in through the login form and answers the session cookie header.
+async fn form_login(app: &crate::helpers::TestApp, username: &str) -> (String, String) {
+    let start = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csrf_cookie =
+        cookie_value(&start, "xueshi_csrf").expect("the login page sets a CSRF cookie");
+    let csrf = value_of(&csrf_cookie).to_owned();
+    let page = start.text().await.unwrap();
+    assert!(page.contains(&csrf), "the form repeats the CSRF token");
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header(COOKIE, format!("xueshi_csrf={csrf}"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/home");
+    let session = cookie_value(&resp, "xueshi_session").expect("a session cookie");
+    (session, csrf)
+}
+
+#[tokio::test]
+async fn the_start_page_is_the_login_form() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\" action=\"/login\""));
+    assert!(html.contains("教师请使用身份证号登录"));
+}
+
+#[tokio::test]
+async fn a_teacher_logs_in_through_the_form_with_an_httponly_strict_cookie() {
+    let app = spawn_app().await;
+    let t = tree(&app, "天河").await;
+    app.teacher(&t.school, "陈伟", 1).await;
+    let (session, _) = form_login(&app, &id_number(1)).await;
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let cookie = format!("xueshi_session={}", value_of(&session));
+    let home = app
+        .client
+        .get(format!("{}/home", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains("陈伟") && html.contains("天河小学") && html.contains("教师"),
+        "{html}"
+    );
+    // The API accepts the same session.
+    let me = app
+        .client
+        .get(format!("{}/api/v1/me", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn a_login_form_without_its_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("username", "city"),
+            ("password", PASSWORD),
+            ("csrf", "guess"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(cookie_value(&resp, "xueshi_session").is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_explained_on_the_form() {
+    let app = spawn_app().await;
+    let start = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csrf = value_of(&cookie_value(&start, "xueshi_csrf").unwrap()).to_owned();
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header(COOKIE, format!("xueshi_csrf={csrf}"))
+        .form(&[
+            ("username", "city"),
+            ("password", "wrong-password"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("用户名或密码错误"));
+    assert!(html.contains("value=\"city\""), "the username is kept");
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_cookie_session() {
+    let app = spawn_app().await;
+    let (session, _) = form_login(&app, "city").await;
+    let cookie = format!("xueshi_session={}", value_of(&session));
+    let token_hash = xueshi_server::auth::sessions::token_hash(value_of(&session));
+    let csrf = xueshi_server::web::csrf_for_session(&token_hash);
+    let forged = app
+        .client
+        .post(format!("{}/logout", app.address))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let resp = app
+        .client
+        .post(format!("{}/logout", app.address))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let home = app
+        .client
+        .get(format!("{}/home", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        home.status(),
+        303,
+        "home sends a logged-out visitor to the login form"
+    );
+}
