@@ -1,0 +1,271 @@
+use std::fmt;
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+
+use crate::FileError;
+
+/// Where evidence lives. One code path for every backend: object_store provides both the
+/// local-disk and the S3 implementation behind `dyn ObjectStore`.
+#[derive(Clone)]
+pub struct FileStore {
+    inner: Arc<dyn ObjectStore>,
+    description: String,
+}
+
+/// Connection settings for S3-compatible storage (AWS, MinIO, Aliyun OSS, …).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct S3Config {
+    pub bucket: String,
+    /// Custom endpoint such as `http://127.0.0.1:9000`; `None` means AWS.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Needed for plain-HTTP endpoints (local test servers).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+// By hand so that logging a config never prints the secret.
+impl fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Config")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("FileStore").field(&self.description).finish()
+    }
+}
+
+/// Content-addressed key for evidence with this SHA-256 (hex): `evidence/<first 2 hex>/<hex>`.
+/// Identical uploads share one object; the two-character fan-out keeps directories small.
+pub fn evidence_key(sha256_hex: &str) -> String {
+    let fan_out = sha256_hex.get(..2).unwrap_or(sha256_hex);
+    format!("evidence/{fan_out}/{sha256_hex}")
+}
+
+fn parse_key(key: &str) -> Result<Path, FileError> {
+    let path = Path::parse(key).map_err(|e| FileError::Invalid(e.to_string()))?;
+    if path.is_root() {
+        return Err(FileError::Invalid("empty key".into()));
+    }
+    Ok(path)
+}
+
+impl FileStore {
+    /// A store in `dir` on local disk, created if missing.
+    pub fn local(dir: impl AsRef<FsPath>) -> Result<FileStore, FileError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| FileError::Backend(format!("creating {}: {e}", dir.display())))?;
+        // Removes the emptied fan-out directories when evidence is deleted.
+        let inner = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
+        Ok(FileStore::from_object_store(
+            Arc::new(inner),
+            format!("local:{}", dir.display()),
+        ))
+    }
+
+    /// A store in an S3-compatible bucket (path-style requests, which every S3 clone accepts).
+    pub fn s3(config: &S3Config) -> Result<FileStore, FileError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_access_key_id(&config.access_key_id)
+            .with_secret_access_key(&config.secret_access_key)
+            .with_allow_http(config.allow_http)
+            .with_virtual_hosted_style_request(false);
+        if let Some(endpoint) = &config.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        let inner = builder
+            .build()
+            .map_err(|e| FileError::Invalid(format!("S3 configuration: {e}")))?;
+        let description = match &config.endpoint {
+            Some(endpoint) => format!("s3://{} at {endpoint}", config.bucket),
+            None => format!("s3://{} ({})", config.bucket, config.region),
+        };
+        Ok(FileStore::from_object_store(Arc::new(inner), description))
+    }
+
+    /// A store in memory, for tests of code that uses a `FileStore`.
+    pub fn memory() -> FileStore {
+        FileStore::from_object_store(Arc::new(InMemory::new()), "memory".into())
+    }
+
+    /// Wraps any object_store backend.
+    pub fn from_object_store(inner: Arc<dyn ObjectStore>, description: String) -> FileStore {
+        FileStore { inner, description }
+    }
+
+    /// Writes `bytes` at `key`, replacing what was there; atomic on every backend.
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), FileError> {
+        let path = parse_key(key)?;
+        self.inner.put(&path, PutPayload::from(bytes)).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, FileError> {
+        let path = parse_key(key)?;
+        Ok(self.inner.get(&path).await?.bytes().await?)
+    }
+
+    /// Whether `key` exists: lets a caller skip uploading content it already holds.
+    pub async fn exists(&self, key: &str) -> Result<bool, FileError> {
+        match self.inner.head(&parse_key(key)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes `key`. Deleting a missing key succeeds, as it does on S3, so retries are safe.
+    pub async fn delete(&self, key: &str) -> Result<(), FileError> {
+        match self.inner.delete(&parse_key(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Human-readable location, without credentials, for logs and health pages.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+}
+
+/// Copies every object under `prefix` (whole path segments; `""` for everything) from one
+/// store to another, e.g. to migrate local evidence to S3. Keys are kept, so re-running after
+/// an interruption just copies again. Returns the number of objects copied.
+pub async fn copy_all(from: &FileStore, to: &FileStore, prefix: &str) -> Result<u64, FileError> {
+    let prefix = Path::parse(prefix).map_err(|e| FileError::Invalid(e.to_string()))?;
+    let prefix = (!prefix.is_root()).then_some(prefix);
+    let mut listing = from.inner.list(prefix.as_ref());
+    let mut copied = 0u64;
+    while let Some(meta) = listing.try_next().await? {
+        let bytes = from.inner.get(&meta.location).await?.bytes().await?;
+        to.inner
+            .put(&meta.location, PutPayload::from(bytes))
+            .await?;
+        copied += 1;
+        tracing::debug!(key = %meta.location, "copied");
+    }
+    tracing::info!(
+        copied,
+        from = from.describe(),
+        to = to.describe(),
+        "copy_all finished"
+    );
+    Ok(copied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_keys_fan_out() {
+        let sha = crate::sha256_hex(b"abc");
+        assert_eq!(evidence_key(&sha), format!("evidence/ba/{sha}"));
+        assert_eq!(evidence_key("a"), "evidence/a/a");
+    }
+
+    #[test]
+    fn s3_config_debug_redacts_secret() {
+        let config = S3Config {
+            bucket: "b".into(),
+            endpoint: None,
+            region: "us-east-1".into(),
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI-very-secret".into(),
+            allow_http: false,
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("AKIDEXAMPLE"));
+        let store = FileStore::s3(&config).unwrap();
+        assert!(!format!("{store:?} {}", store.describe()).contains("very-secret"));
+    }
+
+    #[test]
+    fn s3_config_deserialises_with_defaults() {
+        let config: S3Config = serde_json::from_str(
+            r#"{"bucket":"b","region":"r","access_key_id":"a","secret_access_key":"s"}"#,
+        )
+        .unwrap();
+        assert_eq!(config.endpoint, None);
+        assert!(!config.allow_http);
+    }
+
+    #[tokio::test]
+    async fn local_put_get_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::local(dir.path().join("files")).unwrap();
+        assert!(store.describe().starts_with("local:"));
+
+        let body = Bytes::from_static(b"%PDF-1.7 evidence");
+        let key = evidence_key(&crate::sha256_hex(&body));
+        assert!(!store.exists(&key).await.unwrap());
+        store.put(&key, body.clone()).await.unwrap();
+        assert!(store.exists(&key).await.unwrap());
+        assert_eq!(store.get(&key).await.unwrap(), body);
+        assert!(dir.path().join("files").join(&key).is_file());
+
+        store.delete(&key).await.unwrap();
+        assert!(matches!(store.get(&key).await, Err(FileError::NotFound)));
+        store.delete(&key).await.unwrap(); // idempotent
+    }
+
+    #[tokio::test]
+    async fn bad_keys_are_invalid() {
+        let store = FileStore::memory();
+        for key in ["", "../etc/passwd", "a//b", "a/./b"] {
+            let r = store.put(key, Bytes::from_static(b"x")).await;
+            assert!(matches!(r, Err(FileError::Invalid(_))), "{key:?}: {r:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn copy_all_between_local_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = FileStore::local(dir.path().join("a")).unwrap();
+        let to = FileStore::local(dir.path().join("b")).unwrap();
+        let bodies: Vec<Bytes> = (0..3).map(|i| Bytes::from(format!("file {i}"))).collect();
+        for body in &bodies {
+            from.put(&evidence_key(&crate::sha256_hex(body)), body.clone())
+                .await
+                .unwrap();
+        }
+        from.put("other/x", Bytes::from_static(b"not evidence"))
+            .await
+            .unwrap();
+
+        assert_eq!(copy_all(&from, &to, "evidence").await.unwrap(), 3);
+        for body in &bodies {
+            let key = evidence_key(&crate::sha256_hex(body));
+            assert_eq!(to.get(&key).await.unwrap(), *body);
+        }
+        assert!(matches!(to.get("other/x").await, Err(FileError::NotFound)));
+
+        assert_eq!(copy_all(&from, &to, "").await.unwrap(), 4);
+        assert_eq!(to.get("other/x").await.unwrap().as_ref(), b"not evidence");
+    }
+}
