@@ -40,6 +40,13 @@ pub enum Action {
     CorrectIdentity,
     EditPolicy,
     ViewAudit,
+    /// Platform courses and their completions (city and districts).
+    ManageCourses,
+    /// Training events and their attendance (every organiser).
+    OrganizeTraining,
+    /// 取消学时登记: district (own district) or city.
+    RevokeRecord,
+    RunVerification,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -52,7 +59,12 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin)
         }
         CorrectIdentity => matches!(role, DistrictAdmin | CityAdmin),
-        EditPolicy => role == CityAdmin,
+        EditPolicy | RunVerification => role == CityAdmin,
+        ManageCourses | RevokeRecord => matches!(role, DistrictAdmin | CityAdmin),
+        OrganizeTraining => matches!(
+            role,
+            SchoolAdmin | DistrictAdmin | CityAdmin | ProviderAdmin
+        ),
     }
 }
 
@@ -175,6 +187,27 @@ pub fn may_staff_school(actor: &Actor, school: &OrgPlace) -> bool {
             Role::SchoolAdmin => school.id == actor.org_id,
             _ => false,
         }
+}
+
+/// May the actor run events (and courses) in the name of `organizer`? Its own organisation;
+/// the city for any; a district for its own schools and providers too.
+pub fn may_organize(actor: &Actor, organizer: &OrgPlace) -> bool {
+    organizer.id == actor.org_id
+        || match actor.role {
+            Role::CityAdmin => true,
+            Role::DistrictAdmin => in_district(&actor.org_id, organizer),
+            _ => false,
+        }
+}
+
+/// May an event of `organizer` credit a teacher of `school`? A school trains only its own
+/// teachers (校本培训), a district only its district's; the city and providers anyone.
+pub fn may_credit(organizer: &OrgPlace, school: &OrgPlace) -> bool {
+    match organizer.kind {
+        OrgKind::School => school.id == organizer.id,
+        OrgKind::District => in_district(&organizer.id, school),
+        OrgKind::City | OrgKind::Provider => true,
+    }
 }
 
 #[cfg(test)]
@@ -305,5 +338,48 @@ mod tests {
             city_affiliated: false,
         };
         assert!(!manages_org(&d, &own));
+    }
+
+    #[test]
+    fn an_organiser_credits_only_the_teachers_it_may_train() {
+        let s1 = school("s1", "d1", false);
+        let d1 = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: None,
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        let city = OrgPlace {
+            id: "c".into(),
+            kind: OrgKind::City,
+            parent_id: None,
+            district_id: None,
+            city_affiliated: false,
+        };
+        assert!(may_credit(&s1, &s1));
+        assert!(!may_credit(&s1, &school("s2", "d1", false)));
+        assert!(may_credit(&d1, &s1));
+        assert!(!may_credit(&d1, &school("s3", "d2", false)));
+        assert!(!may_credit(&d1, &school("s4", "d1", true)));
+        assert!(may_credit(&city, &school("s3", "d2", false)));
+    }
+
+    #[test]
+    fn a_district_organises_for_its_own_schools_but_not_others() {
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(may_organize(&d, &school("s1", "d1", false)));
+        assert!(!may_organize(&d, &school("s3", "d2", false)));
+        let s = actor(Role::SchoolAdmin, "s1", Some("d1"));
+        assert!(may_organize(&s, &school("s1", "d1", false)));
+        assert!(!may_organize(&s, &school("s2", "d1", false)));
+    }
+
+    #[test]
+    fn only_districts_and_the_city_revoke_records() {
+        assert!(role_allows(Role::DistrictAdmin, Action::RevokeRecord));
+        assert!(role_allows(Role::CityAdmin, Action::RevokeRecord));
+        assert!(!role_allows(Role::SchoolAdmin, Action::RevokeRecord));
+        assert!(!role_allows(Role::Teacher, Action::RevokeRecord));
     }
 }

@@ -34,6 +34,12 @@ pub enum AppError {
     UnsupportedMedia(String),
     #[error("invalid: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// Bulk input refused whole: one detail per bad row or entry.
+    #[error("invalid rows: {message}")]
+    Rows {
+        message: String,
+        details: Vec<Value>,
+    },
     #[error("deadline passed: {0}")]
     DeadlinePassed(String),
     #[error("missing evidence: {0}")]
@@ -77,7 +83,7 @@ impl AppError {
             Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
             TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
-            Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            Invalid(_) | Rows { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             DeadlinePassed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed"),
             MissingEvidence(_) => (StatusCode::UNPROCESSABLE_ENTITY, "missing_evidence"),
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -91,7 +97,7 @@ impl AppError {
         match self {
             BadRequest(m) | Conflict(m) | DeadlinePassed(m) | MissingEvidence(m) => m.clone(),
             UnsupportedMedia(m) => m.clone(),
-            Duplicate { message, .. } => message.clone(),
+            Duplicate { message, .. } | Rows { message, .. } => message.clone(),
             Unauthenticated => "未登录或登录已失效，请重新登录".into(),
             Forbidden => "无权进行此操作".into(),
             NotFound => "对象不存在或不在您的管理范围内".into(),
@@ -108,6 +114,7 @@ impl AppError {
     fn details(&self) -> Value {
         match self {
             AppError::Invalid(errors) => json!(errors),
+            AppError::Rows { details, .. } => Value::Array(details.clone()),
             AppError::Duplicate { existing_id, .. } => json!({ "existing_id": existing_id }),
             _ => Value::Null,
         }

@@ -23,7 +23,10 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_ledger"),
+];
 
 pub async fn run(db: &Db) -> StoreResult<()> {
     let mut tx = db.begin().await?;

@@ -5,10 +5,12 @@ mod audit;
 mod auth;
 pub mod dto;
 pub mod extract;
+mod ledger;
 mod orgs;
 mod policies;
 mod teachers;
 mod users;
+mod verification;
 
 use axum::Json;
 use axum::Router;
@@ -55,6 +57,20 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(teachers::get, teachers::update))
         .routes(routes!(policies::put, policies::get))
         .routes(routes!(audit::list))
+        .routes(routes!(ledger::create_course))
+        .routes(routes!(ledger::complete_course))
+        .routes(routes!(ledger::create_training, ledger::list_trainings))
+        .routes(routes!(ledger::get_training))
+        .routes(routes!(ledger::register))
+        .routes(routes!(ledger::import))
+        .routes(routes!(ledger::template))
+        .routes(routes!(ledger::teacher_records))
+        .routes(routes!(ledger::progress))
+        .routes(routes!(ledger::revoke))
+        .routes(routes!(verification::run))
+        .routes(routes!(verification::job))
+        .routes(routes!(verification::list))
+        .routes(routes!(verification::teacher_result))
         .split_for_parts();
     let document = openapi.to_json().expect("the OpenAPI document serialises");
     router.route(

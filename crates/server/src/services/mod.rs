@@ -3,10 +3,15 @@
 //! audit entry in one transaction.
 
 pub mod auth;
+pub mod courses;
 pub mod orgs;
 pub mod policies;
+pub mod records;
+pub mod sheet;
 pub mod teachers;
+pub mod trainings;
 pub mod users;
+pub mod verification;
 
 use xueshi_domain::authz::{Action, Actor, role_allows};
 use xueshi_store::models::Org;
@@ -119,4 +124,14 @@ pub fn time_text(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     xueshi_domain::time_rules::format_rfc3339_shanghai(t)
+}
+
+/// Hours declared but not yet effective (submitted or school-approved declarations).
+/// Declarations arrive with their own issue; until then nothing is pending.
+pub async fn pending_hours(
+    _c: &mut Conn,
+    _teacher_id: &str,
+    _year: i32,
+) -> AppResult<xueshi_domain::Hours> {
+    Ok(xueshi_domain::Hours::ZERO)
 }

@@ -79,6 +79,21 @@ pub async fn visible(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<(Teacher, O
     }
 }
 
+/// A teacher whose ledger the actor may read: themself, or one in an administrator's scope.
+pub async fn visible_for_ledger(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<(Teacher, Org)> {
+    if !super::records::may_read_ledger(ctx.actor.role) {
+        return Err(AppError::Forbidden);
+    }
+    visible(c, ctx, id).await
+}
+
+/// Loads any teacher with their school, for callers that check their own scope rule.
+pub async fn visible_any(c: &mut Conn, id: &str) -> AppResult<(Teacher, Org)> {
+    let teacher = teachers::get(c, id).await?.ok_or(AppError::NotFound)?;
+    let school = school_of(c, &teacher).await?;
+    Ok((teacher, school))
+}
+
 /// A school that can receive teachers: exists, is a school, is active.
 async fn receiving_school(c: &mut Conn, ctx: &Ctx, id: &str, must_staff: bool) -> AppResult<Org> {
     let school = orgs::get(c, id).await?;

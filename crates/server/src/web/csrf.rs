@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::auth::sessions::new_token;
+use crate::auth::sessions::{constant_time_eq, new_token};
 
 pub const LOGIN_CSRF_COOKIE: &str = "xueshi_csrf";
 
@@ -17,14 +17,8 @@ pub fn csrf_for_session(session_token_hash: &str) -> String {
     ))
 }
 
-/// Compares without an early exit, so timing tells nothing.
 pub fn matches(expected: &str, given: &str) -> bool {
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
 #[cfg(test)]

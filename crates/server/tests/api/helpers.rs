@@ -293,3 +293,89 @@ pub async fn tree(app: &TestApp, tag: &str) -> Tree {
         school_token,
     }
 }
+
+/// The 2021 notice's policy for `year`, with its deadlines moved to that year.
+pub fn policy(year: i32) -> Value {
+    json!({
+        "minimums": { "public": 30, "professional": 42, "elective": 18, "total": 90 },
+        "deadlines": { "declaration": format!("{year}-12-31"), "registration": format!("{year}-12-31"),
+                       "school_review": format!("{}-01-09", year + 1), "district_review": format!("{}-01-13", year + 1) },
+        "carry_over": { "enabled": true, "cap": null },
+        "activity_caps": {}
+    })
+}
+
+impl TestApp {
+    pub async fn set_policy(&self, year: i32, policy: Value) {
+        self.put(&format!("/policies/{year}"), &self.city_token, policy)
+            .await
+            .expect(200);
+    }
+
+    /// A training event of `organizer` in `year` (ending on 30 June), made with `token`.
+    #[allow(clippy::too_many_arguments)] // mirrors the request's fields one to one
+    pub async fn training(
+        &self,
+        token: &str,
+        organizer: &str,
+        level: &str,
+        category: &str,
+        activity: &str,
+        hours: f64,
+        year: i32,
+    ) -> String {
+        let body = json!({
+            "title": format!("{activity}培训"), "organizer_id": organizer, "level": level, "category": category,
+            "activity_type": activity, "start_date": format!("{year}-06-01"), "end_date": format!("{year}-06-30"), "hours": hours
+        });
+        self.post("/trainings", token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Registers teachers (by id) with hours on a training, as the city.
+    pub async fn credit(&self, training: &str, entries: &[(&str, f64)]) -> Value {
+        let entries: Vec<Value> = entries
+            .iter()
+            .map(|(t, h)| json!({ "teacher_id": t, "hours": h }))
+            .collect();
+        self.post(
+            &format!("/trainings/{training}/attendance"),
+            &self.city_token,
+            json!({ "entries": entries }),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// A public course of `year` and its completion by `teacher` with `hours`.
+    pub async fn public_course(&self, year: i32, hours: f64) -> String {
+        let body = json!({ "title": "科技创新现状与发展趋势", "year": year, "category": "public", "hours": hours });
+        self.post("/courses", &self.city_token, body)
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn complete(&self, course: &str, teacher: &str, hours: f64, on: &str) -> Answer {
+        let body = json!({ "teacher_id": teacher, "hours": hours, "completed_on": on });
+        self.post(
+            &format!("/courses/{course}/completions"),
+            &self.city_token,
+            body,
+        )
+        .await
+    }
+
+    pub async fn progress(&self, teacher: &str, year: i32) -> Value {
+        self.api_get(
+            &format!("/teachers/{teacher}/progress?year={year}"),
+            &self.city_token,
+        )
+        .await
+        .expect(200)
+    }
+}

@@ -2,15 +2,20 @@
 //! an open transaction), so a service decides what is atomic.
 
 pub mod audit;
+pub mod courses;
+pub mod jobs;
 pub mod orgs;
 pub mod policies;
+pub mod records;
 pub mod sessions;
+pub mod settings;
 pub mod sql;
 pub mod teachers;
+pub mod trainings;
 pub mod users;
+pub mod verification;
 
-/// Keyset cursors are the last row's id, base64-free but opaque to clients: ids are uuids
-/// and never contain the separator.
+/// The page size a list asks for, within API.md's bounds (default 50, at most 500).
 pub(crate) fn clamp_limit(limit: Option<i64>) -> i64 {
     limit.unwrap_or(50).clamp(1, 500)
 }

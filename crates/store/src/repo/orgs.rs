@@ -180,3 +180,22 @@ pub async fn find_sibling(
     q.push(" AND name = ").bind(name);
     Ok(q.fetch_optional(c).await?.map(|r| sqlx::Row::get(&r, "id")))
 }
+
+/// Organisations by id, fetched in chunks.
+pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<Org>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id IN ("));
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(id.as_str());
+        }
+        q.push(")");
+        for row in q.fetch_all(c).await? {
+            found.push(Org::from_row(&row)?);
+        }
+    }
+    Ok(found)
+}

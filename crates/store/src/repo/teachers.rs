@@ -155,3 +155,29 @@ pub async fn update(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
         _ => Ok(()),
     }
 }
+
+/// Teachers whose `column` (`id` or `id_number`) is one of `values`, fetched in chunks.
+pub async fn find_many(
+    c: &mut AnyConnection,
+    by_id_number: bool,
+    values: &[String],
+) -> StoreResult<Vec<Teacher>> {
+    let column = if by_id_number { "t.id_number" } else { "t.id" };
+    let mut found = Vec::with_capacity(values.len());
+    for chunk in values.chunks(1000) {
+        let mut q = Sql::new(format!(
+            "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE {column} IN ("
+        ));
+        for (i, v) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(v.as_str());
+        }
+        q.push(")");
+        for row in q.fetch_all(c).await? {
+            found.push(Teacher::from_row(&row)?);
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,118 @@
+//! A teacher's ledger: their records, their provisional progress, and revocation
+//! (取消学时登记).
+
+use serde::Deserialize;
+use serde_json::json;
+use xueshi_domain::authz::Action;
+use xueshi_domain::{
+    Outcome, Policy, RecordLine, RecordStatus, Role, Source, evaluate, year_totals,
+};
+use xueshi_store::models::Record;
+use xueshi_store::repo::{policies, records};
+use xueshi_store::{Db, StoreError};
+
+use super::{Ctx, Place, record, required_text, teachers};
+use crate::error::{AppError, AppResult};
+
+/// Records of a teacher the actor may see.
+pub async fn list(
+    db: &Db,
+    ctx: &Ctx,
+    teacher_id: &str,
+    year: Option<i32>,
+) -> AppResult<Vec<Record>> {
+    let mut c = db.pool().acquire().await?;
+    let (teacher, _) = teachers::visible_for_ledger(&mut c, ctx, teacher_id).await?;
+    Ok(records::for_teacher(&mut c, &teacher.id, year).await?)
+}
+
+/// Effective lines of a year, as the domain's ledger takes them.
+pub fn lines(records: &[Record]) -> Vec<RecordLine> {
+    records
+        .iter()
+        .filter(|r| r.status == RecordStatus::Approved)
+        .map(|r| RecordLine {
+            category: r.category,
+            activity_type: r.activity_type,
+            source: r.source,
+            hours: r.hours,
+        })
+        .collect()
+}
+
+pub struct Progress {
+    pub policy: Policy,
+    pub outcome: Outcome,
+    pub pending: xueshi_domain::Hours,
+}
+
+/// Provisional progress of a year from effective records only.
+pub async fn progress(db: &Db, ctx: &Ctx, teacher_id: &str, year: i32) -> AppResult<Progress> {
+    let mut c = db.pool().acquire().await?;
+    let (teacher, _) = teachers::visible_for_ledger(&mut c, ctx, teacher_id).await?;
+    let policy = policies::get(&mut c, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let records = records::for_teacher(&mut c, &teacher.id, Some(year)).await?;
+    let outcome = evaluate(&year_totals(&lines(&records), &policy), &policy);
+    let pending = super::pending_hours(&mut c, &teacher.id, year).await?;
+    Ok(Progress {
+        policy,
+        outcome,
+        pending,
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Revoke {
+    pub reason: String,
+}
+
+/// Revokes an effective record (district of the teacher's school, or the city), audited.
+pub async fn revoke(db: &Db, ctx: &Ctx, record_id: &str, input: Revoke) -> AppResult<Record> {
+    ctx.require(Action::RevokeRecord)?;
+    let mut errors = Vec::new();
+    let reason = required_text("reason", "取消原因", &input.reason, 500, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let mut tx = db.begin().await?;
+    let before = records::get(&mut tx, record_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (_, school) = teachers::visible(&mut tx, ctx, &before.teacher_id).await?;
+    if before.source == Source::CarryOver {
+        return Err(AppError::Conflict(
+            "结转学时由年度验证生成，请取消其来源记录后重新验证".into(),
+        ));
+    }
+    if before.status == RecordStatus::Revoked {
+        return Err(AppError::Conflict("该学时记录已取消".into()));
+    }
+    records::revoke(&mut tx, record_id, &ctx.actor.user_id, &reason)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::Conflict("该学时记录已取消".into()),
+            other => other.into(),
+        })?;
+    let after = records::get(&mut tx, record_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let detail = json!({ "reason": reason, "before": { "status": before.status, "hours": before.hours }, "after": { "status": after.status } });
+    record(
+        &mut tx,
+        ctx,
+        "record.revoke",
+        ("record", record_id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Only a teacher themself or an administrator with the teacher in scope reads a ledger.
+pub fn may_read_ledger(role: Role) -> bool {
+    role != Role::ProviderAdmin
+}

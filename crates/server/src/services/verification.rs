@@ -1,0 +1,221 @@
+//! Running the annual verification (年度验证) and reading its results. A run replaces the
+//! year's results and carry-over, then re-derives every later year already verified, all in
+//! one transaction, so the chain of carry-overs always matches the records.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use serde_json::json;
+use sha2::Sha256;
+use xueshi_domain::FieldError;
+use xueshi_domain::authz::Action;
+use xueshi_store::repo::verification::{self, Summary};
+use xueshi_store::repo::{jobs, policies, settings};
+use xueshi_store::{Conn, Db};
+
+use super::{Ctx, Place, new_id, record};
+use crate::error::{AppError, AppResult};
+
+/// Above this many teachers a run answers 202 with a job to poll.
+pub const JOB_THRESHOLD: i64 = 50_000;
+
+#[derive(Debug, Serialize, utoipa::ToSchema, PartialEq)]
+pub struct RunSummary {
+    pub year: i32,
+    pub teachers: i64,
+    pub passed: i64,
+    pub failed: i64,
+    pub carried_over_hours: xueshi_domain::Hours,
+}
+
+impl From<Summary> for RunSummary {
+    fn from(s: Summary) -> RunSummary {
+        RunSummary {
+            year: s.year,
+            teachers: s.teachers,
+            passed: s.passed,
+            failed: s.teachers - s.passed,
+            carried_over_hours: s.carried_over,
+        }
+    }
+}
+
+pub enum Started {
+    Done(RunSummary),
+    Job(String),
+}
+
+/// Runs the verification of `year` (city only): at once for a city-sized run, as a
+/// background job for a province-sized one.
+pub async fn start(db: &Db, ctx: &Ctx, year: i32) -> AppResult<Started> {
+    ctx.require(Action::RunVerification)?;
+    let count = {
+        let mut c = db.pool().acquire().await?;
+        if policies::get(&mut c, year).await?.is_none() {
+            return Err(no_policy(year));
+        }
+        verification::cohort_estimate(&mut c).await?
+    };
+    if count <= JOB_THRESHOLD {
+        return Ok(Started::Done(run(db, Some(ctx), year, |_, _| {}).await?));
+    }
+    let job_id = new_id();
+    {
+        let mut tx = db.begin().await?;
+        jobs::insert(&mut tx, &job_id, "verification", Some(&ctx.actor.user_id)).await?;
+        tx.commit().await?;
+    }
+    let (db, ctx, id) = (db.clone(), ctx.clone(), job_id.clone());
+    tokio::spawn(async move {
+        let progress_db = db.clone();
+        let progress_id = id.clone();
+        let _ = set_job(&db, &id, "running", 0, None, None).await;
+        let outcome = run(&db, Some(&ctx), year, move |done, total| {
+            let (db, id) = (progress_db.clone(), progress_id.clone());
+            tokio::spawn(async move {
+                set_job(
+                    &db,
+                    &id,
+                    "running",
+                    (done * 100 / total.max(1)) as i64,
+                    None,
+                    None,
+                )
+                .await
+            });
+        })
+        .await;
+        let _ = match outcome {
+            Ok(summary) => set_job(&db, &id, "done", 100, Some(&json!(summary)), None).await,
+            Err(e) => {
+                tracing::error!(error = %e, year, "verification job failed");
+                set_job(
+                    &db,
+                    &id,
+                    "failed",
+                    0,
+                    None,
+                    Some("验证失败，请查看服务器日志"),
+                )
+                .await
+            }
+        };
+    });
+    Ok(Started::Job(job_id))
+}
+
+async fn set_job(
+    db: &Db,
+    id: &str,
+    status: &str,
+    progress: i64,
+    result: Option<&serde_json::Value>,
+    error: Option<&str>,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    jobs::update(&mut tx, id, status, progress, result, error).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn no_policy(year: i32) -> AppError {
+    AppError::Invalid(vec![FieldError::new(
+        "year",
+        format!("{year}年度尚未设置年度政策"),
+    )])
+}
+
+/// Verifies `year` and re-derives the later verified years, reporting `(done, total)` steps.
+/// `ctx` is `None` for the command line.
+pub async fn run(
+    db: &Db,
+    ctx: Option<&Ctx>,
+    year: i32,
+    progress: impl Fn(usize, usize),
+) -> AppResult<RunSummary> {
+    let mut tx = db.begin().await?;
+    let mut years = vec![year];
+    years.extend(verification::later_verified_years(&mut tx, year).await?);
+    let mut first = None;
+    for (i, y) in years.iter().enumerate() {
+        progress(i, years.len());
+        let policy = policies::get(&mut tx, *y)
+            .await?
+            .ok_or_else(|| no_policy(*y))?;
+        let summary = verification::run_year(&mut tx, &policy).await?;
+        first.get_or_insert(summary);
+    }
+    let summary = RunSummary::from(first.expect("at least the requested year"));
+    let detail = json!({ "summary": summary, "rederived": &years[1..] });
+    match ctx {
+        Some(ctx) => {
+            record(
+                &mut tx,
+                ctx,
+                "verification.run",
+                ("verification", &year.to_string()),
+                &Place::nowhere(),
+                detail,
+            )
+            .await?
+        }
+        None => {
+            let entry = xueshi_store::repo::audit::NewAudit {
+                ip: Some("cli"),
+                action: "verification.run",
+                target_type: "verification",
+                target_id: &year.to_string(),
+                detail,
+                ..Default::default()
+            };
+            xueshi_store::repo::audit::insert(&mut tx, &entry).await?;
+        }
+    }
+    tx.commit().await?;
+    progress(years.len(), years.len());
+    Ok(summary)
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+async fn signing_key(c: &mut Conn) -> AppResult<Vec<u8>> {
+    let key =
+        settings::get_or_create(c, "certificate_key", crate::auth::sessions::new_token).await?;
+    Ok(key.into_bytes())
+}
+
+fn mac(key: &[u8], teacher_id: &str, year: i32) -> Vec<u8> {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(format!("{teacher_id}|{year}").as_bytes());
+    mac.finalize().into_bytes()[..12].to_vec()
+}
+
+/// The certificate code: the teacher and year, signed so that it can neither be guessed nor
+/// altered.
+pub async fn certificate_code(c: &mut Conn, teacher_id: &str, year: i32) -> AppResult<String> {
+    let key = signing_key(c).await?;
+    let uuid = uuid::Uuid::parse_str(teacher_id).map_err(|e| AppError::Internal(e.into()))?;
+    let mut bytes = uuid.as_bytes().to_vec();
+    bytes.extend_from_slice(&(year as u16).to_be_bytes());
+    bytes.extend(mac(&key, teacher_id, year));
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The teacher and year a genuine code names, or `None` for an unknown or altered one.
+pub async fn read_certificate_code(c: &mut Conn, code: &str) -> AppResult<Option<(String, i32)>> {
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(code) else {
+        return Ok(None);
+    };
+    if bytes.len() != 30 {
+        return Ok(None);
+    }
+    let teacher_id = uuid::Uuid::from_slice(&bytes[..16])
+        .map_err(|e| AppError::Internal(e.into()))?
+        .to_string();
+    let year = u16::from_be_bytes([bytes[16], bytes[17]]) as i32;
+    let key = signing_key(c).await?;
+    let expected = mac(&key, &teacher_id, year);
+    let genuine = crate::auth::sessions::constant_time_eq(&expected, &bytes[18..]);
+    Ok(genuine.then_some((teacher_id, year)))
+}

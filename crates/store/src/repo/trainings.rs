@@ -1,0 +1,83 @@
+use sqlx::AnyConnection;
+use xueshi_domain::authz::Scope;
+
+use super::clamp_limit;
+use super::orgs::page;
+use super::sql::Sql;
+use crate::StoreResult;
+use crate::models::{Page, Training};
+
+pub async fn insert(c: &mut AnyConnection, t: &Training) -> StoreResult<()> {
+    let mut q = Sql::new(
+        "INSERT INTO trainings (id, title, organizer_id, level, category, activity_type, \
+         start_date, end_date, year, hours, created_at) VALUES (",
+    );
+    q.bind(t.id.as_str())
+        .push(", ")
+        .bind(t.title.as_str())
+        .push(", ");
+    q.bind(t.organizer_id.as_str())
+        .push(", ")
+        .bind(t.level.as_str())
+        .push(", ");
+    q.bind(t.category.as_str())
+        .push(", ")
+        .bind(t.activity_type.as_str())
+        .push(", ");
+    q.bind(t.start_date.as_str())
+        .push(", ")
+        .bind(t.end_date.as_str())
+        .push(", ");
+    q.bind(t.year as i64)
+        .push(", ")
+        .bind(t.hours.tenths())
+        .push(", ")
+        .bind(t.created_at)
+        .push(")");
+    q.execute(c).await?;
+    Ok(())
+}
+
+pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Training>> {
+    let mut q = Sql::new("SELECT * FROM trainings WHERE id = ");
+    q.bind(id);
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Training::from_row(&r))
+        .transpose()
+}
+
+/// Events organised inside the scope: a district's own and its schools' and providers'.
+pub async fn list(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> StoreResult<Page<Training>> {
+    let limit = clamp_limit(limit);
+    let mut q = Sql::new("SELECT * FROM trainings WHERE 1 = 1");
+    match scope {
+        Scope::All => {}
+        Scope::District(d) => {
+            q.push(" AND organizer_id IN (SELECT id FROM orgs WHERE district_id = ");
+            q.bind(d.as_str()).push(" AND city_affiliated = 0)");
+        }
+        Scope::School(o) | Scope::Provider(o) => {
+            q.push(" AND organizer_id = ").bind(o.as_str());
+        }
+        Scope::Teacher(_) => {
+            q.push(" AND 1 = 0");
+        }
+    }
+    if let Some(cursor) = cursor {
+        q.push(" AND id > ").bind(cursor);
+    }
+    q.push(" ORDER BY id LIMIT ").bind(limit + 1);
+    let mut items = q
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(Training::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(page(&mut items, limit, |t| t.id.clone()))
+}

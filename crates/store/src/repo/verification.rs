@@ -1,0 +1,262 @@
+//! The annual verification (年度验证), computed set-based in the database: one statement
+//! sums every teacher's effective records of the year by category (applying the policy's
+//! activity caps), judges them against the minimums and stores the results; a second writes
+//! the carry-over records into the next year. `xueshi_domain::ledger` holds the same rules
+//! for one teacher; a test checks both agree.
+
+use sqlx::{AnyConnection, Row};
+use xueshi_domain::authz::Scope;
+use xueshi_domain::{Hours, Policy};
+
+use super::clamp_limit;
+use super::orgs::page;
+use super::sql::Sql;
+use crate::models::{Page, VerificationResult};
+use crate::{StoreResult, now_ms};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub year: i32,
+    pub teachers: i64,
+    pub passed: i64,
+    pub carried_over: Hours,
+}
+
+/// The last millisecond of 31 December of `year`, Shanghai time.
+fn year_end_ms(year: i32) -> i64 {
+    let next =
+        time::Date::from_calendar_date(year + 1, time::Month::January, 1).expect("valid year");
+    let midnight = next.midnight().assume_offset(xueshi_domain::SHANGHAI);
+    (midnight.unix_timestamp_nanos() / 1_000_000) as i64 - 1
+}
+
+/// Serialises verification runs on PostgreSQL (SQLite's single writer already does).
+async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
+    if c.backend_name() == "PostgreSQL" {
+        Sql::new("LOCK TABLE verification_results IN EXCLUSIVE MODE")
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Verifies `policy.year`: replaces its results and the carry-over records of the next year.
+pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
+    lock(c).await?;
+    let year = policy.year as i64;
+    let mut q = Sql::new("DELETE FROM verification_results WHERE year = ");
+    q.bind(year);
+    q.execute(c).await?;
+
+    let mut q = Sql::new(
+        "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
+         professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
+         WITH caps (activity_type, cap) AS (",
+    );
+    if policy.activity_caps.is_empty() {
+        q.push("SELECT CAST(NULL AS TEXT), CAST(NULL AS BIGINT) WHERE 1 = 0");
+    } else {
+        q.push("VALUES ");
+        for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.push("CAST(")
+                .bind(activity.as_str())
+                .push(" AS TEXT), CAST(")
+                .bind(cap.tenths())
+                .push(" AS BIGINT))");
+        }
+    }
+    q.push(
+        "), per_type AS ( \
+           SELECT r.teacher_id, r.activity_type, \
+             SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
+             SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
+             SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
+             SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
+           FROM records r WHERE r.status = 'approved' AND r.year = ",
+    );
+    q.bind(year);
+    // A capped activity type loses its excess from elective hours first, then professional.
+    q.push(
+        " GROUP BY r.teacher_id, r.activity_type), \
+         capped AS ( \
+           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
+             CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
+           FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
+         sums AS ( \
+           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
+             SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
+             SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
+           FROM capped GROUP BY teacher_id), \
+         cohort AS ( \
+           SELECT t.id, t.school_id FROM teachers t \
+           WHERE (t.status <> 'departed' OR t.departed_on >= ",
+    );
+    q.bind(format!("{:04}-01-01", policy.year))
+        .push(") AND (t.created_at <= ")
+        .bind(year_end_ms(policy.year));
+    q.push(" OR t.id IN (SELECT teacher_id FROM per_type))), ");
+    q.push(
+        "totals AS ( \
+           SELECT c.id AS teacher_id, c.school_id, COALESCE(s.pub, 0) AS pub, \
+             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
+             COALESCE(s.carried, 0) AS carried \
+           FROM cohort c LEFT JOIN sums s ON s.teacher_id = c.id), \
+         judged AS ( \
+           SELECT teacher_id, school_id, pub, prof, elec, carried, pub + prof + elec AS total, \
+             CASE WHEN pub >= ",
+    );
+    let m = &policy.minimums;
+    q.bind(m.public.tenths())
+        .push(" AND prof >= ")
+        .bind(m.professional.tenths());
+    q.push(" AND elec >= ")
+        .bind(m.elective.tenths())
+        .push(" AND pub + prof + elec >= ")
+        .bind(m.total.tenths());
+    q.push(" THEN 1 ELSE 0 END AS passed FROM totals) SELECT ")
+        .bind(year);
+    q.push(", teacher_id, school_id, pub, prof, elec, carried, total, passed, CASE WHEN passed = 1 AND ");
+    q.bind(policy.carry_over.enabled)
+        .push(" = 1 AND prof > ")
+        .bind(m.professional.tenths());
+    q.push(" THEN (CASE WHEN prof - ")
+        .bind(m.professional.tenths())
+        .push(" > ");
+    q.bind(policy.carry_over.cap.map(Hours::tenths))
+        .push(" THEN ")
+        .bind(policy.carry_over.cap.map(Hours::tenths));
+    q.push(" ELSE prof - ")
+        .bind(m.professional.tenths())
+        .push(" END) ELSE 0 END, ")
+        .bind(now_ms());
+    q.push(" FROM judged");
+    q.execute(c).await?;
+
+    write_carry_over(c, policy.year).await?;
+    summary(c, policy.year).await
+}
+
+/// Replaces the `carry_over` records of `year + 1` with the carry-out of `year`'s results.
+async fn write_carry_over(c: &mut AnyConnection, year: i32) -> StoreResult<()> {
+    let next = year as i64 + 1;
+    let mut q = Sql::new("DELETE FROM records WHERE source = 'carry_over' AND year = ");
+    q.bind(next);
+    q.execute(c).await?;
+    let now = now_ms();
+    // Deterministic ids: a re-run writes the same record again.
+    let mut q = Sql::new(
+        "INSERT INTO records (id, teacher_id, year, category, activity_type, title, hours, source, \
+         status, created_at, updated_at) SELECT ",
+    );
+    q.bind(format!("carry-{next}-"))
+        .push(" || teacher_id, teacher_id, ")
+        .bind(next);
+    q.push(", 'professional', 'other', ")
+        .bind(format!("{year}年度专业科目结转学时"));
+    q.push(", carry_out, 'carry_over', 'approved', ")
+        .bind(now)
+        .push(", ")
+        .bind(now);
+    q.push(" FROM verification_results WHERE carry_out > 0 AND year = ")
+        .bind(year as i64);
+    q.execute(c).await?;
+    Ok(())
+}
+
+pub async fn summary(c: &mut AnyConnection, year: i32) -> StoreResult<Summary> {
+    let mut q = Sql::new(
+        "SELECT COUNT(*) AS teachers, CAST(COALESCE(SUM(passed), 0) AS BIGINT) AS passed, \
+         CAST(COALESCE(SUM(carry_out), 0) AS BIGINT) AS carried FROM verification_results WHERE year = ",
+    );
+    q.bind(year as i64);
+    let row = q.query().fetch_one(c).await?;
+    Ok(Summary {
+        year,
+        teachers: row.try_get("teachers")?,
+        passed: row.try_get("passed")?,
+        carried_over: Hours::from_tenths(row.try_get("carried")?),
+    })
+}
+
+/// Years after `year` that already have results, in order (to re-derive after a change).
+pub async fn later_verified_years(c: &mut AnyConnection, year: i32) -> StoreResult<Vec<i32>> {
+    let mut q = Sql::new("SELECT DISTINCT year FROM verification_results WHERE year > ");
+    q.bind(year as i64).push(" ORDER BY year");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("year")? as i32))
+        .collect()
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ResultFilter {
+    pub district_id: Option<String>,
+    pub school_id: Option<String>,
+    pub passed: Option<bool>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+const RESULT_SELECT: &str = "SELECT v.*, t.name AS teacher_name FROM verification_results v \
+    JOIN teachers t ON t.id = v.teacher_id WHERE v.year = ";
+
+pub async fn list(
+    c: &mut AnyConnection,
+    year: i32,
+    scope: &Scope,
+    f: &ResultFilter,
+) -> StoreResult<Page<VerificationResult>> {
+    let limit = clamp_limit(f.limit);
+    let mut q = Sql::new(RESULT_SELECT);
+    q.bind(year as i64);
+    super::teachers::push_scope(&mut q, scope);
+    if let Some(d) = &f.district_id {
+        q.push(" AND v.school_id IN (SELECT id FROM orgs WHERE district_id = ")
+            .bind(d.as_str())
+            .push(")");
+    }
+    if let Some(s) = &f.school_id {
+        q.push(" AND v.school_id = ").bind(s.as_str());
+    }
+    if let Some(p) = f.passed {
+        q.push(" AND v.passed = ").bind(p);
+    }
+    if let Some(cursor) = &f.cursor {
+        q.push(" AND v.teacher_id > ").bind(cursor.as_str());
+    }
+    q.push(" ORDER BY v.teacher_id LIMIT ").bind(limit + 1);
+    let mut items = q
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(VerificationResult::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(page(&mut items, limit, |r| r.teacher_id.clone()))
+}
+
+pub async fn get(
+    c: &mut AnyConnection,
+    year: i32,
+    teacher_id: &str,
+) -> StoreResult<Option<VerificationResult>> {
+    let mut q = Sql::new(RESULT_SELECT);
+    q.bind(year as i64)
+        .push(" AND v.teacher_id = ")
+        .bind(teacher_id);
+    q.fetch_optional(c)
+        .await?
+        .map(|r| VerificationResult::from_row(&r))
+        .transpose()
+}
+
+/// How many teachers a run of `year` would verify, to decide between answering at once
+/// and running a background job.
+pub async fn cohort_estimate(c: &mut AnyConnection) -> StoreResult<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM teachers")
+        .query()
+        .fetch_one(c)
+        .await?;
+    Ok(row.try_get("n")?)
+}
