@@ -23,6 +23,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Mark the UI session cookie `Secure` (serve over HTTPS in production).
     pub secure_cookies: bool,
+    /// Verification runs over more teachers than this answer 202 and run as a job.
+    pub verification_job_threshold: i64,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             session_hours: 12,
             secure_cookies: false,
+            verification_job_threshold: 50_000,
         }
     }
 }

@@ -44,7 +44,14 @@ pub async fn run(
     me: CurrentUser,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
-    match service::start(&state.db, &me.ctx, year(&raw)?).await? {
+    match service::start(
+        &state.db,
+        &me.ctx,
+        year(&raw)?,
+        state.config.verification_job_threshold,
+    )
+    .await?
+    {
         Started::Done(summary) => Ok(Json(summary).into_response()),
         Started::Job(id) => {
             let job = JobDto {

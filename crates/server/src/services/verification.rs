@@ -17,9 +17,6 @@ use xueshi_store::{Conn, Db};
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
 
-/// Above this many teachers a run answers 202 with a job to poll.
-pub const JOB_THRESHOLD: i64 = 50_000;
-
 #[derive(Debug, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct RunSummary {
     pub year: i32,
@@ -48,7 +45,7 @@ pub enum Started {
 
 /// Runs the verification of `year` (city only): at once for a city-sized run, as a
 /// background job for a province-sized one.
-pub async fn start(db: &Db, ctx: &Ctx, year: i32) -> AppResult<Started> {
+pub async fn start(db: &Db, ctx: &Ctx, year: i32, job_threshold: i64) -> AppResult<Started> {
     ctx.require(Action::RunVerification)?;
     let count = {
         let mut c = db.pool().acquire().await?;
@@ -57,7 +54,7 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32) -> AppResult<Started> {
         }
         verification::cohort_estimate(&mut c).await?
     };
-    if count <= JOB_THRESHOLD {
+    if count <= job_threshold {
         return Ok(Started::Done(run(db, Some(ctx), year, |_, _| {}).await?));
     }
     let job_id = new_id();
@@ -86,7 +83,7 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32) -> AppResult<Started> {
             });
         })
         .await;
-        let _ = match outcome {
+        let finished = match outcome {
             Ok(summary) => set_job(&db, &id, "done", 100, Some(&json!(summary)), None).await,
             Err(e) => {
                 tracing::error!(error = %e, year, "verification job failed");
@@ -101,6 +98,9 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32) -> AppResult<Started> {
                 .await
             }
         };
+        if let Err(e) = finished {
+            tracing::error!(error = %e, job = id, "could not record the end of a job");
+        }
     });
     Ok(Started::Job(job_id))
 }

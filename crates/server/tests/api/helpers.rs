@@ -81,13 +81,19 @@ async fn database_url() -> Option<String> {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A test app whose configuration `adjust` changes first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let config = Config {
+    let mut config = Config {
         bind: "127.0.0.1:0".into(),
         data_dir: dir.path().to_path_buf(),
         database_url: database_url().await,
         ..Config::default()
     };
+    adjust(&mut config);
     let app = Application::build(config)
         .await
         .expect("the application builds");

@@ -468,3 +468,39 @@ async fn the_database_verification_agrees_with_the_domain_rules() {
         assert_eq!(h(&got["carry_out"]), expected.carry_out, "{teacher}");
     }
 }
+
+#[tokio::test]
+async fn a_large_run_answers_202_with_a_job_to_poll() {
+    let app = crate::helpers::spawn_app_with(|c| c.verification_job_threshold = 0).await;
+    let t = tree(&app, "从化").await;
+    let teacher = app.teacher(&t.school, "甲", 1).await;
+    app.set_policy(2030, policy(2030)).await;
+    earn(&app, &teacher, 2030, 30.0, 42.0, 18.0).await;
+    let job = app
+        .post("/verifications/2030/run", &app.city_token, json!({}))
+        .await
+        .expect(202);
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(job["status"], "queued");
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = app
+            .api_get(&format!("/jobs/{id}"), &app.city_token)
+            .await
+            .expect(200);
+        if last["status"] == "done" || last["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["status"], "done", "{last}");
+    assert_eq!(last["progress"], 100);
+    assert_eq!(last["result"]["passed"], 1);
+    assert_eq!(result(&app, &teacher, 2030).await["passed"], true);
+    app.api_get(&format!("/jobs/{id}"), &t.district_token)
+        .await
+        .expect_error(403, "forbidden");
+    app.api_get("/jobs/nope", &app.city_token)
+        .await
+        .expect_error(404, "not_found");
+}

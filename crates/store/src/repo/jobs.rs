@@ -52,6 +52,8 @@ pub async fn update(
         .bind(now_ms())
         .push(" WHERE id = ")
         .bind(id);
+    // A finished job stays finished, whatever late progress report arrives.
+    q.push(" AND status IN ('queued', 'running')");
     q.execute(c).await?;
     Ok(())
 }
