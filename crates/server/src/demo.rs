@@ -15,7 +15,7 @@ use crate::auth::password;
 pub const DEMO_PASSWORD: &str = "xueshi2021";
 
 /// Guangzhou's 11 districts with the area code of their ID numbers.
-const DISTRICTS: &[(&str, &str)] = &[
+pub const DISTRICTS: &[(&str, &str)] = &[
     ("越秀区", "440104"),
     ("海珠区", "440105"),
     ("荔湾区", "440103"),

@@ -12,3 +12,4 @@ pub mod repo;
 pub use db::{Backend, Conn, Db, Tx, now_ms};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Error as SqlxError;
+pub use sqlx::Row;

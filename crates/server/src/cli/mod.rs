@@ -1,7 +1,10 @@
 //! The `xueshi` command line: one file per command.
 
+mod bench;
 mod create_admin;
+mod import;
 mod serve;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -47,6 +50,55 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Run the annual verification of a year (and re-derive later verified years).
+    Verify {
+        #[arg(long)]
+        year: i32,
+    },
+    /// Bulk imports from spreadsheets.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate data and measure performance (docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Register a training's attendance from an XLSX or CSV file (姓名, 身份证号, 学时).
+    Attendance {
+        #[arg(long)]
+        training: String,
+        file: PathBuf,
+        /// Check only; register nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill the database with teachers and records.
+    Seed {
+        #[arg(long)]
+        teachers: u64,
+        #[arg(long, default_value_t = 20)]
+        records_per_teacher: u64,
+        #[arg(long, default_value_t = 2021)]
+        year: i32,
+    },
+    /// Time a bare GROUP BY and the verification run over the same records.
+    Verify {
+        #[arg(long, default_value_t = 2021)]
+        year: i32,
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+    },
+    /// Time importing an XLSX of bench teachers' attendance.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -70,5 +122,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { username, .. } => create_admin::run(config, &username).await,
+        Command::Verify { year } => verify::run(config, year).await,
+        Command::Import(ImportCommand::Attendance { training, file, dry_run }) => {
+            import::attendance(config, &training, &file, dry_run).await
+        }
+        Command::Bench(BenchCommand::Seed { teachers, records_per_teacher, year }) => {
+            bench::seed(config, teachers, records_per_teacher, year).await
+        }
+        Command::Bench(BenchCommand::Verify { year, runs }) => bench::verify(config, year, runs).await,
+        Command::Bench(BenchCommand::Import { rows }) => bench::import(config, rows).await,
     }
 }

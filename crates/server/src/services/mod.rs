@@ -28,6 +28,20 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The command line acting for the city: full scope, audited as `system` from `cli`.
+    pub async fn system(db: &xueshi_store::Db) -> AppResult<Ctx> {
+        let mut c = db.pool().acquire().await?;
+        let city = xueshi_store::repo::orgs::city(&mut c).await?;
+        let actor = Actor {
+            user_id: "system".into(),
+            role: xueshi_domain::Role::CityAdmin,
+            org_id: city.id,
+            district_id: None,
+            teacher_id: None,
+        };
+        Ok(Ctx { actor, ip: "cli".into() })
+    }
+
     /// Refuses with 403 a role that may never perform `action`.
     pub fn require(&self, action: Action) -> AppResult<()> {
         if role_allows(self.actor.role, action) {

@@ -55,7 +55,7 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32, job_threshold: i64) -> AppResu
         verification::cohort_estimate(&mut c).await?
     };
     if count <= job_threshold {
-        return Ok(Started::Done(run(db, Some(ctx), year, |_, _| {}).await?));
+        return Ok(Started::Done(run(db, ctx, year, |_, _| {}).await?));
     }
     let job_id = new_id();
     {
@@ -68,7 +68,7 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32, job_threshold: i64) -> AppResu
         let progress_db = db.clone();
         let progress_id = id.clone();
         let _ = set_job(&db, &id, "running", 0, None, None).await;
-        let outcome = run(&db, Some(&ctx), year, move |done, total| {
+        let outcome = run(&db, &ctx, year, move |done, total| {
             let (db, id) = (progress_db.clone(), progress_id.clone());
             tokio::spawn(async move {
                 set_job(
@@ -127,10 +127,9 @@ fn no_policy(year: i32) -> AppError {
 }
 
 /// Verifies `year` and re-derives the later verified years, reporting `(done, total)` steps.
-/// `ctx` is `None` for the command line.
 pub async fn run(
     db: &Db,
-    ctx: Option<&Ctx>,
+    ctx: &Ctx,
     year: i32,
     progress: impl Fn(usize, usize),
 ) -> AppResult<RunSummary> {
@@ -148,30 +147,8 @@ pub async fn run(
     }
     let summary = RunSummary::from(first.expect("at least the requested year"));
     let detail = json!({ "summary": summary, "rederived": &years[1..] });
-    match ctx {
-        Some(ctx) => {
-            record(
-                &mut tx,
-                ctx,
-                "verification.run",
-                ("verification", &year.to_string()),
-                &Place::nowhere(),
-                detail,
-            )
-            .await?
-        }
-        None => {
-            let entry = xueshi_store::repo::audit::NewAudit {
-                ip: Some("cli"),
-                action: "verification.run",
-                target_type: "verification",
-                target_id: &year.to_string(),
-                detail,
-                ..Default::default()
-            };
-            xueshi_store::repo::audit::insert(&mut tx, &entry).await?;
-        }
-    }
+    let target = ("verification", year.to_string());
+    record(&mut tx, ctx, "verification.run", (target.0, &target.1), &Place::nowhere(), detail).await?;
     tx.commit().await?;
     progress(years.len(), years.len());
     Ok(summary)
