@@ -48,11 +48,16 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     q.bind(year);
     q.execute(c).await?;
 
-    let mut q = Sql::new(
+    let postgres = c.backend_name() == "PostgreSQL";
+    // PostgreSQL never parallelises the SELECT of an INSERT, but does that of a CREATE TABLE
+    // AS: computing into a temporary table first lets both cores aggregate.
+    let mut q = Sql::new(if postgres {
+        "CREATE TEMP TABLE verification_stage ON COMMIT DROP AS WITH caps (activity_type, cap) AS ("
+    } else {
         "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
          professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
-         WITH caps (activity_type, cap) AS (",
-    );
+         WITH caps (activity_type, cap) AS ("
+    });
     if policy.activity_caps.is_empty() {
         q.push("SELECT CAST(NULL AS TEXT), CAST(NULL AS BIGINT) WHERE 1 = 0");
     } else {
@@ -132,6 +137,10 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
         .bind(now_ms());
     q.push(" FROM judged");
     q.execute(c).await?;
+    if postgres {
+        Sql::new("INSERT INTO verification_results SELECT * FROM verification_stage").execute(c).await?;
+        Sql::new("DROP TABLE verification_stage").execute(c).await?;
+    }
 
     write_carry_over(c, policy.year).await?;
     summary(c, policy.year).await
