@@ -191,7 +191,7 @@ pub async fn verify(config: Config, year: i32, runs: u32) -> anyhow::Result<()> 
         };
         bare.push(started.elapsed());
         let started = Instant::now();
-        summary = Some(verification::run(&db, &ctx, year, |_, _| {}).await.map_err(|e| anyhow::anyhow!("{}", e.message()))?);
+        summary = Some(verification::run(&db, &ctx, year, |_, _| {}).await.map_err(|e| crate::cli::cli_error(e))?);
         full.push(started.elapsed());
         println!(
             "第{run}次：聚合查询 {:.2} 秒（{groups} 组），年度验证 {:.2} 秒",
@@ -256,14 +256,14 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
         },
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    .map_err(|e| crate::cli::cli_error(e))?;
     for pass in ["新登记", "重复登记（全部更新）"] {
         let started = Instant::now();
         let parsed = sheet::read(&bytes, trainings::SHEET_COLUMNS, &trainings::SHEET_COLUMNS[..2])
-            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            .map_err(|e| crate::cli::cli_error(e))?;
         let done = trainings::register(&db, &ctx, &training.id, trainings::from_sheet(parsed), false, "bench")
             .await
-            .map_err(|e| anyhow::anyhow!("{}", e.message()))?
+            .map_err(|e| crate::cli::cli_error(e))?
             .map_err(|p| anyhow::anyhow!("{} 行有误", p.len()))?;
         println!(
             "{:?} 导入 {rows} 行 XLSX（{} KB）{pass}：{:.2} 秒（新增 {}，更新 {}）",

@@ -12,7 +12,7 @@ pub async fn attendance(config: Config, training: &str, file: &Path, dry_run: bo
     bar.set_message("读取文件");
     let bytes = std::fs::read(file)?;
     let rows = sheet::read(&bytes, trainings::SHEET_COLUMNS, &trainings::SHEET_COLUMNS[..2])
-        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        .map_err(|e| crate::cli::cli_error(e))?;
     bar.inc(1);
     bar.set_message(format!("核对 {} 行", rows.len()));
     let db = crate::app::open_db(&config).await?;
@@ -21,7 +21,7 @@ pub async fn attendance(config: Config, training: &str, file: &Path, dry_run: bo
     bar.inc(2);
     bar.finish_and_clear();
     db.close().await;
-    match outcome.map_err(|e| anyhow::anyhow!("{}", e.message()))? {
+    match outcome.map_err(|e| crate::cli::cli_error(e))? {
         Ok(done) => {
             let verb = if dry_run { "可登记" } else { "已登记" };
             println!("{verb}：新增 {} 人，更新 {} 人", done.registered, done.updated);

@@ -133,3 +133,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Import { rows }) => bench::import(config, rows).await,
     }
 }
+
+/// A service error as the operator should read it: the Chinese message, or the cause of an
+/// internal error (the terminal is not a client to hide it from).
+pub fn cli_error(e: crate::error::AppError) -> anyhow::Error {
+    match e {
+        crate::error::AppError::Internal(cause) => cause,
+        other => anyhow::anyhow!("{}", other.message()),
+    }
+}
