@@ -121,7 +121,7 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
         .bind(m.total.tenths());
     q.push(" THEN 1 ELSE 0 END AS passed FROM totals) SELECT ")
         .bind(year);
-    q.push(", teacher_id, school_id, pub, prof, elec, carried, total, passed, CASE WHEN passed = 1 AND ");
+    q.push(" AS year, teacher_id, school_id, pub, prof, elec, carried, total, passed, CASE WHEN passed = 1 AND ");
     q.bind(policy.carry_over.enabled)
         .push(" = 1 AND prof > ")
         .bind(m.professional.tenths());
@@ -133,9 +133,9 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
         .bind(policy.carry_over.cap.map(Hours::tenths));
     q.push(" ELSE prof - ")
         .bind(m.professional.tenths())
-        .push(" END) ELSE 0 END, ")
+        .push(" END) ELSE 0 END AS carry_out, ")
         .bind(now_ms());
-    q.push(" FROM judged");
+    q.push(" AS computed_at FROM judged");
     q.execute(c).await?;
     if postgres {
         Sql::new("INSERT INTO verification_results SELECT * FROM verification_stage").execute(c).await?;
