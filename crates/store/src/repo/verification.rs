@@ -40,6 +40,40 @@ async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// The `sums` CTE: per teacher, effective hours of the year by category, carried-in hours
+/// apart. With activity caps, a capped type loses its excess from elective hours first, then
+/// professional; without caps (the usual case) one pass over the records suffices.
+fn push_sums(q: &mut Sql, policy: &Policy) {
+    const SUMS: &str = "SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
+        SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
+        SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
+        SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
+        FROM records r WHERE r.status = 'approved' AND r.year = ";
+    let year = policy.year as i64;
+    if policy.activity_caps.is_empty() {
+        q.push("sums AS (SELECT r.teacher_id, ").push(SUMS).bind(year).push(" GROUP BY r.teacher_id)");
+        return;
+    }
+    q.push("caps (activity_type, cap) AS (VALUES ");
+    for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
+        q.push(if i == 0 { "(CAST(" } else { ", (CAST(" });
+        q.bind(activity.as_str()).push(" AS TEXT), CAST(").bind(cap.tenths()).push(" AS BIGINT))");
+    }
+    q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ").push(SUMS).bind(year);
+    q.push(
+        " GROUP BY r.teacher_id, r.activity_type), \
+         capped AS ( \
+           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
+             CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
+           FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
+         sums AS ( \
+           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
+             SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
+             SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
+           FROM capped GROUP BY teacher_id)",
+    );
+}
+
 /// Verifies `policy.year`: replaces its results and the carry-over records of the next year.
 pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
     lock(c).await?;
@@ -52,61 +86,29 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     // PostgreSQL never parallelises the SELECT of an INSERT, but does that of a CREATE TABLE
     // AS: computing into a temporary table first lets both cores aggregate.
     let mut q = Sql::new(if postgres {
-        "CREATE TEMP TABLE verification_stage ON COMMIT DROP AS WITH caps (activity_type, cap) AS ("
+        "CREATE TEMP TABLE verification_stage ON COMMIT DROP AS WITH "
     } else {
         "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
          professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
-         WITH caps (activity_type, cap) AS ("
+         WITH "
     });
-    if policy.activity_caps.is_empty() {
-        q.push("SELECT CAST(NULL AS TEXT), CAST(NULL AS BIGINT) WHERE 1 = 0");
-    } else {
-        q.push("VALUES ");
-        for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push("CAST(")
-                .bind(activity.as_str())
-                .push(" AS TEXT), CAST(")
-                .bind(cap.tenths())
-                .push(" AS BIGINT))");
-        }
-    }
+    push_sums(&mut q, policy);
+    // The cohort: not departed before 1 January, and there by 31 December or holding a
+    // record of the year. Each CTE is referenced once, so the planner inlines it.
     q.push(
-        "), per_type AS ( \
-           SELECT r.teacher_id, r.activity_type, \
-             SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
-             SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
-             SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
-             SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
-           FROM records r WHERE r.status = 'approved' AND r.year = ",
-    );
-    q.bind(year);
-    // A capped activity type loses its excess from elective hours first, then professional.
-    q.push(
-        " GROUP BY r.teacher_id, r.activity_type), \
-         capped AS ( \
-           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
-             CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
-           FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
-         sums AS ( \
-           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
-             SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
-             SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
-           FROM capped GROUP BY teacher_id), \
-         cohort AS ( \
-           SELECT t.id, t.school_id FROM teachers t \
+        ", totals AS ( \
+           SELECT t.id AS teacher_id, t.school_id, COALESCE(s.pub, 0) AS pub, \
+             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
+             COALESCE(s.carried, 0) AS carried \
+           FROM teachers t LEFT JOIN sums s ON s.teacher_id = t.id \
            WHERE (t.status <> 'departed' OR t.departed_on >= ",
     );
     q.bind(format!("{:04}-01-01", policy.year))
         .push(") AND (t.created_at <= ")
-        .bind(year_end_ms(policy.year));
-    q.push(" OR t.id IN (SELECT teacher_id FROM per_type))), ");
+        .bind(year_end_ms(policy.year))
+        .push(" OR s.teacher_id IS NOT NULL)), ");
     q.push(
-        "totals AS ( \
-           SELECT c.id AS teacher_id, c.school_id, COALESCE(s.pub, 0) AS pub, \
-             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
-             COALESCE(s.carried, 0) AS carried \
-           FROM cohort c LEFT JOIN sums s ON s.teacher_id = c.id), \
+        "\
          judged AS ( \
            SELECT teacher_id, school_id, pub, prof, elec, carried, pub + prof + elec AS total, \
              CASE WHEN pub >= ",
