@@ -41,17 +41,35 @@ fn bar(len: u64, message: &str) -> ProgressBar {
 
 /// Fills the database with `teachers` teachers in Guangzhou's 11 districts (60 a school) and
 /// `per_teacher` records each in `year`: one public course, then professional and elective.
-pub async fn seed(config: Config, teachers: u64, per_teacher: u64, year: i32) -> anyhow::Result<()> {
-    anyhow::ensure!(teachers > 0 && (1..=1000).contains(&per_teacher), "教师数须大于0，每人记录数须在1到1000之间");
+pub async fn seed(
+    config: Config,
+    teachers: u64,
+    per_teacher: u64,
+    year: i32,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        teachers > 0 && (1..=1000).contains(&per_teacher),
+        "教师数须大于0，每人记录数须在1到1000之间"
+    );
     let db = crate::app::open_db(&config).await?;
     let started = Instant::now();
     let mut tx = db.begin().await?;
     let mut q = Sql::new("SELECT COUNT(*) AS n FROM teachers WHERE id LIKE ");
     q.bind(format!("{BENCH_ID_PREFIX}%"));
     let existing: i64 = sqlx_count(&mut tx, &q).await?;
-    anyhow::ensure!(existing == 0, "数据库中已有压测数据（{existing} 名教师），请使用新的数据目录或数据库");
+    anyhow::ensure!(
+        existing == 0,
+        "数据库中已有压测数据（{existing} 名教师），请使用新的数据目录或数据库"
+    );
     if policies::get(&mut tx, year).await?.is_none() {
-        policies::upsert(&mut tx, &Policy { year, ..Policy::guangzhou_2021() }).await?;
+        policies::upsert(
+            &mut tx,
+            &Policy {
+                year,
+                ..Policy::guangzhou_2021()
+            },
+        )
+        .await?;
     }
     let city = orgs::city(&mut tx).await?;
     let mut schools = Vec::new();
@@ -60,7 +78,12 @@ pub async fn seed(config: Config, teachers: u64, per_teacher: u64, year: i32) ->
         let district = org(&format!("压测{name}"), OrgKind::District, &city, None);
         orgs::insert(&mut tx, &district).await?;
         for s in (d as u64..school_count).step_by(crate::demo::DISTRICTS.len()) {
-            let school = org(&format!("压测{name}第{s}学校"), OrgKind::School, &district, Some(s));
+            let school = org(
+                &format!("压测{name}第{s}学校"),
+                OrgKind::School,
+                &district,
+                Some(s),
+            );
             orgs::insert(&mut tx, &school).await?;
             schools.push((school.id, *area));
         }
@@ -82,9 +105,19 @@ pub async fn seed(config: Config, teachers: u64, per_teacher: u64, year: i32) ->
             );
             for i in n..end {
                 let (school, area) = &schools[(i % schools.len() as u64) as usize];
-                q.push(if i == n { "(" } else { ", (" }).bind(bench_id(i)).push(", ").bind(format!("教师{i}"));
-                q.push(", ").bind(bench_id_number(i, area)).push(", ").bind(school.as_str());
-                q.push(", 'active', ").bind(now).push(", ").bind(now).push(")");
+                q.push(if i == n { "(" } else { ", (" })
+                    .bind(bench_id(i))
+                    .push(", ")
+                    .bind(format!("教师{i}"));
+                q.push(", ")
+                    .bind(bench_id_number(i, area))
+                    .push(", ")
+                    .bind(school.as_str());
+                q.push(", 'active', ")
+                    .bind(now)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
             }
             q.execute(&mut tx).await?;
             progress.inc(end - n);
@@ -102,21 +135,38 @@ pub async fn seed(config: Config, teachers: u64, per_teacher: u64, year: i32) ->
             "INSERT INTO records (id, teacher_id, year, category, activity_type, title, hours, source, \
              status, created_at, updated_at) SELECT ",
         );
-        q.bind(format!("bench-{year}-{g}-")).push(" || t.id, t.id, ").bind(year as i64);
+        q.bind(format!("bench-{year}-{g}-"))
+            .push(" || t.id, t.id, ")
+            .bind(year as i64);
         q.push(", ").bind(match g {
             1 => "public",
             g if g % 5 == 0 => "elective",
             _ => "professional",
         });
-        q.push(", ").bind(["remote_training", "teaching_research", "training_course", "academic_event"][(g % 4) as usize]);
+        q.push(", ").bind(
+            [
+                "remote_training",
+                "teaching_research",
+                "training_course",
+                "academic_event",
+            ][(g % 4) as usize],
+        );
         q.push(", ").bind(format!("压测培训{g}")).push(", ");
         if g == 1 {
             q.push("300");
         } else {
-            q.push("10 + (CAST(substr(t.id, 25, 12) AS BIGINT) * 7 + ").bind(g * 13).push(") % 100");
+            q.push("10 + (CAST(substr(t.id, 25, 12) AS BIGINT) * 7 + ")
+                .bind(g * 13)
+                .push(") % 100");
         }
-        q.push(", ").bind(if g == 1 { "public_course" } else { "organizer" }).push(", 'approved', ");
-        q.bind(now).push(", ").bind(now).push(" FROM teachers t WHERE t.id LIKE ").bind(format!("{BENCH_ID_PREFIX}%"));
+        q.push(", ")
+            .bind(if g == 1 { "public_course" } else { "organizer" })
+            .push(", 'approved', ");
+        q.bind(now)
+            .push(", ")
+            .bind(now)
+            .push(" FROM teachers t WHERE t.id LIKE ")
+            .bind(format!("{BENCH_ID_PREFIX}%"));
         q.execute(&mut tx).await?;
         tx.commit().await?;
         progress.inc(1);
@@ -145,15 +195,31 @@ pub async fn seed(config: Config, teachers: u64, per_teacher: u64, year: i32) ->
 
 fn org(name: &str, kind: OrgKind, parent: &Org, serial: Option<u64>) -> Org {
     let id = new_id();
-    let district_id = if kind == OrgKind::District { Some(id.clone()) } else { parent.district_id.clone() };
+    let district_id = if kind == OrgKind::District {
+        Some(id.clone())
+    } else {
+        parent.district_id.clone()
+    };
     Org {
         id,
         name: name.to_owned(),
         kind,
         parent_id: Some(parent.id.clone()),
         district_id,
-        ownership: serial.map(|s| if s % 7 == 0 { Ownership::Private } else { Ownership::Public }),
-        school_type: serial.map(|s| [SchoolType::Primary, SchoolType::Secondary, SchoolType::NineYear][(s % 3) as usize]),
+        ownership: serial.map(|s| {
+            if s % 7 == 0 {
+                Ownership::Private
+            } else {
+                Ownership::Public
+            }
+        }),
+        school_type: serial.map(|s| {
+            [
+                SchoolType::Primary,
+                SchoolType::Secondary,
+                SchoolType::NineYear,
+            ][(s % 3) as usize]
+        }),
         city_affiliated: false,
         status: OrgStatus::Active,
         created_at: now_ms(),
@@ -161,7 +227,10 @@ fn org(name: &str, kind: OrgKind, parent: &Org, serial: Option<u64>) -> Org {
 }
 
 async fn sqlx_count(c: &mut xueshi_store::Conn, q: &Sql) -> anyhow::Result<i64> {
-    let row = q.fetch_optional(c).await?.ok_or_else(|| anyhow::anyhow!("COUNT answered no row"))?;
+    let row = q
+        .fetch_optional(c)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("COUNT answered no row"))?;
     Ok(xueshi_store::Row::try_get(&row, "n")?)
 }
 
@@ -180,7 +249,8 @@ pub async fn verify(config: Config, year: i32, runs: u32) -> anyhow::Result<()> 
         "SELECT COUNT(*) AS n FROM (SELECT teacher_id, category, SUM(hours) AS h FROM records \
          WHERE status = 'approved' AND year = ",
     );
-    q.bind(year as i64).push(" GROUP BY teacher_id, category) x");
+    q.bind(year as i64)
+        .push(" GROUP BY teacher_id, category) x");
     let (mut bare, mut full) = (Vec::new(), Vec::new());
     let mut summary = None;
     for run in 1..=runs.max(1) {
@@ -191,7 +261,11 @@ pub async fn verify(config: Config, year: i32, runs: u32) -> anyhow::Result<()> 
         };
         bare.push(started.elapsed());
         let started = Instant::now();
-        summary = Some(verification::run(&db, &ctx, year, |_, _| {}).await.map_err(|e| crate::cli::cli_error(e))?);
+        summary = Some(
+            verification::run(&db, &ctx, year, |_, _| {})
+                .await
+                .map_err(|e| crate::cli::cli_error(e))?,
+        );
         full.push(started.elapsed());
         println!(
             "第{run}次：聚合查询 {:.2} 秒（{groups} 组），年度验证 {:.2} 秒",
@@ -225,10 +299,16 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
     let ctx = Ctx::system(&db).await?;
     let mut c = db.pool().acquire().await?;
     let mut q = Sql::new("SELECT name, id_number FROM teachers WHERE id LIKE ");
-    q.bind(format!("{BENCH_ID_PREFIX}%")).push(" ORDER BY id LIMIT ").bind(rows as i64);
+    q.bind(format!("{BENCH_ID_PREFIX}%"))
+        .push(" ORDER BY id LIMIT ")
+        .bind(rows as i64);
     let found = q.fetch_all(&mut c).await?;
     drop(c);
-    anyhow::ensure!(found.len() as u64 == rows, "只有 {} 名压测教师，请先运行 xueshi bench seed", found.len());
+    anyhow::ensure!(
+        found.len() as u64 == rows,
+        "只有 {} 名压测教师，请先运行 xueshi bench seed",
+        found.len()
+    );
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (col, h) in trainings::SHEET_COLUMNS.iter().enumerate() {
@@ -237,7 +317,11 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
     for (i, row) in found.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, xueshi_store::Row::try_get::<String, _>(row, "name")?)?;
-        sheet.write_string(r, 1, xueshi_store::Row::try_get::<String, _>(row, "id_number")?)?;
+        sheet.write_string(
+            r,
+            1,
+            xueshi_store::Row::try_get::<String, _>(row, "id_number")?,
+        )?;
         sheet.write_number(r, 2, 6.5)?;
     }
     let bytes = book.save_to_buffer()?;
@@ -259,12 +343,23 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
     .map_err(|e| crate::cli::cli_error(e))?;
     for pass in ["新登记", "重复登记（全部更新）"] {
         let started = Instant::now();
-        let parsed = sheet::read(&bytes, trainings::SHEET_COLUMNS, &trainings::SHEET_COLUMNS[..2])
-            .map_err(|e| crate::cli::cli_error(e))?;
-        let done = trainings::register(&db, &ctx, &training.id, trainings::from_sheet(parsed), false, "bench")
-            .await
-            .map_err(|e| crate::cli::cli_error(e))?
-            .map_err(|p| anyhow::anyhow!("{} 行有误", p.len()))?;
+        let parsed = sheet::read(
+            &bytes,
+            trainings::SHEET_COLUMNS,
+            &trainings::SHEET_COLUMNS[..2],
+        )
+        .map_err(|e| crate::cli::cli_error(e))?;
+        let done = trainings::register(
+            &db,
+            &ctx,
+            &training.id,
+            trainings::from_sheet(parsed),
+            false,
+            "bench",
+        )
+        .await
+        .map_err(|e| crate::cli::cli_error(e))?
+        .map_err(|p| anyhow::anyhow!("{} 行有误", p.len()))?;
         println!(
             "{:?} 导入 {rows} 行 XLSX（{} KB）{pass}：{:.2} 秒（新增 {}，更新 {}）",
             db.backend(),

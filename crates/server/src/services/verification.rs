@@ -148,7 +148,15 @@ pub async fn run(
     let summary = RunSummary::from(first.expect("at least the requested year"));
     let detail = json!({ "summary": summary, "rederived": &years[1..] });
     let target = ("verification", year.to_string());
-    record(&mut tx, ctx, "verification.run", (target.0, &target.1), &Place::nowhere(), detail).await?;
+    record(
+        &mut tx,
+        ctx,
+        "verification.run",
+        (target.0, &target.1),
+        &Place::nowhere(),
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     progress(years.len(), years.len());
     Ok(summary)

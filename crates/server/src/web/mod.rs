@@ -1,14 +1,22 @@
-//! The server-rendered web UI (askama templates). Sessions are an HttpOnly, SameSite=Strict
-//! cookie holding the same kind of token as the API's bearer tokens; every form carries a
-//! CSRF token.
+//! The server-rendered web UI (askama templates, htmx for partial updates, usable without
+//! JavaScript). Sessions are an HttpOnly, SameSite=Strict cookie holding the same kind of
+//! token as the API's bearer tokens; every form carries a CSRF token.
 
+mod admin;
 mod csrf;
+mod forms;
+mod layout;
 mod pages;
+mod registry;
+mod teacher;
 
+use askama::Template;
 use axum::Router;
-use axum::http::header;
-use axum::routing::get;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub use csrf::csrf_for_session;
@@ -16,13 +24,18 @@ pub use csrf::csrf_for_session;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::start))
-        .route("/login", axum::routing::post(pages::login))
-        .route("/logout", axum::routing::post(pages::logout))
+        .route("/login", post(pages::login))
+        .route("/logout", post(pages::logout))
         .route("/home", get(pages::home))
+        .route("/records", get(teacher::records_page))
+        .route("/results", get(teacher::results_page))
+        .route("/teachers", get(registry::list).post(registry::create))
+        .route("/teachers/{id}", get(registry::show).post(registry::update))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/htmx-2.0.11.min.js", get(htmx))
 }
 
-async fn stylesheet() -> impl axum::response::IntoResponse {
+async fn stylesheet() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -30,4 +43,83 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
         ],
         include_str!("../../static/app.css"),
     )
+}
+
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        include_str!("../../static/htmx-2.0.11.min.js"),
+    )
+}
+
+pub fn render(template: &impl Template) -> AppResult<Response> {
+    template
+        .render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Today in the business time zone.
+pub fn today() -> time::Date {
+    xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// An error as a page people can read, with the API error's status.
+pub fn error_page(e: AppError) -> Response {
+    let (status, _) = e.status_and_code();
+    if let AppError::Internal(cause) = &e {
+        tracing::error!(error = format!("{cause:#}"), "internal error");
+    }
+    let title = match status {
+        StatusCode::NOT_FOUND => "找不到该页面",
+        StatusCode::FORBIDDEN => "无权访问",
+        _ => "操作未完成",
+    };
+    let page = ErrorPage {
+        title,
+        message: e.message(),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, e.message()).into_response(),
+    }
+}
+
+/// Page handlers answer errors as pages rather than JSON.
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0)
+    }
+}
+
+/// The confirmation shown after a form succeeded (`?done=…` on the page it returns to).
+pub fn flash_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "submitted" => "申报已提交，等待学校初审。",
+        "saved" => "已保存。",
+        "withdrawn" => "申报已撤回。",
+        "reviewed" => "审核结果已保存。",
+        "registered" => "学时已登记。",
+        "created" => "已创建。",
+        "updated" => "已更新。",
+        _ => return None,
+    })
 }

@@ -1,12 +1,15 @@
 use askama::Template;
 use axum::Form;
+use axum::extract::Query;
 use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use xueshi_domain::time_rules;
-use xueshi_store::repo::{orgs, policies, teachers};
+use xueshi_domain::Role;
+
+use super::PageError;
+use super::layout::WebUser;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};
@@ -147,54 +150,24 @@ pub async fn logout(
     Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())
 }
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    csrf: String,
-    display_name: String,
-    role_label: &'static str,
-    org_name: String,
-    policy_year: Option<i32>,
-    requirement: String,
-    declaration_deadline: String,
+/// Home: the teacher's progress, or the administrator's overview.
+pub async fn home(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let flash = q
+        .done
+        .as_deref()
+        .and_then(super::flash_text)
+        .map(str::to_owned);
+    Ok(match user.me.user.role {
+        Role::Teacher => super::teacher::home(&state, user, flash).await?,
+        _ => super::admin::home(&state, user, flash).await?,
+    })
 }
 
-pub async fn home(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> AppResult<Response> {
-    let Some(me) = me else {
-        return Ok(Redirect::to("/").into_response());
-    };
-    let mut c = state.db.pool().acquire().await?;
-    let org = orgs::get(&mut c, &me.user.org_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let display_name = match &me.user.teacher_id {
-        Some(id) => teachers::get(&mut c, id)
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default(),
-        None => me.user.username.clone(),
-    };
-    let year = time_rules::business_date(time::OffsetDateTime::now_utc()).year();
-    let policy = policies::get(&mut c, year).await?;
-    let page = HomePage {
-        csrf: csrf::csrf_for_session(&me.token_hash),
-        display_name,
-        role_label: me.user.role.label_zh(),
-        org_name: org.name,
-        policy_year: policy.as_ref().map(|p| p.year),
-        requirement: policy
-            .as_ref()
-            .map(|p| {
-                let m = &p.minimums;
-                format!(
-                    "公需科目≥{} 学时，专业科目≥{} 学时，个人选修科目≥{} 学时，合计≥{} 学时",
-                    m.public, m.professional, m.elective, m.total
-                )
-            })
-            .unwrap_or_default(),
-        declaration_deadline: policy
-            .map(|p| time_rules::format_date(p.deadlines.declaration))
-            .unwrap_or_default(),
-    };
-    Ok(render(&page)?.into_response())
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
 }

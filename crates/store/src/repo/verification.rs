@@ -51,15 +51,23 @@ fn push_sums(q: &mut Sql, policy: &Policy) {
         FROM records r WHERE r.status = 'approved' AND r.year = ";
     let year = policy.year as i64;
     if policy.activity_caps.is_empty() {
-        q.push("sums AS (SELECT r.teacher_id, ").push(SUMS).bind(year).push(" GROUP BY r.teacher_id)");
+        q.push("sums AS (SELECT r.teacher_id, ")
+            .push(SUMS)
+            .bind(year)
+            .push(" GROUP BY r.teacher_id)");
         return;
     }
     q.push("caps (activity_type, cap) AS (VALUES ");
     for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
         q.push(if i == 0 { "(CAST(" } else { ", (CAST(" });
-        q.bind(activity.as_str()).push(" AS TEXT), CAST(").bind(cap.tenths()).push(" AS BIGINT))");
+        q.bind(activity.as_str())
+            .push(" AS TEXT), CAST(")
+            .bind(cap.tenths())
+            .push(" AS BIGINT))");
     }
-    q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ").push(SUMS).bind(year);
+    q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ")
+        .push(SUMS)
+        .bind(year);
     q.push(
         " GROUP BY r.teacher_id, r.activity_type), \
          capped AS ( \
@@ -140,7 +148,9 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     q.push(" AS computed_at FROM judged");
     q.execute(c).await?;
     if postgres {
-        Sql::new("INSERT INTO verification_results SELECT * FROM verification_stage").execute(c).await?;
+        Sql::new("INSERT INTO verification_results SELECT * FROM verification_stage")
+            .execute(c)
+            .await?;
         Sql::new("DROP TABLE verification_stage").execute(c).await?;
     }
 
@@ -270,4 +280,21 @@ pub async fn cohort_estimate(c: &mut AnyConnection) -> StoreResult<i64> {
         .fetch_one(c)
         .await?;
     Ok(row.try_get("n")?)
+}
+
+/// Every year's result of one teacher, newest first.
+pub async fn for_teacher(
+    c: &mut AnyConnection,
+    teacher_id: &str,
+) -> StoreResult<Vec<VerificationResult>> {
+    let mut q = Sql::new(
+        "SELECT v.*, t.name AS teacher_name FROM verification_results v JOIN teachers t ON t.id = v.teacher_id \
+         WHERE v.teacher_id = ",
+    );
+    q.bind(teacher_id).push(" ORDER BY v.year DESC");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(VerificationResult::from_row)
+        .collect()
 }

@@ -1,0 +1,64 @@
+//! Form plumbing: CSRF checks, and service errors shown beside the fields that caused them.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use xueshi_domain::FieldError;
+
+use super::csrf;
+use super::layout::WebUser;
+use crate::error::AppError;
+
+/// What went wrong with a submitted form, for the page that shows it again.
+#[derive(Default)]
+pub struct FormErrors {
+    pub fields: Vec<FieldError>,
+    pub general: Option<String>,
+}
+
+impl FormErrors {
+    /// Errors a person can fix become messages; anything else stays an error.
+    pub fn from_error(e: AppError) -> Result<FormErrors, AppError> {
+        match e {
+            AppError::Invalid(fields) if fields.len() == 1 && fields[0].field == "file" => {
+                Ok(FormErrors {
+                    general: Some(fields[0].message.clone()),
+                    fields,
+                })
+            }
+            AppError::Invalid(fields) => Ok(FormErrors {
+                fields,
+                general: Some("请修改标出的内容后重新提交".into()),
+            }),
+            AppError::Internal(_) | AppError::Unauthenticated => Err(e),
+            other => Ok(FormErrors {
+                general: Some(other.message()),
+                fields: Vec::new(),
+            }),
+        }
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| f.message.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+}
+
+pub fn check_csrf(user: &WebUser, given: &str) -> Result<(), AppError> {
+    if csrf::matches(&user.layout.csrf, given) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// After a successful form: back to `to`, saying what was done.
+pub fn done(to: &str, what: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}done={what}")).into_response()
+}

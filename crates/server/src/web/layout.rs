@@ -1,0 +1,112 @@
+//! What every logged-in page shows: who is logged in, their organisation, the menu of their
+//! role, and the CSRF token their forms carry.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use xueshi_domain::Role;
+use xueshi_store::repo::{orgs, teachers};
+
+use super::csrf;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+pub struct Layout {
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub org_name: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    /// The path of the page, to mark its menu item.
+    pub path: String,
+}
+
+impl Layout {
+    pub fn is_active(&self, href: &str) -> bool {
+        self.path == href || (href != "/home" && self.path.starts_with(href))
+    }
+}
+
+fn nav(role: Role) -> Vec<NavItem> {
+    let item = |href, label| NavItem { href, label };
+    let mut items = vec![item("/home", "首页")];
+    match role {
+        Role::Teacher => items.extend([
+            item("/declarations", "学时申报"),
+            item("/records", "学时记录"),
+            item("/results", "历年验证"),
+        ]),
+        Role::SchoolAdmin => items.extend([
+            item("/review", "初审"),
+            item("/teachers", "教师"),
+            item("/trainings", "校本培训"),
+        ]),
+        Role::DistrictAdmin => items.extend([
+            item("/review", "复审"),
+            item("/schools", "学校"),
+            item("/teachers", "教师"),
+            item("/trainings", "培训登记"),
+        ]),
+        Role::CityAdmin => items.extend([
+            item("/review", "局属复审"),
+            item("/schools", "区与学校"),
+            item("/teachers", "教师"),
+            item("/trainings", "培训登记"),
+            item("/courses", "公需科目"),
+            item("/policies", "年度政策"),
+            item("/verification", "年度验证"),
+        ]),
+        Role::ProviderAdmin => items.push(item("/trainings", "培训登记")),
+    }
+    items
+}
+
+/// A logged-in visitor of the web UI; anyone else is sent to the login form.
+pub struct WebUser {
+    pub me: CurrentUser,
+    pub layout: Layout,
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<WebUser, Response> {
+        let me = match CurrentUser::from_request_parts(parts, state).await {
+            Ok(me) => me,
+            Err(AppError::Unauthenticated) => return Err(Redirect::to("/").into_response()),
+            Err(other) => return Err(super::error_page(other)),
+        };
+        let layout = load(state, &me, parts.uri.path())
+            .await
+            .map_err(super::error_page)?;
+        Ok(WebUser { me, layout })
+    }
+}
+
+async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, AppError> {
+    let mut c = state.db.pool().acquire().await?;
+    let org = orgs::get(&mut c, &me.user.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let display_name = match &me.user.teacher_id {
+        Some(id) => teachers::get(&mut c, id)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default(),
+        None => me.user.username.clone(),
+    };
+    Ok(Layout {
+        display_name,
+        role_label: me.user.role.label_zh(),
+        org_name: org.name,
+        csrf: csrf::csrf_for_session(&me.token_hash),
+        nav: nav(me.user.role),
+        path: path.to_owned(),
+    })
+}

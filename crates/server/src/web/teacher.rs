@@ -1,0 +1,233 @@
+//! The teacher's pages, phone first: this year's progress, the records, past results.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use xueshi_domain::{Hours, RecordStatus, time_rules};
+use xueshi_store::models::Record;
+use xueshi_store::repo::verification;
+
+use super::layout::{Layout, WebUser};
+use super::{PageError, render, today};
+use crate::error::{AppError, AppResult};
+use crate::services::records;
+use crate::state::AppState;
+
+pub struct Bar {
+    pub label: &'static str,
+    pub hours: String,
+    pub required: String,
+    pub percent: u32,
+    pub met: bool,
+    pub note: String,
+}
+
+fn bar(label: &'static str, hours: Hours, required: Hours, note: String) -> Bar {
+    let percent = if required.is_zero() {
+        100
+    } else {
+        (hours.tenths() * 100 / required.tenths()).min(100) as u32
+    };
+    Bar {
+        label,
+        hours: hours.to_string(),
+        required: required.to_string(),
+        percent,
+        met: hours >= required,
+        note,
+    }
+}
+
+pub struct RecordRow {
+    pub title: String,
+    pub category: &'static str,
+    pub source: &'static str,
+    pub hours: String,
+    pub revoked: bool,
+}
+
+impl From<&Record> for RecordRow {
+    fn from(r: &Record) -> RecordRow {
+        RecordRow {
+            title: r.title.clone(),
+            category: r.category.label_zh(),
+            source: r.source.label_zh(),
+            hours: r.hours.to_string(),
+            revoked: r.status == RecordStatus::Revoked,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "teacher_home.html")]
+struct TeacherHome {
+    layout: Layout,
+    flash: Option<String>,
+    year: i32,
+    has_policy: bool,
+    meets: bool,
+    bars: Vec<Bar>,
+    carried_in: String,
+    pending: String,
+    deadline: String,
+    days_left: Option<i64>,
+    records: Vec<RecordRow>,
+}
+
+pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
+    let teacher_id = user.me.user.teacher_id.clone().ok_or(AppError::NotFound)?;
+    let year = today().year();
+    let records = records::list(&state.db, &user.me.ctx, &teacher_id, Some(year)).await?;
+    let rows = records.iter().map(RecordRow::from).collect();
+    let mut page = TeacherHome {
+        layout: user.layout,
+        flash,
+        year,
+        has_policy: false,
+        meets: false,
+        bars: Vec::new(),
+        carried_in: "0".into(),
+        pending: "0".into(),
+        deadline: String::new(),
+        days_left: None,
+        records: rows,
+    };
+    match records::progress(&state.db, &user.me.ctx, &teacher_id, year).await {
+        Ok(p) => {
+            let (o, m) = (&p.outcome, &p.policy.minimums);
+            let short = |have: Hours, need: Hours| {
+                if have >= need {
+                    String::new()
+                } else {
+                    format!("还差 {} 学时", need.saturating_sub(have))
+                }
+            };
+            page.has_policy = true;
+            page.meets = o.passed;
+            page.bars = vec![
+                bar("公需科目", o.public, m.public, short(o.public, m.public)),
+                bar(
+                    "专业科目",
+                    o.professional,
+                    m.professional,
+                    short(o.professional, m.professional),
+                ),
+                bar(
+                    "个人选修科目",
+                    o.elective,
+                    m.elective,
+                    short(o.elective, m.elective),
+                ),
+                bar("合计", o.total, m.total, short(o.total, m.total)),
+            ];
+            page.carried_in = o.carried_in.to_string();
+            page.pending = p.pending.to_string();
+            let deadline = p.policy.deadlines.declaration;
+            page.deadline = time_rules::format_date(deadline);
+            let left = (deadline - today()).whole_days();
+            page.days_left = (left >= 0).then_some(left);
+        }
+        Err(AppError::NotFound) => {}
+        Err(other) => return Err(other),
+    }
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+pub struct RecordGroup {
+    pub source: &'static str,
+    pub rows: Vec<RecordRow>,
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct RecordsPage {
+    layout: Layout,
+    year: i32,
+    years: Vec<i32>,
+    groups: Vec<RecordGroup>,
+}
+
+/// All records of a year, grouped by source (公需科目学习, 主办单位登记, 个人申报 …).
+pub async fn records_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    let teacher_id = user.me.user.teacher_id.clone().ok_or(AppError::Forbidden)?;
+    let current = today().year();
+    let year = q
+        .year
+        .filter(|y| (2000..=current + 1).contains(y))
+        .unwrap_or(current);
+    let all = records::list(&state.db, &user.me.ctx, &teacher_id, Some(year)).await?;
+    let mut groups: Vec<RecordGroup> = Vec::new();
+    for source in xueshi_domain::Source::ALL {
+        let rows: Vec<RecordRow> = all
+            .iter()
+            .filter(|r| r.source == *source)
+            .map(RecordRow::from)
+            .collect();
+        if !rows.is_empty() {
+            groups.push(RecordGroup {
+                source: source.label_zh(),
+                rows,
+            });
+        }
+    }
+    let years = (2021.min(year)..=current + 1).rev().collect();
+    render(&RecordsPage {
+        layout: user.layout,
+        year,
+        years,
+        groups,
+    })
+}
+
+pub struct ResultRow {
+    pub year: i32,
+    pub public: String,
+    pub professional: String,
+    pub elective: String,
+    pub total: String,
+    pub passed: bool,
+    pub carry_out: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct ResultsPage {
+    layout: Layout,
+    results: Vec<ResultRow>,
+}
+
+/// Previous years' verification results (年度验证结果).
+pub async fn results_page(
+    State(state): State<AppState>,
+    user: WebUser,
+) -> Result<Response, PageError> {
+    let teacher_id = user.me.user.teacher_id.clone().ok_or(AppError::Forbidden)?;
+    let mut c = state.db.pool().acquire().await?;
+    let results = verification::for_teacher(&mut c, &teacher_id)
+        .await?
+        .into_iter()
+        .map(|r| ResultRow {
+            year: r.year,
+            public: r.public.to_string(),
+            professional: r.professional.to_string(),
+            elective: r.elective.to_string(),
+            total: r.total.to_string(),
+            passed: r.passed,
+            carry_out: r.carry_out.to_string(),
+        })
+        .collect();
+    Ok(render(&ResultsPage {
+        layout: user.layout,
+        results,
+    })?)
+}
