@@ -3,11 +3,12 @@
 //! Only ever written into an empty database.
 
 use serde_json::json;
+use xueshi_domain::{ActivityType, Category, Hours, RecordStatus, Source};
 use xueshi_domain::{
     OrgKind, OrgStatus, Ownership, Policy, Role, SchoolType, TeacherStatus, check_char, time_rules,
 };
-use xueshi_store::models::{Org, Teacher, User};
-use xueshi_store::repo::{audit, orgs, policies, teachers, users};
+use xueshi_store::models::{Course, Org, Record, Teacher, User};
+use xueshi_store::repo::{audit, courses, orgs, policies, records, teachers, users, verification};
 use xueshi_store::{Db, Tx, now_ms};
 
 use crate::auth::password;
@@ -210,9 +211,11 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         )
         .await?;
 
+    let mut teachers = Vec::new();
     for i in 0..50 {
         let (school, area) = &all_schools[i % all_schools.len()];
         let teacher = seeder.teacher(i, school, area).await?;
+        teachers.push(teacher.id.clone());
         if i < 3 {
             seeder.logins.push(DemoLogin {
                 role: "teacher",
@@ -226,6 +229,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     for year in [2021, current] {
         policies::upsert(&mut seeder.tx, &policy_for(year)).await?;
     }
+    seeder.hours(&city, &teachers, 2021).await?;
+    seeder.hours(&city, &teachers, current).await?;
+    // 2021 has been verified, as after the notice's deadlines.
+    verification::run_year(&mut seeder.tx, &policy_for(2021)).await?;
     let entry = audit::NewAudit {
         ip: Some("cli"),
         action: "demo.seed",
@@ -295,6 +302,73 @@ impl Seeder {
         };
         orgs::insert(&mut self.tx, &org).await?;
         Ok(org)
+    }
+
+    /// The year's two public-course topics and a platform course, with completions that
+    /// leave some teachers done, some short and some without hours.
+    async fn hours(&mut self, city: &Org, teachers: &[String], year: i32) -> anyhow::Result<()> {
+        let topics = [
+            ("科技创新现状与发展趋势", Category::Public, 30),
+            ("人工智能发展与产业应用", Category::Public, 30),
+            (
+                "新课程标准与课堂教学改革（网络研修）",
+                Category::Professional,
+                48,
+            ),
+            ("教师心理健康与压力管理", Category::Elective, 20),
+        ];
+        let mut courses = Vec::new();
+        for (title, category, hours) in topics {
+            let course = Course {
+                id: uuid::Uuid::now_v7().to_string(),
+                title: title.to_owned(),
+                year,
+                category,
+                activity_type: ActivityType::RemoteTraining,
+                hours: Hours::from_whole(hours),
+                owner_org_id: city.id.clone(),
+                created_at: now_ms(),
+            };
+            courses::insert(&mut self.tx, &course).await?;
+            courses.push(course);
+        }
+        for (i, teacher) in teachers.iter().enumerate() {
+            // Teachers 0, 3, 6 … finished everything; 1, 4 … only a public course; 2, 5 … nothing.
+            let done: &[usize] = match i % 3 {
+                0 => &[0, 2, 3],
+                1 => &[1],
+                _ => &[],
+            };
+            for &c in done {
+                let course = &courses[c];
+                let source = if course.category == Category::Public {
+                    Source::PublicCourse
+                } else {
+                    Source::PlatformTraining
+                };
+                let record = Record {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    teacher_id: teacher.clone(),
+                    year,
+                    category: course.category,
+                    activity_type: course.activity_type,
+                    title: course.title.clone(),
+                    hours: course.hours,
+                    source,
+                    status: RecordStatus::Approved,
+                    course_id: Some(course.id.clone()),
+                    training_id: None,
+                    declaration_id: None,
+                    start_date: None,
+                    end_date: Some(format!("{year}-06-30")),
+                    created_by: None,
+                    created_at: now_ms(),
+                    revoke_reason: None,
+                };
+                records::insert(&mut self.tx, &record).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn admin(
