@@ -47,6 +47,15 @@ pub enum Action {
     /// 取消学时登记: district (own district) or city.
     RevokeRecord,
     RunVerification,
+    /// Reports of a year: summaries, shortfalls, the private-school allowance (schools,
+    /// districts, the city).
+    ViewReports,
+    /// The provincial export with full ID numbers (districts and the city).
+    ExportProvincial,
+    /// Checking the teachers against the provincial roster (schools, districts, the city).
+    Reconcile,
+    /// Publishing announcements and keeping consultation contacts (districts and the city).
+    PublishNotices,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -65,6 +74,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             role,
             SchoolAdmin | DistrictAdmin | CityAdmin | ProviderAdmin
         ),
+        ViewReports | Reconcile => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin),
+        ExportProvincial | PublishNotices => matches!(role, DistrictAdmin | CityAdmin),
     }
 }
 
@@ -208,6 +219,39 @@ pub fn may_credit(organizer: &OrgPlace, school: &OrgPlace) -> bool {
         OrgKind::District => in_district(&organizer.id, school),
         OrgKind::City | OrgKind::Provider => true,
     }
+}
+
+/// The district whose scope the actor's organisation (`own`) stands in: a district admin's
+/// own district; a school's or provider's district unless city-affiliated (局属, the city's
+/// alone); none for the city. Its notices and consultation contacts are the actor's.
+pub fn home_district(actor: &Actor, own: &OrgPlace) -> Option<String> {
+    match actor.role {
+        Role::CityAdmin => None,
+        Role::DistrictAdmin => Some(actor.org_id.clone()),
+        _ => own
+            .district_id
+            .clone()
+            .filter(|d| in_district(d, own) && own.kind != OrgKind::District),
+    }
+}
+
+/// May the actor read an announcement published by `publisher` (the city or a district)?
+/// The city's reach everyone; a district's reach its own scope; the city reads all.
+pub fn hears_notice(actor: &Actor, own: &OrgPlace, publisher: &OrgPlace) -> bool {
+    actor.role == Role::CityAdmin
+        || publisher.kind == OrgKind::City
+        || home_district(actor, own).as_deref() == Some(publisher.id.as_str())
+}
+
+/// May the actor keep the consultation contacts (答疑联系人) of `org`? A district its own;
+/// the city its own and every district's.
+pub fn manages_contacts(actor: &Actor, org: &OrgPlace) -> bool {
+    matches!(org.kind, OrgKind::City | OrgKind::District)
+        && match actor.role {
+            Role::CityAdmin => true,
+            Role::DistrictAdmin => org.id == actor.org_id,
+            _ => false,
+        }
 }
 
 #[cfg(test)]
@@ -381,5 +425,83 @@ mod tests {
         assert!(role_allows(Role::CityAdmin, Action::RevokeRecord));
         assert!(!role_allows(Role::SchoolAdmin, Action::RevokeRecord));
         assert!(!role_allows(Role::Teacher, Action::RevokeRecord));
+    }
+
+    #[test]
+    fn reports_and_exports_are_for_administrators_and_full_numbers_for_districts_and_the_city() {
+        for role in [Role::SchoolAdmin, Role::DistrictAdmin, Role::CityAdmin] {
+            assert!(role_allows(role, Action::ViewReports));
+            assert!(role_allows(role, Action::Reconcile));
+        }
+        for role in [Role::Teacher, Role::ProviderAdmin] {
+            assert!(!role_allows(role, Action::ViewReports));
+            assert!(!role_allows(role, Action::Reconcile));
+        }
+        assert!(role_allows(Role::DistrictAdmin, Action::ExportProvincial));
+        assert!(role_allows(Role::CityAdmin, Action::ExportProvincial));
+        assert!(!role_allows(Role::SchoolAdmin, Action::ExportProvincial));
+        assert!(!role_allows(Role::SchoolAdmin, Action::PublishNotices));
+        assert!(role_allows(Role::DistrictAdmin, Action::PublishNotices));
+    }
+
+    #[test]
+    fn a_district_notice_reaches_its_scope_and_a_city_notice_everyone() {
+        let city = OrgPlace {
+            id: "c".into(),
+            kind: OrgKind::City,
+            parent_id: None,
+            district_id: None,
+            city_affiliated: false,
+        };
+        let d1 = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: Some("c".into()),
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        let s1 = school("s1", "d1", false);
+        let affiliated = school("s2", "d1", true);
+        let other = school("s3", "d2", false);
+        let teacher = actor(Role::Teacher, "s1", Some("d1"));
+        assert!(hears_notice(&teacher, &s1, &city));
+        assert!(hears_notice(&teacher, &s1, &d1));
+        assert_eq!(home_district(&teacher, &s1).as_deref(), Some("d1"));
+        let t2 = actor(Role::Teacher, "s2", Some("d1"));
+        assert!(
+            !hears_notice(&t2, &affiliated, &d1),
+            "局属 schools are the city's"
+        );
+        assert_eq!(home_district(&t2, &affiliated), None);
+        let t3 = actor(Role::SchoolAdmin, "s3", Some("d2"));
+        assert!(!hears_notice(&t3, &other, &d1));
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(hears_notice(&d, &d1, &d1));
+        let c = actor(Role::CityAdmin, "c", None);
+        assert!(hears_notice(&c, &city, &d1));
+    }
+
+    #[test]
+    fn a_district_keeps_its_own_contacts_and_the_city_any() {
+        let d1 = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: Some("c".into()),
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        let d2 = OrgPlace {
+            id: "d2".into(),
+            district_id: Some("d2".into()),
+            ..d1.clone()
+        };
+        let d = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(manages_contacts(&d, &d1));
+        assert!(!manages_contacts(&d, &d2));
+        assert!(!manages_contacts(&d, &school("s1", "d1", false)));
+        let c = actor(Role::CityAdmin, "c", None);
+        assert!(manages_contacts(&c, &d2));
+        let s = actor(Role::SchoolAdmin, "s1", Some("d1"));
+        assert!(!manages_contacts(&s, &d1));
     }
 }

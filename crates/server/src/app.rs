@@ -30,8 +30,11 @@ impl Application {
     /// (`:0` picks a free one; [`Application::port`] tells which).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = open_db(&config).await?;
+        let files = config.file_store()?;
+        tracing::info!(store = files.describe(), "evidence store");
         let state = AppState {
             db,
+            files,
             config: Arc::new(config),
             metrics: metrics::handle(),
         };
@@ -57,6 +60,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let janitor = tokio::spawn(sweep_sessions(self.state.db.clone()));
+        let reminders = tokio::spawn(crate::services::reminders::run_forever(
+            self.state.db.clone(),
+            self.state.config.reminder_days.clone(),
+            Box::new(crate::services::reminders::LogNotifier),
+        ));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -64,6 +72,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         janitor.abort();
+        reminders.abort();
         self.state.db.close().await;
         Ok(())
     }
@@ -94,8 +103,23 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route_layer(middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::map_response(too_large_as_json))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The body limit's own 413 is plain text: answer in the API's error format instead.
+async fn too_large_as_json(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        crate::error::AppError::TooLarge.into_response()
+    } else {
+        response
+    }
 }
 
 /// Deletes expired sessions and old failure counts now and then. Safe on several servers:

@@ -25,6 +25,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Verification runs over more teachers than this answer 202 and run as a job.
     pub verification_job_threshold: i64,
+    /// Days before each deadline on which reminders go out (e.g. `[30, 7, 1]`).
+    pub reminder_days: Vec<u32>,
+    /// Where evidence files are kept on local disk (default `<data_dir>/evidence`).
+    pub evidence_dir: Option<PathBuf>,
+    /// S3-compatible storage for evidence instead of local disk (production).
+    pub s3: Option<xueshi_files::S3Config>,
 }
 
 impl Default for Config {
@@ -38,6 +44,9 @@ impl Default for Config {
             session_hours: 12,
             secure_cookies: false,
             verification_job_threshold: 50_000,
+            reminder_days: vec![30, 7, 1],
+            evidence_dir: None,
+            s3: None,
         }
     }
 }
@@ -65,6 +74,18 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()?;
         Ok(config)
+    }
+
+    /// The evidence store: S3 when configured, else local disk.
+    pub fn file_store(&self) -> Result<xueshi_files::FileStore, xueshi_files::FileError> {
+        match &self.s3 {
+            Some(s3) => xueshi_files::FileStore::s3(s3),
+            None => xueshi_files::FileStore::local(
+                self.evidence_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("evidence")),
+            ),
+        }
     }
 
     /// The database to open: `database_url`, or SQLite inside the data directory.

@@ -12,4 +12,6 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    /// Evidence files: local disk or S3-compatible storage.
+    pub files: xueshi_files::FileStore,
 }

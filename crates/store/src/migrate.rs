@@ -26,6 +26,8 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_ledger"),
+    migration!(3, "0003_declarations"),
+    migration!(4, "0004_reports"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

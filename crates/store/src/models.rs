@@ -364,3 +364,210 @@ impl Job {
         })
     }
 }
+
+/// A teacher's declaration (个人申报) of study done through other channels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declaration {
+    pub id: String,
+    pub teacher_id: String,
+    /// The teacher's current school (kept current on transfer) and its district.
+    pub school_id: String,
+    pub district_id: Option<String>,
+    pub city_affiliated: bool,
+    /// The credit year: the year of `end_date`.
+    pub year: i32,
+    pub category: xueshi_domain::Category,
+    pub activity_type: xueshi_domain::ActivityType,
+    pub title: String,
+    pub title_normalized: String,
+    pub organizer: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub hours: xueshi_domain::Hours,
+    /// 核定学时: set by an approval, cleared when the teacher resubmits.
+    pub approved_hours: Option<xueshi_domain::Hours>,
+    pub status: xueshi_domain::DeclarationStatus,
+    pub foreign_certificate: bool,
+    pub certificate_states_hours: bool,
+    pub submitted_at: Option<i64>,
+    /// Orders the queues: the last submission, or the creation of a draft.
+    pub queued_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The effective record made by the second-level approval.
+    pub record_id: Option<String>,
+    /// Joined when read: the teacher's name and the record's status.
+    pub teacher_name: String,
+    pub record_status: Option<xueshi_domain::RecordStatus>,
+}
+
+pub(crate) const DECLARATION_SELECT: &str = "SELECT d.id, d.teacher_id, d.school_id, \
+    d.district_id, d.city_affiliated, d.year, d.category, d.activity_type, d.title, \
+    d.title_normalized, d.organizer, d.start_date, d.end_date, d.hours, d.approved_hours, \
+    d.status, d.foreign_certificate, d.certificate_states_hours, d.submitted_at, d.queued_at, \
+    d.created_at, d.updated_at, d.record_id, t.name AS teacher_name, r.status AS record_status \
+    FROM declarations d JOIN teachers t ON t.id = d.teacher_id \
+    LEFT JOIN records r ON r.id = d.record_id";
+
+impl Declaration {
+    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Declaration> {
+        let approved: Option<i64> = row.try_get("approved_hours")?;
+        Ok(Declaration {
+            id: row.try_get("id")?,
+            teacher_id: row.try_get("teacher_id")?,
+            school_id: row.try_get("school_id")?,
+            district_id: row.try_get("district_id")?,
+            city_affiliated: row.try_get::<i64, _>("city_affiliated")? != 0,
+            year: year(row)?,
+            category: parse(
+                &row.try_get::<String, _>("category")?,
+                "declarations.category",
+            )?,
+            activity_type: parse(
+                &row.try_get::<String, _>("activity_type")?,
+                "declarations.activity_type",
+            )?,
+            title: row.try_get("title")?,
+            title_normalized: row.try_get("title_normalized")?,
+            organizer: row.try_get("organizer")?,
+            start_date: row.try_get("start_date")?,
+            end_date: row.try_get("end_date")?,
+            hours: hours(row, "hours")?,
+            approved_hours: match approved {
+                Some(t) if t > 0 => Some(xueshi_domain::Hours::from_tenths(t)),
+                Some(t) => return Err(StoreError::Corrupt(format!("approved_hours = {t}"))),
+                None => None,
+            },
+            status: parse(&row.try_get::<String, _>("status")?, "declarations.status")?,
+            foreign_certificate: row.try_get::<i64, _>("foreign_certificate")? != 0,
+            certificate_states_hours: row.try_get::<i64, _>("certificate_states_hours")? != 0,
+            submitted_at: row.try_get("submitted_at")?,
+            queued_at: row.try_get("queued_at")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            record_id: row.try_get("record_id")?,
+            teacher_name: row.try_get("teacher_name")?,
+            record_status: opt_parse(row.try_get("record_status")?, "records.status")?,
+        })
+    }
+}
+
+/// An uploaded proof of a declaration (证明材料), stored content-addressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub id: String,
+    pub declaration_id: String,
+    /// `certificate | translation | hours_proof`
+    pub kind: String,
+    pub sha256: String,
+    pub phash: Option<String>,
+    pub size: i64,
+    pub content_type: String,
+    pub storage_key: String,
+    pub created_at: i64,
+}
+
+pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, e.phash, \
+    e.size, e.content_type, e.storage_key, e.created_at";
+
+impl Evidence {
+    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Evidence> {
+        Ok(Evidence {
+            id: row.try_get("id")?,
+            declaration_id: row.try_get("declaration_id")?,
+            kind: row.try_get("kind")?,
+            sha256: row.try_get("sha256")?,
+            phash: row.try_get("phash")?,
+            size: row.try_get("size")?,
+            content_type: row.try_get("content_type")?,
+            storage_key: row.try_get("storage_key")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// One review of a declaration (审核记录), at the school or the second level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Review {
+    pub id: String,
+    pub declaration_id: String,
+    pub level: xueshi_domain::ReviewLevel,
+    pub decision: xueshi_domain::Decision,
+    /// The hours approved (核定学时), for an approval.
+    pub hours: Option<xueshi_domain::Hours>,
+    pub reason_code: Option<xueshi_domain::ReasonCode>,
+    pub comment: Option<String>,
+    pub reviewer_id: String,
+    pub at: i64,
+    /// Joined when read: the reviewer's login name and organisation.
+    pub reviewer_name: Option<String>,
+    pub reviewer_org: Option<String>,
+}
+
+fn review_level(value: &str) -> StoreResult<xueshi_domain::ReviewLevel> {
+    use xueshi_domain::ReviewLevel;
+    match value {
+        "school" => Ok(ReviewLevel::School),
+        "second" => Ok(ReviewLevel::Second),
+        other => Err(StoreError::Corrupt(format!("reviews.level = {other:?}"))),
+    }
+}
+
+fn decision(value: &str) -> StoreResult<xueshi_domain::Decision> {
+    use xueshi_domain::Decision;
+    match value {
+        "approve" => Ok(Decision::Approve),
+        "return" => Ok(Decision::Return),
+        "reject" => Ok(Decision::Reject),
+        other => Err(StoreError::Corrupt(format!("reviews.decision = {other:?}"))),
+    }
+}
+
+impl Review {
+    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Review> {
+        let tenths: Option<i64> = row.try_get("hours")?;
+        Ok(Review {
+            id: row.try_get("id")?,
+            declaration_id: row.try_get("declaration_id")?,
+            level: review_level(&row.try_get::<String, _>("level")?)?,
+            decision: decision(&row.try_get::<String, _>("decision")?)?,
+            hours: tenths
+                .filter(|t| *t >= 0)
+                .map(xueshi_domain::Hours::from_tenths),
+            reason_code: opt_parse(row.try_get("reason_code")?, "reviews.reason_code")?,
+            comment: row.try_get("comment")?,
+            reviewer_id: row.try_get("reviewer_id")?,
+            at: row.try_get("at")?,
+            reviewer_name: row.try_get("reviewer_name")?,
+            reviewer_org: row.try_get("reviewer_org")?,
+        })
+    }
+}
+
+/// An in-app message to one user (站内通知).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub target_id: Option<String>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+impl Notification {
+    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Notification> {
+        Ok(Notification {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            kind: row.try_get("kind")?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+            target_id: row.try_get("target_id")?,
+            created_at: row.try_get("created_at")?,
+            read_at: row.try_get("read_at")?,
+        })
+    }
+}

@@ -1,13 +1,19 @@
 //! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the
 //! handlers' annotations.
 
+mod announcements;
 mod audit;
 mod auth;
+mod declarations;
 pub mod dto;
+mod evidence;
+mod exports;
 pub mod extract;
 mod ledger;
+mod notifications;
 mod orgs;
 mod policies;
+mod reports;
 mod teachers;
 mod users;
 mod verification;
@@ -71,6 +77,28 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(verification::job))
         .routes(routes!(verification::list))
         .routes(routes!(verification::teacher_result))
+        .routes(routes!(declarations::create, declarations::list))
+        .routes(routes!(declarations::hours_helper))
+        .routes(routes!(declarations::get, declarations::update))
+        .routes(evidence_upload())
+        .routes(routes!(evidence::download, evidence::remove))
+        .routes(routes!(declarations::submit))
+        .routes(routes!(declarations::withdraw))
+        .routes(routes!(declarations::review))
+        .routes(routes!(declarations::batch))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read))
+        .routes(routes!(reports::summary))
+        .routes(routes!(reports::shortfalls))
+        .routes(routes!(reports::allowance))
+        .routes(routes!(exports::provincial))
+        .routes(routes!(exports::reconcile))
+        .routes(routes!(announcements::create, announcements::list))
+        .routes(routes!(announcements::get, announcements::withdraw))
+        .routes(routes!(announcements::attach))
+        .routes(routes!(announcements::attachment))
+        .routes(routes!(announcements::put_contacts))
+        .routes(routes!(announcements::contacts))
         .split_for_parts();
     let document = openapi.to_json().expect("the OpenAPI document serialises");
     router.route(
@@ -82,6 +110,14 @@ pub fn router() -> Router<AppState> {
             )
         }),
     )
+}
+
+/// The evidence upload reads bodies up to the server's limit (20 MB files), beyond axum's
+/// default of 2 MB for extractors.
+fn evidence_upload() -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = routes!(evidence::upload);
+    let limit = axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT);
+    (schemas, paths, method_router.layer(limit))
 }
 
 /// Unknown API paths answer in the API's error format.

@@ -264,7 +264,7 @@ pub async fn verify(config: Config, year: i32, runs: u32) -> anyhow::Result<()> 
         summary = Some(
             verification::run(&db, &ctx, year, |_, _| {})
                 .await
-                .map_err(|e| crate::cli::cli_error(e))?,
+                .map_err(crate::cli::cli_error)?,
         );
         full.push(started.elapsed());
         println!(
@@ -340,7 +340,7 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
         },
     )
     .await
-    .map_err(|e| crate::cli::cli_error(e))?;
+    .map_err(crate::cli::cli_error)?;
     for pass in ["新登记", "重复登记（全部更新）"] {
         let started = Instant::now();
         let parsed = sheet::read(
@@ -348,7 +348,7 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
             trainings::SHEET_COLUMNS,
             &trainings::SHEET_COLUMNS[..2],
         )
-        .map_err(|e| crate::cli::cli_error(e))?;
+        .map_err(crate::cli::cli_error)?;
         let done = trainings::register(
             &db,
             &ctx,
@@ -358,7 +358,7 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
             "bench",
         )
         .await
-        .map_err(|e| crate::cli::cli_error(e))?
+        .map_err(crate::cli::cli_error)?
         .map_err(|p| anyhow::anyhow!("{} 行有误", p.len()))?;
         println!(
             "{:?} 导入 {rows} 行 XLSX（{} KB）{pass}：{:.2} 秒（新增 {}，更新 {}）",

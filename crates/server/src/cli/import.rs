@@ -21,7 +21,7 @@ pub async fn attendance(
         trainings::SHEET_COLUMNS,
         &trainings::SHEET_COLUMNS[..2],
     )
-    .map_err(|e| crate::cli::cli_error(e))?;
+    .map_err(crate::cli::cli_error)?;
     bar.inc(1);
     bar.set_message(format!("核对 {} 行", rows.len()));
     let db = crate::app::open_db(&config).await?;
@@ -38,7 +38,7 @@ pub async fn attendance(
     bar.inc(2);
     bar.finish_and_clear();
     db.close().await;
-    match outcome.map_err(|e| crate::cli::cli_error(e))? {
+    match outcome.map_err(crate::cli::cli_error)? {
         Ok(done) => {
             let verb = if dry_run { "可登记" } else { "已登记" };
             println!(

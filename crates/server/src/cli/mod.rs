@@ -2,6 +2,7 @@
 
 mod bench;
 mod create_admin;
+mod export;
 mod import;
 mod serve;
 mod verify;
@@ -61,6 +62,23 @@ pub enum Command {
     /// Generate data and measure performance (docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Files for other systems.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The verified hours of a year for the provincial system (full ID numbers; audited).
+    Provincial {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Where to write (default provincial-YEAR.csv or .xlsx here).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,14 +141,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateAdmin { username, .. } => create_admin::run(config, &username).await,
         Command::Verify { year } => verify::run(config, year).await,
-        Command::Import(ImportCommand::Attendance { training, file, dry_run }) => {
-            import::attendance(config, &training, &file, dry_run).await
+        Command::Import(ImportCommand::Attendance {
+            training,
+            file,
+            dry_run,
+        }) => import::attendance(config, &training, &file, dry_run).await,
+        Command::Bench(BenchCommand::Seed {
+            teachers,
+            records_per_teacher,
+            year,
+        }) => bench::seed(config, teachers, records_per_teacher, year).await,
+        Command::Bench(BenchCommand::Verify { year, runs }) => {
+            bench::verify(config, year, runs).await
         }
-        Command::Bench(BenchCommand::Seed { teachers, records_per_teacher, year }) => {
-            bench::seed(config, teachers, records_per_teacher, year).await
-        }
-        Command::Bench(BenchCommand::Verify { year, runs }) => bench::verify(config, year, runs).await,
         Command::Bench(BenchCommand::Import { rows }) => bench::import(config, rows).await,
+        Command::Export(ExportCommand::Provincial { year, format, out }) => {
+            export::provincial(config, year, &format, out).await
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn run(config: Config, year: i32) -> anyhow::Result<()> {
     .await;
     bar.finish_and_clear();
     db.close().await;
-    let summary = outcome.map_err(|e| crate::cli::cli_error(e))?;
+    let summary = outcome.map_err(crate::cli::cli_error)?;
     println!(
         "{}年度验证完成：教师 {} 人，合格 {} 人，不合格 {} 人，结转专业科目学时 {}",
         summary.year, summary.teachers, summary.passed, summary.failed, summary.carried_over_hours

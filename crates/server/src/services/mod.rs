@@ -2,11 +2,22 @@
 //! permission through `xueshi_domain::authz`, validates, and writes its changes and their
 //! audit entry in one transaction.
 
+pub mod allowance;
+pub mod announcements;
 pub mod auth;
 pub mod courses;
+pub mod declarations;
+pub mod evidence;
+pub mod exports;
+pub mod notifications;
 pub mod orgs;
 pub mod policies;
+pub mod reconciliation;
 pub mod records;
+pub mod reminders;
+pub mod report_tables;
+pub mod reports;
+pub mod reviews;
 pub mod sheet;
 pub mod teachers;
 pub mod trainings;
@@ -39,7 +50,10 @@ impl Ctx {
             district_id: None,
             teacher_id: None,
         };
-        Ok(Ctx { actor, ip: "cli".into() })
+        Ok(Ctx {
+            actor,
+            ip: "cli".into(),
+        })
     }
 
     /// Refuses with 403 a role that may never perform `action`.
@@ -140,12 +154,13 @@ pub fn time_text(ms: i64) -> String {
     xueshi_domain::time_rules::format_rfc3339_shanghai(t)
 }
 
-/// Hours declared but not yet effective (submitted or school-approved declarations).
-/// Declarations arrive with their own issue; until then nothing is pending.
+/// Hours declared but not yet effective: the teacher's submitted and school-approved
+/// declarations of the year (at the school's approved figure once it has one).
 pub async fn pending_hours(
-    _c: &mut Conn,
-    _teacher_id: &str,
-    _year: i32,
+    c: &mut Conn,
+    teacher_id: &str,
+    year: i32,
 ) -> AppResult<xueshi_domain::Hours> {
-    Ok(xueshi_domain::Hours::ZERO)
+    let tenths = xueshi_store::repo::declarations::pending_tenths(c, teacher_id, year).await?;
+    Ok(xueshi_domain::Hours::from_tenths(tenths.max(0)))
 }

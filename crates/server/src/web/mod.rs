@@ -8,7 +8,9 @@ mod forms;
 mod layout;
 mod pages;
 mod registry;
+mod schools;
 mod teacher;
+mod trainings;
 
 use askama::Template;
 use axum::Router;
@@ -31,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/results", get(teacher::results_page))
         .route("/teachers", get(registry::list).post(registry::create))
         .route("/teachers/{id}", get(registry::show).post(registry::update))
+        .route("/schools", get(schools::list).post(schools::create))
+        .route("/schools/{id}/status", post(schools::set_status))
+        .route("/trainings", get(trainings::list).post(trainings::create))
+        .route("/trainings/{id}", get(trainings::show))
+        .route("/trainings/{id}/import", post(trainings::import))
         .route("/static/app.css", get(stylesheet))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
 }

@@ -3,14 +3,26 @@
 
 mod helpers;
 
+mod announcements;
 mod audit;
 mod auth;
+mod batch_review;
+mod declarations;
+mod declaring;
+mod evidence;
+mod exports;
 mod health;
 mod import;
 mod ledger;
+mod notifications;
 mod orgs;
 mod policies;
+mod queues;
+mod reminders;
+mod reports;
+mod review;
 mod teachers;
 mod users;
 mod verification;
+mod warnings;
 mod web;

@@ -1,12 +1,20 @@
 //! Queries, one module per table. Every function takes a connection (a pool connection or
 //! an open transaction), so a service decides what is atomic.
 
+pub mod announcements;
 pub mod audit;
 pub mod courses;
+pub mod declarations;
+pub mod evidence;
+pub mod exports;
 pub mod jobs;
+pub mod notifications;
 pub mod orgs;
 pub mod policies;
 pub mod records;
+pub mod reminders;
+pub mod reports;
+pub mod reviews;
 pub mod sessions;
 pub mod settings;
 pub mod sql;

@@ -1,0 +1,126 @@
+//! Evidence files of a declaration: upload, download, removal.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::response::IntoResponse;
+use serde::Serialize;
+use xueshi_store::models::Evidence;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::services::evidence::{self, Upload};
+use crate::services::time_text;
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EvidenceDto {
+    pub id: String,
+    /// `certificate | translation | hours_proof`
+    pub kind: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    pub created_at: String,
+    /// Where the file is served (to the teacher and the reviewers in scope).
+    pub url: String,
+}
+
+impl From<Evidence> for EvidenceDto {
+    fn from(e: Evidence) -> EvidenceDto {
+        EvidenceDto {
+            url: format!(
+                "/api/v1/declarations/{}/evidence/{}",
+                e.declaration_id, e.id
+            ),
+            id: e.id,
+            kind: e.kind,
+            sha256: e.sha256,
+            size: e.size,
+            content_type: e.content_type,
+            created_at: time_text(e.created_at),
+        }
+    }
+}
+
+/// Read the `kind` and `file` fields of an evidence upload.
+async fn upload_fields(mut multipart: Multipart) -> AppResult<Upload> {
+    let mut upload = Upload {
+        kind: None,
+        file: None,
+    };
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => upload.file = Some(field.bytes().await.map_err(multipart_error)?),
+            Some("kind") => upload.kind = Some(field.text().await.map_err(multipart_error)?),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(format!("上传内容格式错误：{e}"))
+    }
+}
+
+/// Attach evidence (multipart `file` and `kind`): JPEG, PNG or PDF by content, at most 20 MB.
+#[utoipa::path(post, path = "/declarations/{id}/evidence", tag = "declarations",
+    request_body(content_type = "multipart/form-data", description = "fields `file` and `kind` (certificate | translation | hours_proof)"),
+    responses((status = 201, body = EvidenceDto), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> AppResult<(StatusCode, Json<EvidenceDto>)> {
+    let fields = upload_fields(multipart).await?;
+    let file = evidence::upload(&state.db, &state.files, &me.ctx, &id, fields).await?;
+    Ok((StatusCode::CREATED, Json(file.into())))
+}
+
+/// The evidence file itself, for the teacher and the reviewers in scope.
+#[utoipa::path(get, path = "/declarations/{id}/evidence/{evidence_id}", tag = "declarations",
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, evidence_id)): Path<(String, String)>,
+) -> AppResult<impl IntoResponse> {
+    let (file, bytes) =
+        evidence::download(&state.db, &state.files, &me.ctx, &id, &evidence_id).await?;
+    let extension = match file.content_type.as_str() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        _ => "pdf",
+    };
+    let disposition = format!("inline; filename=\"evidence-{}.{extension}\"", file.id);
+    Ok((
+        [
+            (CONTENT_TYPE, file.content_type),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "private, no-cache".to_owned()),
+        ],
+        bytes,
+    ))
+}
+
+/// Remove a file from a draft or returned declaration.
+#[utoipa::path(delete, path = "/declarations/{id}/evidence/{evidence_id}", tag = "declarations",
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, evidence_id)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    evidence::remove(&state.db, &me.ctx, &id, &evidence_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,224 @@
+//! Declarations (个人申报): a teacher creates one, attaches evidence, edits it while it is a
+//! draft or returned, submits it, and may withdraw it until the school has reviewed it.
+//! Reviewers read them in their scope, with warnings about possible duplicates.
+
+mod form;
+mod submit;
+pub(crate) mod warnings;
+
+use serde_json::json;
+use xueshi_domain::authz;
+use xueshi_domain::{DeclarationStatus, Role, review};
+use xueshi_store::models::{Declaration, Evidence, Org, Page, Review, Teacher};
+use xueshi_store::repo::declarations::{self, DeclarationFilter};
+use xueshi_store::repo::{evidence, orgs, reviews, teachers as teacher_repo};
+use xueshi_store::{Conn, Db, StoreError, now_ms};
+
+use super::{Ctx, Place, new_id, record, teachers};
+use crate::error::{AppError, AppResult};
+
+pub use form::{DeclarationInput, DeclarationPatch};
+pub use submit::submit;
+pub use warnings::Warning;
+
+/// A declaration with everything its page shows.
+pub struct Detail {
+    pub declaration: Declaration,
+    pub evidence: Vec<Evidence>,
+    pub reviews: Vec<Review>,
+    /// For reviewers only; a teacher gets none.
+    pub warnings: Vec<Warning>,
+}
+
+/// Teachers alone declare: everyone else is refused before anything is looked up.
+fn require_teacher(ctx: &Ctx) -> AppResult<&str> {
+    match (ctx.actor.role, ctx.actor.teacher_id.as_deref()) {
+        (Role::Teacher, Some(id)) => Ok(id),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The state refusal, in the words of the declaration's status.
+pub(crate) fn wrong_state(d: &Declaration, action: &str) -> AppError {
+    AppError::Conflict(format!("“{}”状态的申报不能{action}", d.status.label_zh()))
+}
+
+/// A declaration of the calling teacher (403 for other roles, 404 for others' declarations).
+pub(crate) async fn own(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Declaration> {
+    let teacher_id = require_teacher(ctx)?;
+    match declarations::get(c, id).await? {
+        Some(d) if d.teacher_id == teacher_id => Ok(d),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A declaration the actor may read, with its teacher and the teacher's current school.
+pub(crate) async fn visible(
+    c: &mut Conn,
+    ctx: &Ctx,
+    id: &str,
+) -> AppResult<(Declaration, Teacher, Org)> {
+    if ctx.actor.role == Role::ProviderAdmin {
+        return Err(AppError::Forbidden);
+    }
+    let declaration = declarations::get(c, id).await?.ok_or(AppError::NotFound)?;
+    let (teacher, school) = teachers::visible(c, ctx, &declaration.teacher_id).await?;
+    Ok((declaration, teacher, school))
+}
+
+/// The teacher's current school, where audit entries about their declarations are filed.
+pub(crate) async fn school_of(c: &mut Conn, d: &Declaration) -> AppResult<Org> {
+    orgs::get(c, &d.school_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("declaration {} has no school", d.id)))
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<Detail> {
+    let teacher_id = require_teacher(ctx)?.to_owned();
+    let fields = input.validate()?;
+    let mut tx = db.begin().await?;
+    let teacher = teacher_repo::get(&mut tx, &teacher_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let school = orgs::get(&mut tx, &teacher.school_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let declaration = fields.into_draft(new_id(), &teacher, &school, now_ms());
+    declarations::insert(&mut tx, &declaration).await?;
+    let detail = json!({ "after": form::audit_view(&declaration) });
+    record(
+        &mut tx,
+        ctx,
+        "declaration.create",
+        ("declaration", &declaration.id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Detail {
+        declaration,
+        evidence: Vec::new(),
+        reviews: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+/// Changes the given fields of a draft or returned declaration.
+pub async fn update(db: &Db, ctx: &Ctx, id: &str, patch: DeclarationPatch) -> AppResult<Detail> {
+    let mut tx = db.begin().await?;
+    let before = own(&mut tx, ctx, id).await?;
+    if !review::can_edit(before.status) {
+        return Err(wrong_state(&before, "修改"));
+    }
+    let mut after = before.clone();
+    patch.validate_onto(&mut after)?;
+    declarations::update_content(&mut tx, &after).await?;
+    let school = school_of(&mut tx, &after).await?;
+    let detail = json!({ "before": form::audit_view(&before), "after": form::audit_view(&after) });
+    record(
+        &mut tx,
+        ctx,
+        "declaration.update",
+        ("declaration", id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut c = db.pool().acquire().await?;
+    load_detail(&mut c, ctx, id).await
+}
+
+/// Withdraws a submitted declaration before the school has reviewed it (撤回).
+pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
+    let mut tx = db.begin().await?;
+    let before = own(&mut tx, ctx, id).await?;
+    if !review::can_withdraw(before.status) {
+        let message = match before.status {
+            DeclarationStatus::SchoolApproved | DeclarationStatus::Approved => {
+                "学校已审核该申报，不能撤回".to_owned()
+            }
+            _ => format!("“{}”状态的申报不能撤回", before.status.label_zh()),
+        };
+        return Err(AppError::Conflict(message));
+    }
+    let after = Declaration {
+        status: DeclarationStatus::Withdrawn,
+        ..before.clone()
+    };
+    declarations::set_status(&mut tx, &after, before.status)
+        .await
+        .map_err(|e| raced(e, &before))?;
+    let school = school_of(&mut tx, &after).await?;
+    let detail =
+        json!({ "before": { "status": before.status }, "after": { "status": after.status } });
+    record(
+        &mut tx,
+        ctx,
+        "declaration.withdraw",
+        ("declaration", id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut c = db.pool().acquire().await?;
+    load_detail(&mut c, ctx, id).await
+}
+
+/// A conditional status change found the declaration already moved on.
+pub(crate) fn raced(e: StoreError, before: &Declaration) -> AppError {
+    match e {
+        StoreError::NotFound => AppError::Conflict(format!(
+            "申报“{}”的状态已被他人更改，请刷新后重试",
+            before.title
+        )),
+        other => other.into(),
+    }
+}
+
+/// One declaration with its evidence, reviews and (for reviewers) warnings.
+pub async fn get(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
+    let mut c = db.pool().acquire().await?;
+    load_detail(&mut c, ctx, id).await
+}
+
+pub(crate) async fn load_detail(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Detail> {
+    let (declaration, _, _) = visible(c, ctx, id).await?;
+    let evidence = evidence::for_declaration(c, id).await?;
+    let reviews = reviews::for_declaration(c, id).await?;
+    let warnings = if ctx.actor.role == Role::Teacher {
+        Vec::new()
+    } else {
+        warnings::for_declaration(c, &declaration, &evidence).await?
+    };
+    Ok(Detail {
+        declaration,
+        evidence,
+        reviews,
+        warnings,
+    })
+}
+
+/// Declarations in the caller's scope, oldest in the queue first, and how many of each status
+/// the scope holds under the same filters.
+pub async fn list(
+    db: &Db,
+    ctx: &Ctx,
+    filter: &DeclarationFilter,
+) -> AppResult<(Page<Declaration>, Vec<(DeclarationStatus, i64)>)> {
+    if ctx.actor.role == Role::ProviderAdmin {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(cursor) = &filter.cursor
+        && declarations::parse_cursor(cursor).is_none()
+    {
+        return Err(AppError::BadRequest("分页参数 cursor 无效".into()));
+    }
+    let scope = authz::scope(&ctx.actor);
+    let mut c = db.pool().acquire().await?;
+    let page = declarations::list(&mut c, &scope, filter).await?;
+    let counts = declarations::counts(&mut c, &scope, filter).await?;
+    Ok((page, counts))
+}

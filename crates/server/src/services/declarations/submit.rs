@@ -1,0 +1,160 @@
+//! Submission (提交): the checks of API.md in their order — state, deadline, evidence,
+//! fields, duplicates — then the declaration joins the school's queue. Nothing changes on
+//! a refusal.
+
+use serde_json::json;
+use time::OffsetDateTime;
+use xueshi_domain::{DeclarationStatus, normalize_title, review, time_rules};
+use xueshi_store::models::{Declaration, Record};
+use xueshi_store::repo::{declarations, evidence, policies};
+use xueshi_store::{Conn, Db, now_ms};
+
+use super::{Detail, form, load_detail, own, raced, school_of, wrong_state};
+use crate::error::{AppError, AppResult};
+use crate::services::evidence::ProofKind;
+use crate::services::{Ctx, Place, record};
+
+pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
+    let mut tx = db.begin().await?;
+    let before = own(&mut tx, ctx, id).await?;
+    // One submission at a time per teacher, so two cannot both miss each other as duplicates.
+    declarations::lock_teacher(&mut tx, &before.teacher_id).await?;
+    let before = own(&mut tx, ctx, id).await?;
+    if !review::can_submit(before.status) {
+        return Err(wrong_state(&before, "提交"));
+    }
+    check_deadline(&mut tx, &before).await?;
+    check_evidence(&mut tx, &before).await?;
+    let errors = form::submission_errors(&before);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    check_duplicates(&mut tx, &before).await?;
+    let now = now_ms();
+    let after = Declaration {
+        status: DeclarationStatus::Submitted,
+        approved_hours: None,
+        submitted_at: Some(now),
+        queued_at: now,
+        ..before.clone()
+    };
+    declarations::set_status(&mut tx, &after, before.status)
+        .await
+        .map_err(|e| raced(e, &before))?;
+    let school = school_of(&mut tx, &after).await?;
+    let detail = json!({
+        "before": { "status": before.status },
+        "after": { "status": after.status, "year": after.year, "hours": after.hours },
+    });
+    record(
+        &mut tx,
+        ctx,
+        "declaration.submit",
+        ("declaration", id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut c = db.pool().acquire().await?;
+    load_detail(&mut c, ctx, id).await
+}
+
+/// 过期不录: the declaration deadline of the credit year (the year of the end date).
+async fn check_deadline(c: &mut Conn, d: &Declaration) -> AppResult<()> {
+    let Some(policy) = policies::get(c, d.year).await? else {
+        return Err(AppError::invalid(
+            "end_date",
+            format!("{}年度的年度政策尚未发布，暂不能申报该年度的学时", d.year),
+        ));
+    };
+    let deadline = policy.deadlines.declaration;
+    if time_rules::deadline_passed(deadline, OffsetDateTime::now_utc()) {
+        return Err(AppError::DeadlinePassed(format!(
+            "{}年度个人申报已于{}截止，过期不录",
+            d.year,
+            time_rules::format_date(deadline)
+        )));
+    }
+    Ok(())
+}
+
+/// The evidence the notice asks for: the certificate, its translation when foreign and not in
+/// Chinese, an hours proof when it states no hours.
+async fn check_evidence(c: &mut Conn, d: &Declaration) -> AppResult<()> {
+    let files = evidence::for_declaration(c, &d.id).await?;
+    let has = |kind: ProofKind| files.iter().any(|e| e.kind == kind.as_str());
+    let mut missing = Vec::new();
+    if !has(ProofKind::Certificate) {
+        missing.push("证书（证明）原件的扫描件或照片");
+    }
+    if d.foreign_certificate && !has(ProofKind::Translation) {
+        missing.push("境外非中文证书须附学校盖章的中文翻译件");
+    }
+    if !d.certificate_states_hours && !has(ProofKind::HoursProof) {
+        missing.push("证书无明确培训时间，须附学校盖章的学时证明");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::MissingEvidence(format!(
+            "证明材料不全：{}",
+            missing.join("；")
+        )))
+    }
+}
+
+fn duplicate(message: String, existing_id: String) -> AppError {
+    AppError::Duplicate {
+        message,
+        existing_id: Some(existing_id),
+    }
+}
+
+/// 已登记学时不得重复申报: an identical evidence file, or the same normalised title with
+/// overlapping dates, among the teacher's declarations under review or approved (while their
+/// record stands) and effective records — organiser registrations included.
+async fn check_duplicates(c: &mut Conn, d: &Declaration) -> AppResult<()> {
+    if let Some(existing) = declarations::same_evidence(c, d).await? {
+        return Err(duplicate(
+            "证明材料与您已申报的另一项学时使用的文件完全相同，不得重复申报".into(),
+            existing,
+        ));
+    }
+    if let Some(existing) = declarations::in_review_same_title(c, d).await? {
+        return Err(duplicate(
+            "您已申报过同名且时间重叠的学习活动，不得重复申报".into(),
+            existing,
+        ));
+    }
+    let from_year = d
+        .start_date
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(d.year);
+    for r in declarations::effective_records_from(c, &d.teacher_id, from_year).await? {
+        if normalize_title(&r.title) == d.title_normalized && overlaps(&r, d) {
+            let message = match (&r.training_id, &r.declaration_id) {
+                (Some(_), _) => format!("主办单位已为您登记“{}”的学时，不得重复申报", r.title),
+                (_, Some(_)) => format!("“{}”的学时已审核通过，不得重复申报", r.title),
+                _ => format!("您已有“{}”的有效学时，不得重复申报", r.title),
+            };
+            return Err(duplicate(message, r.declaration_id.unwrap_or(r.id)));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a record's period meets the declaration's; a record without dates (a course, a
+/// carry-over) spans its credit year.
+pub(super) fn overlaps(r: &Record, d: &Declaration) -> bool {
+    let start = r
+        .start_date
+        .clone()
+        .unwrap_or_else(|| format!("{:04}-01-01", r.year));
+    let end = r
+        .end_date
+        .clone()
+        .unwrap_or_else(|| format!("{:04}-12-31", r.year));
+    start <= d.end_date && end >= d.start_date
+}

@@ -1,0 +1,192 @@
+//! Evidence (证明材料): JPEG, PNG or PDF judged by content, at most 20 MB, stored
+//! content-addressed in the file store with its SHA-256 and, for images, a perceptual hash.
+//! Served back only to the teacher and the reviewers in scope.
+
+use axum::body::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use xueshi_domain::review;
+use xueshi_files::{FileStore, MAX_EVIDENCE_BYTES, evidence_key, perceptual_hash, sha256_hex};
+use xueshi_store::models::Evidence;
+use xueshi_store::repo::{declarations, evidence};
+use xueshi_store::{Db, now_ms};
+
+use super::declarations::{own, school_of, visible, warnings::phash_bytes, wrong_state};
+use super::{Ctx, Place, new_id, record};
+use crate::error::{AppError, AppResult};
+
+/// Files per declaration: a certificate, its translation and an hours proof, each of several
+/// pages, fit well below this.
+pub const MAX_FILES: usize = 20;
+
+/// What a file proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofKind {
+    /// 证书（证明）原件的扫描件或照片
+    Certificate,
+    /// 境外证书的盖章中文翻译
+    Translation,
+    /// 学校盖章的学时证明
+    HoursProof,
+}
+
+impl ProofKind {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Certificate => "certificate",
+            Self::Translation => "translation",
+            Self::HoursProof => "hours_proof",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProofKind> {
+        [Self::Certificate, Self::Translation, Self::HoursProof]
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+}
+
+/// The two fields of the upload form.
+pub struct Upload {
+    pub kind: Option<String>,
+    pub file: Option<Bytes>,
+}
+
+/// Stores one file for a draft or returned declaration of the calling teacher.
+pub async fn upload(
+    db: &Db,
+    files: &FileStore,
+    ctx: &Ctx,
+    declaration_id: &str,
+    upload: Upload,
+) -> AppResult<Evidence> {
+    {
+        let mut c = db.pool().acquire().await?;
+        let d = own(&mut c, ctx, declaration_id).await?;
+        if !review::can_edit(d.status) {
+            return Err(wrong_state(&d, "上传证明材料"));
+        }
+    }
+    let kind = match upload.kind.as_deref().map(ProofKind::parse) {
+        Some(Some(kind)) => kind,
+        Some(None) => {
+            return Err(AppError::invalid(
+                "kind",
+                "材料类型无效，可选值：certificate、translation、hours_proof",
+            ));
+        }
+        None => return Err(AppError::invalid("kind", "请选择材料类型（字段名 kind）")),
+    };
+    let bytes = upload
+        .file
+        .ok_or_else(|| AppError::invalid("file", "请上传文件（字段名 file）"))?;
+    if bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(AppError::TooLarge);
+    }
+    let sniffed = xueshi_files::sniff(&bytes).ok_or_else(|| {
+        AppError::UnsupportedMedia("证明材料只能是 JPEG、PNG 图片或 PDF 文件".into())
+    })?;
+    // Hashing 20 MB and decoding an image are CPU work: off the async threads.
+    let hashed = bytes.clone();
+    let (sha256, phash) = tokio::task::spawn_blocking(move || {
+        (sha256_hex(&hashed), perceptual_hash(&hashed, sniffed))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let key = evidence_key(&sha256);
+    let stored = async {
+        if !files.exists(&key).await? {
+            files.put(&key, bytes.clone()).await?;
+        }
+        Ok::<_, xueshi_files::FileError>(())
+    };
+    stored.await.map_err(|e| AppError::Internal(e.into()))?;
+    let file = Evidence {
+        id: new_id(),
+        declaration_id: declaration_id.to_owned(),
+        kind: kind.as_str().to_owned(),
+        sha256,
+        phash,
+        size: bytes.len() as i64,
+        content_type: sniffed.content_type().to_owned(),
+        storage_key: key,
+        created_at: now_ms(),
+    };
+    let mut tx = db.begin().await?;
+    let d = own(&mut tx, ctx, declaration_id).await?;
+    if !review::can_edit(d.status) {
+        return Err(wrong_state(&d, "上传证明材料"));
+    }
+    if evidence::for_declaration(&mut tx, &d.id).await?.len() >= MAX_FILES {
+        return Err(AppError::invalid(
+            "file",
+            format!("每项申报最多上传{MAX_FILES}个文件"),
+        ));
+    }
+    let bands = file.phash.as_deref().map(phash_bytes).unwrap_or_default();
+    evidence::insert(&mut tx, &file, &bands).await?;
+    declarations::touch(&mut tx, &d.id).await?;
+    let school = school_of(&mut tx, &d).await?;
+    let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "size": file.size, "content_type": file.content_type });
+    record(
+        &mut tx,
+        ctx,
+        "evidence.upload",
+        ("declaration", &d.id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// The file, for the teacher and the reviewers who may read the declaration.
+pub async fn download(
+    db: &Db,
+    files: &FileStore,
+    ctx: &Ctx,
+    declaration_id: &str,
+    evidence_id: &str,
+) -> AppResult<(Evidence, Bytes)> {
+    let file = {
+        let mut c = db.pool().acquire().await?;
+        visible(&mut c, ctx, declaration_id).await?;
+        evidence::get(&mut c, declaration_id, evidence_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let bytes = files
+        .get(&file.storage_key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((file, bytes))
+}
+
+/// Removes a file from a draft or returned declaration (the teacher replaces a wrong one).
+pub async fn remove(db: &Db, ctx: &Ctx, declaration_id: &str, evidence_id: &str) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let d = own(&mut tx, ctx, declaration_id).await?;
+    let file = evidence::get(&mut tx, declaration_id, evidence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !review::can_edit(d.status) {
+        return Err(wrong_state(&d, "删除证明材料"));
+    }
+    evidence::delete(&mut tx, &file.id).await?;
+    declarations::touch(&mut tx, &d.id).await?;
+    let school = school_of(&mut tx, &d).await?;
+    let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256 });
+    record(
+        &mut tx,
+        ctx,
+        "evidence.delete",
+        ("declaration", &d.id),
+        &Place::of(&school),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

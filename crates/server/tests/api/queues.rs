@@ -1,0 +1,318 @@
+//! Lists and review queues, transfers, pending hours, the hours helper, and concurrent
+//! submissions.
+
+use serde_json::{Value, json};
+
+use crate::declaring::{form, scene};
+use crate::helpers::{PASSWORD, id_number, tree};
+
+fn ids(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
+    let s = scene("天河").await;
+    let app = &s.app;
+    let b = tree(app, "越秀").await;
+    let affiliated = {
+        let body = json!({ "name": "广州市第一中学", "kind": "school", "parent_id": s.tree.district,
+            "ownership": "public", "school_type": "secondary", "city_affiliated": true });
+        app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = app.submitted(&s.token, "第一项", 1).await;
+    let second = app.submitted(&s.token, "第二项", 2).await;
+    let third = app.submitted(&s.token, "第三项", 3).await;
+    let draft = app
+        .declare(&s.token, form("草稿", "2030-06-01", "2030-06-01"))
+        .await;
+    app.teacher(&b.school, "越秀老师", 2).await;
+    let other = app.login(&id_number(2), PASSWORD).await;
+    let theirs = app.submitted(&other, "越秀的申报", 4).await;
+    app.teacher(&affiliated, "局属老师", 3).await;
+    let city_teacher = app.login(&id_number(3), PASSWORD).await;
+    let city_school = app.submitted(&city_teacher, "局属的申报", 5).await;
+
+    let own = app.api_get("/declarations", &s.token).await.expect(200);
+    assert_eq!(
+        ids(&own),
+        [&first, &second, &third, &draft].map(String::clone)
+    );
+    assert_eq!(own["counts"]["submitted"], 3);
+    assert_eq!(own["counts"]["draft"], 1);
+    assert_eq!(own["counts"]["approved"], 0);
+    assert!(
+        own["items"][0].get("evidence").is_none(),
+        "lists are summaries"
+    );
+
+    let queue = app
+        .api_get("/declarations?status=submitted", &s.tree.school_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&queue), [&first, &second, &third].map(String::clone));
+    let district = app
+        .api_get("/declarations?status=submitted", &s.tree.district_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        ids(&district),
+        [&first, &second, &third].map(String::clone),
+        "a district does not see city-affiliated schools"
+    );
+    let city = app
+        .api_get("/declarations?status=submitted", &app.city_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        ids(&city),
+        [&first, &second, &third, &theirs, &city_school].map(String::clone)
+    );
+    assert_eq!(city["counts"]["submitted"], 5);
+    let filtered = app
+        .api_get(
+            &format!(
+                "/declarations?status=submitted&district_id={}&school_id={}&year=2030",
+                b.district, b.school
+            ),
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&filtered), [&theirs].map(String::clone));
+    assert_eq!(filtered["counts"]["submitted"], 1);
+    let by_teacher = app
+        .api_get(
+            &format!("/declarations?teacher_id={}", s.teacher),
+            &s.tree.school_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&by_teacher).len(), 4);
+    let other_year = app
+        .api_get("/declarations?year=2031", &app.city_token)
+        .await
+        .expect(200);
+    assert!(ids(&other_year).is_empty());
+
+    // Keyset pagination, oldest first.
+    let page1 = app
+        .api_get("/declarations?status=submitted&limit=2", &app.city_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&page1), [&first, &second].map(String::clone));
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let page2 = app
+        .api_get(
+            &format!("/declarations?status=submitted&limit=2&cursor={cursor}"),
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&page2), [&third, &theirs].map(String::clone));
+    let cursor = page2["next_cursor"].as_str().unwrap();
+    let page3 = app
+        .api_get(
+            &format!("/declarations?status=submitted&limit=2&cursor={cursor}"),
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&page3), [&city_school].map(String::clone));
+    assert_eq!(page3["next_cursor"], Value::Null);
+
+    // Out of scope is not found; bad query values are bad requests; providers may not look.
+    app.api_get(&format!("/declarations/{theirs}"), &s.tree.school_token)
+        .await
+        .expect_error(404, "not_found");
+    app.api_get(
+        &format!("/declarations/{city_school}"),
+        &s.tree.district_token,
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.api_get(&format!("/declarations/{first}"), &other)
+        .await
+        .expect_error(404, "not_found");
+    app.api_get("/declarations?status=pending", &s.token)
+        .await
+        .expect_error(400, "bad_request");
+    app.api_get("/declarations?cursor=garbage", &s.token)
+        .await
+        .expect_error(400, "bad_request");
+    let provider = {
+        let body = json!({ "name": "某培训机构", "kind": "provider", "parent_id": app.city_id });
+        app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let provider_token = app.admin("provider", "provider_admin", &provider).await;
+    app.api_get("/declarations", &provider_token)
+        .await
+        .expect_error(403, "forbidden");
+    app.api_get(&format!("/declarations/{first}"), &provider_token)
+        .await
+        .expect_error(403, "forbidden");
+}
+
+#[tokio::test]
+async fn a_transferred_teachers_declarations_go_to_the_new_school() {
+    let s = scene("天河").await;
+    let id = s.app.submitted(&s.token, "跨校申报", 1).await;
+    let b = tree(&s.app, "海珠").await;
+    s.app
+        .patch(
+            &format!("/teachers/{}", s.teacher),
+            &s.app.city_token,
+            json!({ "school_id": b.school }),
+        )
+        .await
+        .expect(200);
+    let old = s
+        .app
+        .api_get("/declarations?status=submitted", &s.tree.school_token)
+        .await
+        .expect(200);
+    assert!(ids(&old).is_empty());
+    let new = s
+        .app
+        .api_get("/declarations?status=submitted", &b.school_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&new), [&id].map(String::clone));
+    let district = s
+        .app
+        .api_get("/declarations?status=submitted", &b.district_token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&district), [&id].map(String::clone));
+    s.app
+        .review(&s.tree.school_token, &id, json!({ "decision": "approve" }))
+        .await
+        .expect_error(404, "not_found");
+    let d = s
+        .app
+        .review(&b.school_token, &id, json!({ "decision": "approve" }))
+        .await
+        .expect(200);
+    assert_eq!(d["school_id"], b.school);
+}
+
+#[tokio::test]
+async fn pending_hours_count_submitted_and_school_approved_declarations_of_the_year() {
+    let s = scene("白云").await;
+    let a = s.app.submitted(&s.token, "甲", 1).await;
+    let b = s.app.submitted(&s.token, "乙", 2).await;
+    let mut body = form("丙", "2030-07-01", "2030-07-01");
+    body["hours"] = json!(2.5);
+    let c = s.app.ready(&s.token, body, 3).await;
+    s.app.submit(&s.token, &c).await.expect(200);
+    s.app
+        .declare(&s.token, form("草稿不算", "2030-06-01", "2030-06-01"))
+        .await;
+    assert_eq!(
+        s.app.progress(&s.teacher, 2030).await["pending_hours"],
+        50.5
+    );
+    // The school lowers one to 20: pending follows the approved figure.
+    s.app
+        .review(
+            &s.tree.school_token,
+            &a,
+            json!({ "decision": "approve", "hours": 20 }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        s.app.progress(&s.teacher, 2030).await["pending_hours"],
+        46.5
+    );
+    // Effective hours are no longer pending; withdrawn ones never are.
+    s.app
+        .review(&s.tree.district_token, &a, json!({ "decision": "approve" }))
+        .await
+        .expect(200);
+    s.app
+        .post(&format!("/declarations/{b}/withdraw"), &s.token, json!({}))
+        .await
+        .expect(200);
+    let progress = s.app.progress(&s.teacher, 2030).await;
+    assert_eq!(progress["pending_hours"], 2.5);
+    assert_eq!(progress["categories"]["professional"]["hours"], 20);
+}
+
+#[tokio::test]
+async fn the_form_offers_guangdongs_conversion_without_applying_it() {
+    let s = scene("荔湾").await;
+    let answer = s
+        .app
+        .api_get("/declarations/hours-helper?days=2&minutes=100", &s.token)
+        .await
+        .expect(200);
+    assert_eq!(answer["hours"], 18, "2 days × 8 + 100 min ÷ 45");
+    let answer = s
+        .app
+        .api_get("/declarations/hours-helper?minutes=44", &s.token)
+        .await
+        .expect(200);
+    assert_eq!(answer["hours"], 0);
+    s.app
+        .api_get("/declarations/hours-helper?days=400", &s.token)
+        .await
+        .expect_error(422, "invalid");
+    s.app
+        .api_get("/declarations/hours-helper?minutes=1440", &s.token)
+        .await
+        .expect_error(422, "invalid");
+    s.app
+        .api_get("/declarations/hours-helper?days=-1", &s.token)
+        .await
+        .expect_error(400, "bad_request");
+    let anonymous = s
+        .app
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/declarations/hours-helper?days=1",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+#[tokio::test]
+async fn two_duplicates_submitted_at_once_cannot_both_pass() {
+    let s = scene("黄埔").await;
+    for round in 0..6 {
+        let title = format!("并发提交{round}");
+        let a = s
+            .app
+            .ready(
+                &s.token,
+                form(&title, "2030-06-01", "2030-06-03"),
+                10 + round * 2,
+            )
+            .await;
+        let b = s
+            .app
+            .ready(
+                &s.token,
+                form(&title, "2030-06-02", "2030-06-04"),
+                11 + round * 2,
+            )
+            .await;
+        let (first, second) = tokio::join!(s.app.submit(&s.token, &a), s.app.submit(&s.token, &b));
+        let mut statuses = [first.status.as_u16(), second.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{} / {}", first.body, second.body);
+    }
+}

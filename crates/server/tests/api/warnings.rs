@@ -1,0 +1,118 @@
+//! Warnings for reviewers, and what a revoked record no longer does.
+
+use serde_json::{Value, json};
+
+use crate::declaring::{form, scene};
+use crate::helpers::{PASSWORD, id_number};
+
+#[tokio::test]
+async fn reviewers_are_warned_of_likely_duplicates_and_images_used_by_another_teacher() {
+    let s = scene("增城").await;
+    let app = &s.app;
+    let id = app
+        .submitted(&s.token, "人工智能赋能课堂教学研修班", 1)
+        .await;
+    // The teacher's own similar declaration and an organiser record of a similar title.
+    let similar = app
+        .ready(
+            &s.token,
+            form("人工智能赋能课堂教学研修", "2030-06-02", "2030-06-05"),
+            2,
+        )
+        .await;
+    app.submit(&s.token, &similar).await.expect(200);
+    // Another teacher uses the very same file, a third a re-encoded copy of the picture.
+    app.teacher(&s.tree.school, "第二位", 2).await;
+    let second = app.login(&id_number(2), PASSWORD).await;
+    let copied = app
+        .ready(&second, form("别人的申报", "2030-08-01", "2030-08-02"), 1)
+        .await;
+    app.teacher(&s.tree.school, "第三位", 3).await;
+    let third = app.login(&id_number(3), PASSWORD).await;
+    let recoded = app
+        .declare(&third, form("第三人的申报", "2030-08-01", "2030-08-02"))
+        .await;
+    app.upload(
+        &third,
+        &recoded,
+        "certificate",
+        "c.jpg",
+        crate::declaring::jpeg(1),
+    )
+    .await
+    .expect(201);
+
+    let d = app.declaration(&s.tree.school_token, &id).await;
+    let warnings = d["warnings"].as_array().unwrap();
+    let of =
+        |kind: &str| -> Vec<&Value> { warnings.iter().filter(|w| w["kind"] == kind).collect() };
+    let duplicates = of("possible_duplicate");
+    assert_eq!(duplicates.len(), 1, "{warnings:?}");
+    assert_eq!(duplicates[0]["declaration_id"], similar);
+    let same = of("same_evidence");
+    assert_eq!(same.len(), 1, "{warnings:?}");
+    assert_eq!(same[0]["declaration_id"], copied);
+    let near = of("similar_evidence");
+    assert_eq!(near.len(), 1, "{warnings:?}");
+    assert_eq!(near[0]["declaration_id"], recoded);
+    assert!(near[0]["distance"].as_u64().unwrap() <= 6);
+    // Teachers do not see reviewers' warnings.
+    assert_eq!(app.declaration(&s.token, &id).await["warnings"], json!([]));
+    // A different picture is no warning.
+    let lone = app.declaration(&s.tree.school_token, &similar).await;
+    assert!(
+        lone["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["kind"] == "possible_duplicate"),
+        "{lone}"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_record_no_longer_counts_nor_blocks_a_new_declaration() {
+    let s = scene("天河").await;
+    let app = &s.app;
+    let id = app.submitted(&s.token, "取消登记的培训", 1).await;
+    app.review(&s.tree.school_token, &id, json!({ "decision": "approve" }))
+        .await
+        .expect(200);
+    let d = app
+        .review(
+            &s.tree.district_token,
+            &id,
+            json!({ "decision": "approve" }),
+        )
+        .await
+        .expect(200);
+    let record = d["record_id"].as_str().unwrap().to_owned();
+    // While effective, it blocks a duplicate, named by the declaration's id.
+    let again = app
+        .ready(
+            &s.token,
+            form("取消登记的培训", "2030-06-01", "2030-06-03"),
+            2,
+        )
+        .await;
+    let answer = app
+        .submit(&s.token, &again)
+        .await
+        .expect_error(409, "duplicate");
+    assert_eq!(answer["error"]["details"]["existing_id"], id);
+    app.post(
+        &format!("/records/{record}/revoke"),
+        &s.tree.district_token,
+        json!({ "reason": "一经查实，取消学时登记" }),
+    )
+    .await
+    .expect(200);
+    let d = app.declaration(&s.token, &id).await;
+    assert_eq!(d["status"], "approved");
+    assert_eq!(d["record_status"], "revoked");
+    assert_eq!(
+        app.progress(&s.teacher, 2030).await["categories"]["professional"]["hours"],
+        0
+    );
+    app.submit(&s.token, &again).await.expect(200);
+}

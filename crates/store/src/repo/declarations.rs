@@ -1,0 +1,320 @@
+//! Declarations (个人申报): their rows, the review queues, and the look-ups that find
+//! duplicates.
+
+use sqlx::{AnyConnection, Row};
+use xueshi_domain::DeclarationStatus;
+use xueshi_domain::authz::Scope;
+
+use super::clamp_limit;
+use super::sql::Sql;
+use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
+use crate::{StoreError, StoreResult, now_ms};
+
+/// Statuses a submission is checked against (the approved ones block through their record).
+const IN_REVIEW: &str = "('submitted', 'school_approved')";
+
+pub async fn insert(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
+    let mut q = Sql::new(
+        "INSERT INTO declarations (id, teacher_id, school_id, district_id, city_affiliated, \
+         year, category, activity_type, title, title_normalized, organizer, start_date, \
+         end_date, hours, approved_hours, status, foreign_certificate, certificate_states_hours, \
+         submitted_at, queued_at, created_at, updated_at, record_id) VALUES (",
+    );
+    q.bind(d.id.as_str()).push(", ");
+    q.bind(d.teacher_id.as_str()).push(", ");
+    q.bind(d.school_id.as_str()).push(", ");
+    q.bind(d.district_id.clone()).push(", ");
+    q.bind(d.city_affiliated).push(", ");
+    q.bind(d.year as i64).push(", ");
+    q.bind(d.category.as_str()).push(", ");
+    q.bind(d.activity_type.as_str()).push(", ");
+    q.bind(d.title.as_str()).push(", ");
+    q.bind(d.title_normalized.as_str()).push(", ");
+    q.bind(d.organizer.as_str()).push(", ");
+    q.bind(d.start_date.as_str()).push(", ");
+    q.bind(d.end_date.as_str()).push(", ");
+    q.bind(d.hours.tenths()).push(", ");
+    q.bind(d.approved_hours.map(|h| h.tenths())).push(", ");
+    q.bind(d.status.as_str()).push(", ");
+    q.bind(d.foreign_certificate).push(", ");
+    q.bind(d.certificate_states_hours).push(", ");
+    q.bind(d.submitted_at).push(", ");
+    q.bind(d.queued_at).push(", ");
+    q.bind(d.created_at).push(", ");
+    q.bind(d.updated_at).push(", ");
+    q.bind(d.record_id.clone()).push(")");
+    q.execute(c).await?;
+    Ok(())
+}
+
+pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Declaration>> {
+    let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.id = "));
+    q.bind(id);
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Declaration::from_row(&r))
+        .transpose()
+}
+
+/// Declarations by id, fetched in chunks (for batch review).
+pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<Declaration>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.id IN ("));
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(id.as_str());
+        }
+        q.push(")");
+        for row in q.fetch_all(c).await? {
+            found.push(Declaration::from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Writes what the teacher edits (the fields of the form and the derived year).
+pub async fn update_content(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE declarations SET year = ");
+    q.bind(d.year as i64).push(", category = ");
+    q.bind(d.category.as_str()).push(", activity_type = ");
+    q.bind(d.activity_type.as_str()).push(", title = ");
+    q.bind(d.title.as_str()).push(", title_normalized = ");
+    q.bind(d.title_normalized.as_str()).push(", organizer = ");
+    q.bind(d.organizer.as_str()).push(", start_date = ");
+    q.bind(d.start_date.as_str()).push(", end_date = ");
+    q.bind(d.end_date.as_str()).push(", hours = ");
+    q.bind(d.hours.tenths()).push(", foreign_certificate = ");
+    q.bind(d.foreign_certificate)
+        .push(", certificate_states_hours = ");
+    q.bind(d.certificate_states_hours).push(", updated_at = ");
+    q.bind(now_ms()).push(" WHERE id = ").bind(d.id.as_str());
+    match q.execute(c).await? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// Moves a declaration on from `from`, writing its status, approved hours, submission time
+/// and record. `NotFound` when it is no longer in `from` (someone else acted first).
+pub async fn set_status(
+    c: &mut AnyConnection,
+    d: &Declaration,
+    from: DeclarationStatus,
+) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE declarations SET status = ");
+    q.bind(d.status.as_str()).push(", approved_hours = ");
+    q.bind(d.approved_hours.map(|h| h.tenths()))
+        .push(", submitted_at = ");
+    q.bind(d.submitted_at).push(", queued_at = ");
+    q.bind(d.queued_at).push(", record_id = ");
+    q.bind(d.record_id.clone()).push(", updated_at = ");
+    q.bind(now_ms()).push(" WHERE id = ").bind(d.id.as_str());
+    q.push(" AND status = ").bind(from.as_str());
+    match q.execute(c).await? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// Marks the declaration changed (evidence added or removed).
+pub async fn touch(c: &mut AnyConnection, id: &str) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE declarations SET updated_at = ");
+    q.bind(now_ms()).push(" WHERE id = ").bind(id);
+    q.execute(c).await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DeclarationFilter {
+    pub status: Option<DeclarationStatus>,
+    pub year: Option<i32>,
+    pub school_id: Option<String>,
+    pub district_id: Option<String>,
+    pub teacher_id: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A list cursor: the last row's queue time and id.
+pub fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (at, id) = cursor.split_once('_')?;
+    let at = at.parse().ok()?;
+    (!id.is_empty()).then(|| (at, id.to_owned()))
+}
+
+fn push_scope_and_filter(q: &mut Sql, scope: &Scope, f: &DeclarationFilter) {
+    match scope {
+        Scope::All => {}
+        Scope::District(d) => {
+            q.push(" AND d.district_id = ").bind(d.as_str());
+            q.push(" AND d.city_affiliated = 0");
+        }
+        Scope::School(s) => {
+            q.push(" AND d.school_id = ").bind(s.as_str());
+        }
+        Scope::Teacher(t) => {
+            q.push(" AND d.teacher_id = ").bind(t.as_str());
+        }
+        Scope::Provider(_) => {
+            q.push(" AND 1 = 0");
+        }
+    }
+    if let Some(year) = f.year {
+        q.push(" AND d.year = ").bind(year as i64);
+    }
+    if let Some(school) = &f.school_id {
+        q.push(" AND d.school_id = ").bind(school.as_str());
+    }
+    if let Some(district) = &f.district_id {
+        q.push(" AND d.district_id = ").bind(district.as_str());
+    }
+    if let Some(teacher) = &f.teacher_id {
+        q.push(" AND d.teacher_id = ").bind(teacher.as_str());
+    }
+}
+
+/// The declarations in `scope`, oldest in the queue first, keyset-paginated.
+pub async fn list(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    f: &DeclarationFilter,
+) -> StoreResult<Page<Declaration>> {
+    let limit = clamp_limit(f.limit);
+    let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE 1 = 1"));
+    push_scope_and_filter(&mut q, scope, f);
+    if let Some(status) = f.status {
+        q.push(" AND d.status = ").bind(status.as_str());
+    }
+    if let Some((at, id)) = f.cursor.as_deref().and_then(parse_cursor) {
+        q.push(" AND (d.queued_at, d.id) > (").bind(at);
+        q.push(", ").bind(id).push(")");
+    }
+    q.push(" ORDER BY d.queued_at, d.id LIMIT ").bind(limit + 1);
+    let mut items = q
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(Declaration::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(super::orgs::page(&mut items, limit, |d| {
+        format!("{}_{}", d.queued_at, d.id)
+    }))
+}
+
+/// How many declarations of each status the scope and filter hold (the status filter aside).
+pub async fn counts(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    f: &DeclarationFilter,
+) -> StoreResult<Vec<(DeclarationStatus, i64)>> {
+    let mut q = Sql::new("SELECT d.status, COUNT(*) AS n FROM declarations d WHERE 1 = 1");
+    push_scope_and_filter(&mut q, scope, f);
+    q.push(" GROUP BY d.status");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok((
+                crate::models::parse(&status, "declarations.status")?,
+                row.try_get("n")?,
+            ))
+        })
+        .collect()
+}
+
+/// Hours declared but not yet effective in a year: submitted or school-approved declarations
+/// (at the school's approved figure once it has one), in tenths.
+pub async fn pending_tenths(
+    c: &mut AnyConnection,
+    teacher_id: &str,
+    year: i32,
+) -> StoreResult<i64> {
+    let mut q = Sql::new(
+        "SELECT CAST(COALESCE(SUM(COALESCE(approved_hours, hours)), 0) AS BIGINT) AS pending \
+         FROM declarations WHERE teacher_id = ",
+    );
+    q.bind(teacher_id).push(" AND year = ").bind(year as i64);
+    q.push(&format!(" AND status IN {IN_REVIEW}"));
+    let row = q.query().fetch_one(c).await?;
+    Ok(row.try_get("pending")?)
+}
+
+/// A declaration of the teacher under review with the same normalised title and dates that
+/// overlap `start..=end`, other than `except`.
+pub async fn in_review_same_title(
+    c: &mut AnyConnection,
+    d: &Declaration,
+) -> StoreResult<Option<String>> {
+    let mut q = Sql::new("SELECT id FROM declarations WHERE teacher_id = ");
+    q.bind(d.teacher_id.as_str())
+        .push(" AND title_normalized = ");
+    q.bind(d.title_normalized.as_str()).push(" AND id <> ");
+    q.bind(d.id.as_str()).push(" AND start_date <= ");
+    q.bind(d.end_date.as_str()).push(" AND end_date >= ");
+    q.bind(d.start_date.as_str());
+    q.push(&format!(" AND status IN {IN_REVIEW} ORDER BY id LIMIT 1"));
+    Ok(q.fetch_optional(c).await?.map(|r| r.get("id")))
+}
+
+/// A declaration of the same teacher holding a file identical to one of `d`'s: under review,
+/// or approved with its record still effective.
+pub async fn same_evidence(c: &mut AnyConnection, d: &Declaration) -> StoreResult<Option<String>> {
+    let mut q = Sql::new(
+        "SELECT o.id FROM evidence mine JOIN evidence e ON e.sha256 = mine.sha256 \
+         JOIN declarations o ON o.id = e.declaration_id \
+         LEFT JOIN records r ON r.id = o.record_id WHERE mine.declaration_id = ",
+    );
+    q.bind(d.id.as_str()).push(" AND o.teacher_id = ");
+    q.bind(d.teacher_id.as_str()).push(" AND o.id <> ");
+    q.bind(d.id.as_str());
+    q.push(&format!(
+        " AND (o.status IN {IN_REVIEW} OR (o.status = 'approved' AND r.status = 'approved')) \
+         ORDER BY o.id LIMIT 1"
+    ));
+    Ok(q.fetch_optional(c).await?.map(|r| r.get("id")))
+}
+
+/// The teacher's effective records that can overlap a period starting in `from_year`.
+pub async fn effective_records_from(
+    c: &mut AnyConnection,
+    teacher_id: &str,
+    from_year: i32,
+) -> StoreResult<Vec<Record>> {
+    let mut q = Sql::new(format!(
+        "SELECT {RECORD_COLUMNS} FROM records WHERE status = 'approved' AND teacher_id = "
+    ));
+    q.bind(teacher_id)
+        .push(" AND year >= ")
+        .bind(from_year as i64);
+    q.push(" ORDER BY year, created_at, id");
+    q.fetch_all(c).await?.iter().map(Record::from_row).collect()
+}
+
+/// Other declarations of the teacher whose dates overlap `d`'s, drafts and withdrawn ones
+/// aside: the candidates for "possible duplicate" warnings.
+pub async fn overlapping(c: &mut AnyConnection, d: &Declaration) -> StoreResult<Vec<Declaration>> {
+    let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.teacher_id = "));
+    q.bind(d.teacher_id.as_str()).push(" AND d.id <> ");
+    q.bind(d.id.as_str()).push(" AND d.start_date <= ");
+    q.bind(d.end_date.as_str()).push(" AND d.end_date >= ");
+    q.bind(d.start_date.as_str());
+    q.push(" AND d.status NOT IN ('draft', 'withdrawn') ORDER BY d.id LIMIT 200");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(Declaration::from_row)
+        .collect()
+}
+
+/// Serialises work on one teacher's declarations (a row lock on PostgreSQL; SQLite's write
+/// transaction already holds the database).
+pub async fn lock_teacher(c: &mut AnyConnection, teacher_id: &str) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE teachers SET updated_at = updated_at WHERE id = ");
+    q.bind(teacher_id);
+    q.execute(c).await?;
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! Reports of a year (SPEC §7), computed set-based: every query reads one relation `facts`
+//! (teacher, school, hours per category, total, passed), taken from the stored verification
+//! results when the year has been verified, or else from live progress summed in SQL over the
+//! effective records with the same rules as the verification run (activity caps, carried
+//! hours). A test checks that the live facts of a year equal its verified results.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use xueshi_domain::authz::Scope;
+use xueshi_domain::{Category, Hours, Policy};
+
+use super::sql::Sql;
+use crate::models::{ORG_COLUMNS, Org};
+use crate::{StoreError, StoreResult};
+
+/// Where the facts come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Basis<'a> {
+    /// The stored results of the year's verification run.
+    Verified(i32),
+    /// Provisional progress under the year's policy.
+    Live(&'a Policy),
+}
+
+/// Which schools a report covers: the caller's scope, optionally narrowed.
+#[derive(Clone, Debug)]
+pub struct Reach<'a> {
+    pub scope: &'a Scope,
+    /// A district's own schools (city-affiliated ones excepted, as in its scope).
+    pub district_id: Option<&'a str>,
+    pub school_id: Option<&'a str>,
+}
+
+/// Restricts a query to rows whose school (`column`) is within `reach`.
+pub fn push_reach(q: &mut Sql, column: &str, reach: &Reach<'_>) {
+    let own_district = |q: &mut Sql, d: &str| {
+        q.push(&format!(
+            " AND {column} IN (SELECT id FROM orgs WHERE district_id = "
+        ));
+        q.bind(d).push(" AND city_affiliated = 0)");
+    };
+    match reach.scope {
+        Scope::All => {}
+        Scope::District(d) => own_district(q, d),
+        Scope::School(s) => {
+            q.push(&format!(" AND {column} = ")).bind(s.as_str());
+        }
+        Scope::Teacher(_) | Scope::Provider(_) => {
+            q.push(" AND 1 = 0");
+        }
+    }
+    if let Some(d) = reach.district_id {
+        own_district(q, d);
+    }
+    if let Some(s) = reach.school_id {
+        q.push(&format!(" AND {column} = ")).bind(s);
+    }
+}
+
+/// Starts `q` with `WITH … facts AS (…)`: one row per teacher of the basis within `reach`,
+/// with columns teacher_id, school_id, pub, prof (carried hours included), elec, carried,
+/// total, passed (0/1), all BIGINT.
+pub fn push_facts(q: &mut Sql, basis: Basis<'_>, reach: &Reach<'_>) {
+    match basis {
+        Basis::Verified(year) => {
+            q.push(
+                "WITH facts AS (SELECT teacher_id, school_id, CAST(public_hours AS BIGINT) AS pub, \
+                 CAST(professional_hours AS BIGINT) AS prof, CAST(elective_hours AS BIGINT) AS elec, \
+                 CAST(carried_in AS BIGINT) AS carried, CAST(total_hours AS BIGINT) AS total, \
+                 CAST(passed AS BIGINT) AS passed FROM verification_results WHERE year = ",
+            );
+            q.bind(year as i64);
+            push_reach(q, "school_id", reach);
+            q.push(")");
+        }
+        Basis::Live(policy) => {
+            push_live(q, policy, reach);
+            q.push(
+                ", facts AS (SELECT teacher_id, school_id, CAST(pub AS BIGINT) AS pub, \
+                 CAST(prof AS BIGINT) AS prof, CAST(elec AS BIGINT) AS elec, \
+                 CAST(carried AS BIGINT) AS carried, CAST(pub + prof + elec AS BIGINT) AS total, \
+                 CAST(passed AS BIGINT) AS passed FROM judged)",
+            );
+        }
+    }
+}
+
+/// The verification run's CTEs (`repo::verification::run_year`) ending in `judged`, over the
+/// teachers whose current school is within `reach`.
+fn push_live(q: &mut Sql, policy: &Policy, reach: &Reach<'_>) {
+    let year = policy.year as i64;
+    q.push("WITH caps (activity_type, cap) AS (");
+    if policy.activity_caps.is_empty() {
+        q.push("SELECT CAST(NULL AS TEXT), CAST(NULL AS BIGINT) WHERE 1 = 0");
+    } else {
+        q.push("VALUES ");
+        for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.push("CAST(")
+                .bind(activity.as_str())
+                .push(" AS TEXT), CAST(")
+                .bind(cap.tenths())
+                .push(" AS BIGINT))");
+        }
+    }
+    q.push(
+        "), per_type AS ( \
+           SELECT r.teacher_id, r.activity_type, \
+             SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
+             SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
+             SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
+             SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
+           FROM records r WHERE r.status = 'approved' AND r.year = ",
+    );
+    q.bind(year);
+    if !matches!(reach.scope, Scope::All)
+        || reach.district_id.is_some()
+        || reach.school_id.is_some()
+    {
+        q.push(" AND r.teacher_id IN (SELECT t.id FROM teachers t WHERE 1 = 1");
+        push_reach(q, "t.school_id", reach);
+        q.push(")");
+    }
+    q.push(
+        " GROUP BY r.teacher_id, r.activity_type), \
+         capped AS ( \
+           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
+             CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
+           FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
+         sums AS ( \
+           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
+             SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
+             SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
+           FROM capped GROUP BY teacher_id), \
+         cohort AS ( \
+           SELECT t.id, t.school_id FROM teachers t \
+           WHERE (t.status <> 'departed' OR t.departed_on >= ",
+    );
+    q.bind(format!("{:04}-01-01", policy.year))
+        .push(") AND (t.created_at <= ")
+        .bind(year_end_ms(policy.year));
+    q.push(" OR t.id IN (SELECT teacher_id FROM per_type))");
+    push_reach(q, "t.school_id", reach);
+    q.push(
+        "), totals AS ( \
+           SELECT c.id AS teacher_id, c.school_id, COALESCE(s.pub, 0) AS pub, \
+             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
+             COALESCE(s.carried, 0) AS carried \
+           FROM cohort c LEFT JOIN sums s ON s.teacher_id = c.id), \
+         judged AS ( \
+           SELECT teacher_id, school_id, pub, prof, elec, carried, \
+             CASE WHEN pub >= ",
+    );
+    let m = &policy.minimums;
+    q.bind(m.public.tenths())
+        .push(" AND prof >= ")
+        .bind(m.professional.tenths());
+    q.push(" AND elec >= ")
+        .bind(m.elective.tenths())
+        .push(" AND pub + prof + elec >= ")
+        .bind(m.total.tenths());
+    q.push(" THEN 1 ELSE 0 END AS passed FROM totals)");
+}
+
+/// The last millisecond of 31 December of `year`, Shanghai time.
+fn year_end_ms(year: i32) -> i64 {
+    let next =
+        time::Date::from_calendar_date(year + 1, time::Month::January, 1).expect("valid year");
+    let midnight = next.midnight().assume_offset(xueshi_domain::SHANGHAI);
+    (midnight.unix_timestamp_nanos() / 1_000_000) as i64 - 1
+}
+
+pub async fn has_results(c: &mut AnyConnection, year: i32) -> StoreResult<bool> {
+    let mut q = Sql::new("SELECT 1 AS one FROM verification_results WHERE year = ");
+    q.bind(year as i64).push(" LIMIT 1");
+    Ok(q.fetch_optional(c).await?.is_some())
+}
+
+fn hours(row: &AnyRow, column: &str) -> StoreResult<Hours> {
+    let tenths: i64 = row.try_get(column)?;
+    if tenths < 0 {
+        return Err(StoreError::Corrupt(format!("{column} = {tenths}")));
+    }
+    Ok(Hours::from_tenths(tenths))
+}
+
+/// Hours per category and in all, of one teacher or summed over a group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CategoryHours {
+    pub public: Hours,
+    /// Includes carried hours.
+    pub professional: Hours,
+    pub elective: Hours,
+    pub total: Hours,
+}
+
+impl CategoryHours {
+    fn from_row(row: &AnyRow) -> StoreResult<CategoryHours> {
+        Ok(CategoryHours {
+            public: hours(row, "pub")?,
+            professional: hours(row, "prof")?,
+            elective: hours(row, "elec")?,
+            total: hours(row, "total")?,
+        })
+    }
+}
+
+/// One school's teachers in the facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchoolTally {
+    pub school_id: String,
+    pub teachers: i64,
+    pub passed: i64,
+    pub hours: CategoryHours,
+}
+
+/// Teachers, passed and summed hours per school.
+pub async fn tallies(
+    c: &mut AnyConnection,
+    basis: Basis<'_>,
+    reach: &Reach<'_>,
+) -> StoreResult<Vec<SchoolTally>> {
+    let mut q = Sql::new("");
+    push_facts(&mut q, basis, reach);
+    q.push(
+        " SELECT school_id, COUNT(*) AS teachers, CAST(SUM(passed) AS BIGINT) AS passed, \
+         CAST(SUM(pub) AS BIGINT) AS pub, CAST(SUM(prof) AS BIGINT) AS prof, \
+         CAST(SUM(elec) AS BIGINT) AS elec, CAST(SUM(total) AS BIGINT) AS total \
+         FROM facts GROUP BY school_id",
+    );
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SchoolTally {
+                school_id: row.try_get("school_id")?,
+                teachers: row.try_get("teachers")?,
+                passed: row.try_get("passed")?,
+                hours: CategoryHours::from_row(row)?,
+            })
+        })
+        .collect()
+}
+
+/// Declarations waiting for review, per school (the teacher's current school).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingTally {
+    pub school_id: String,
+    /// `submitted`: waiting for the school (学校初审).
+    pub school: i64,
+    /// `school_approved`: waiting for the district or the city (二级审核).
+    pub second: i64,
+}
+
+pub async fn pending(
+    c: &mut AnyConnection,
+    year: i32,
+    reach: &Reach<'_>,
+) -> StoreResult<Vec<PendingTally>> {
+    let mut q = Sql::new(
+        "SELECT d.school_id, \
+         CAST(SUM(CASE WHEN d.status = 'submitted' THEN 1 ELSE 0 END) AS BIGINT) AS school, \
+         CAST(SUM(CASE WHEN d.status = 'school_approved' THEN 1 ELSE 0 END) AS BIGINT) AS second \
+         FROM declarations d WHERE d.status IN ('submitted', 'school_approved') AND d.year = ",
+    );
+    q.bind(year as i64);
+    push_reach(&mut q, "d.school_id", reach);
+    q.push(" GROUP BY d.school_id");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(PendingTally {
+                school_id: row.try_get("school_id")?,
+                school: row.try_get("school")?,
+                second: row.try_get("second")?,
+            })
+        })
+        .collect()
+}
+
+/// The schools within `reach` (active ones, and archived ones when `archived` is set).
+pub async fn schools(
+    c: &mut AnyConnection,
+    reach: &Reach<'_>,
+    archived: bool,
+) -> StoreResult<Vec<Org>> {
+    let mut q = Sql::new(format!(
+        "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'school'"
+    ));
+    if !archived {
+        q.push(" AND status = 'active'");
+    }
+    push_reach(&mut q, "id", reach);
+    q.push(" ORDER BY name, id");
+    q.fetch_all(c).await?.iter().map(Org::from_row).collect()
+}
+
+/// Every district, by name.
+pub async fn districts(c: &mut AnyConnection) -> StoreResult<Vec<Org>> {
+    let q = Sql::new(format!(
+        "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'district' ORDER BY name, id"
+    ));
+    q.fetch_all(c).await?.iter().map(Org::from_row).collect()
+}
+
+/// A teacher still short of a minimum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shortfall {
+    pub teacher_id: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub status: String,
+    pub user_id: Option<String>,
+    pub school_id: String,
+    pub school_name: String,
+    pub hours: CategoryHours,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ShortfallFilter {
+    /// Only those short in this category; `None` for any shortfall (the total included).
+    pub category: Option<Category>,
+    /// Only the total short (every category met).
+    pub total_only: bool,
+    /// Leave out departed teachers.
+    pub active_only: bool,
+    pub cursor: Option<String>,
+    /// `None`: every row.
+    pub limit: Option<i64>,
+}
+
+/// Teachers who do not meet the minimums of `policy`, by teacher id.
+pub async fn shortfalls(
+    c: &mut AnyConnection,
+    basis: Basis<'_>,
+    policy: &Policy,
+    reach: &Reach<'_>,
+    f: &ShortfallFilter,
+) -> StoreResult<Vec<Shortfall>> {
+    let m = &policy.minimums;
+    let mut q = Sql::new("");
+    push_facts(&mut q, basis, reach);
+    q.push(
+        " SELECT f.*, t.name, t.id_number, t.phone, t.status, s.name AS school_name, \
+         (SELECT u.id FROM users u WHERE u.teacher_id = t.id) AS user_id \
+         FROM facts f JOIN teachers t ON t.id = f.teacher_id JOIN orgs s ON s.id = f.school_id \
+         WHERE (f.pub < ",
+    );
+    q.bind(m.public.tenths())
+        .push(" OR f.prof < ")
+        .bind(m.professional.tenths());
+    q.push(" OR f.elec < ")
+        .bind(m.elective.tenths())
+        .push(" OR f.total < ")
+        .bind(m.total.tenths())
+        .push(")");
+    match f.category {
+        Some(Category::Public) => q.push(" AND f.pub < ").bind(m.public.tenths()),
+        Some(Category::Professional) => q.push(" AND f.prof < ").bind(m.professional.tenths()),
+        Some(Category::Elective) => q.push(" AND f.elec < ").bind(m.elective.tenths()),
+        None => &mut q,
+    };
+    if f.total_only {
+        q.push(" AND f.total < ").bind(m.total.tenths());
+    }
+    if f.active_only {
+        q.push(" AND t.status = 'active'");
+    }
+    if let Some(cursor) = &f.cursor {
+        q.push(" AND f.teacher_id > ").bind(cursor.as_str());
+    }
+    q.push(" ORDER BY f.teacher_id");
+    if let Some(limit) = f.limit {
+        q.push(" LIMIT ").bind(limit);
+    }
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Shortfall {
+                teacher_id: row.try_get("teacher_id")?,
+                name: row.try_get("name")?,
+                id_number: row.try_get("id_number")?,
+                phone: row.try_get("phone")?,
+                status: row.try_get("status")?,
+                user_id: row.try_get("user_id")?,
+                school_id: row.try_get("school_id")?,
+                school_name: row.try_get("school_name")?,
+                hours: CategoryHours::from_row(row)?,
+            })
+        })
+        .collect()
+}
