@@ -4,10 +4,12 @@
 
 mod admin;
 mod csrf;
+mod declarations;
 mod forms;
 mod layout;
 mod pages;
 mod registry;
+mod review;
 mod schools;
 mod teacher;
 mod trainings;
@@ -33,6 +35,25 @@ pub fn router() -> Router<AppState> {
         .route("/results", get(teacher::results_page))
         .route("/teachers", get(registry::list).post(registry::create))
         .route("/teachers/{id}", get(registry::show).post(registry::update))
+        .route(
+            "/declarations",
+            get(declarations::list).post(declarations::create),
+        )
+        .route("/declarations/new", get(declarations::new_form))
+        .route(
+            "/declarations/hours-helper",
+            get(declarations::hours_helper),
+        )
+        .route(
+            "/declarations/{id}",
+            get(declarations::show).post(declarations::update),
+        )
+        .route("/declarations/{id}/edit", get(declarations::edit_form))
+        .route("/declarations/{id}/submit", post(declarations::submit))
+        .route("/declarations/{id}/withdraw", post(declarations::withdraw))
+        .route("/review", get(review::queue))
+        .route("/review/batch", post(review::batch))
+        .route("/review/{id}", get(review::show).post(review::decide))
         .route("/schools", get(schools::list).post(schools::create))
         .route("/schools/{id}/status", post(schools::set_status))
         .route("/trainings", get(trainings::list).post(trainings::create))
@@ -127,6 +148,8 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "registered" => "学时已登记。",
         "created" => "已创建。",
         "updated" => "已更新。",
+        "partly" => "部分申报未能审核（可能已被他人审核或已过截止时间），请查看列表。",
+        "none" => "请先勾选要审核的申报。",
         _ => return None,
     })
 }

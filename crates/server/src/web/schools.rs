@@ -63,17 +63,32 @@ pub struct ListQuery {
     done: Option<String>,
 }
 
-async fn page(state: &AppState, user: WebUser, q: ListQuery, form: SchoolForm, errors: FormErrors) -> Result<SchoolsPage, AppError> {
+async fn page(
+    state: &AppState,
+    user: WebUser,
+    q: ListQuery,
+    form: SchoolForm,
+    errors: FormErrors,
+) -> Result<SchoolsPage, AppError> {
     user.me.ctx.require(Action::CreateOrg)?;
     let actor = &user.me.ctx.actor;
     let scope = authz::scope(actor);
     let mut c = state.db.pool().acquire().await?;
-    let filter = OrgFilter { cursor: q.cursor, limit: Some(100), ..Default::default() };
+    let filter = OrgFilter {
+        cursor: q.cursor,
+        limit: Some(100),
+        ..Default::default()
+    };
     let listed = orgs::list(&mut c, &scope, &filter).await?;
     let rows = listed
         .items
         .iter()
-        .filter(|o| matches!(o.kind, OrgKind::School | OrgKind::District | OrgKind::Provider) && o.id != actor.org_id)
+        .filter(|o| {
+            matches!(
+                o.kind,
+                OrgKind::School | OrgKind::District | OrgKind::Provider
+            ) && o.id != actor.org_id
+        })
         .map(|o| OrgRow {
             id: o.id.clone(),
             name: o.name.clone(),
@@ -86,8 +101,17 @@ async fn page(state: &AppState, user: WebUser, q: ListQuery, form: SchoolForm, e
         })
         .collect();
     let districts = if actor.role == Role::CityAdmin {
-        let filter = OrgFilter { kind: Some(OrgKind::District), limit: Some(100), ..Default::default() };
-        orgs::list(&mut c, &scope, &filter).await?.items.into_iter().map(|o| (o.id, o.name)).collect()
+        let filter = OrgFilter {
+            kind: Some(OrgKind::District),
+            limit: Some(100),
+            ..Default::default()
+        };
+        orgs::list(&mut c, &scope, &filter)
+            .await?
+            .items
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect()
     } else {
         vec![(actor.org_id.clone(), user.layout.org_name.clone())]
     };
@@ -99,16 +123,36 @@ async fn page(state: &AppState, user: WebUser, q: ListQuery, form: SchoolForm, e
         rows,
         next: listed.next_cursor,
         districts,
-        school_types: SchoolType::ALL.iter().map(|t| (t.as_str(), t.label_zh())).collect(),
+        school_types: SchoolType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label_zh()))
+            .collect(),
         form,
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: WebUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    Ok(render(&page(&state, user, q, SchoolForm::default(), FormErrors::default()).await?)?)
+pub async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &page(
+            &state,
+            user,
+            q,
+            SchoolForm::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    )?)
 }
 
-pub async fn create(State(state): State<AppState>, user: WebUser, Form(form): Form<SchoolForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<SchoolForm>,
+) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf)?;
     let input = CreateOrg {
         name: form.name.clone(),
@@ -134,9 +178,17 @@ pub struct StatusForm {
     status: OrgStatus,
 }
 
-pub async fn set_status(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Form(form): Form<StatusForm>) -> Result<Response, PageError> {
+pub async fn set_status(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf)?;
-    let input = UpdateOrg { name: None, status: Some(form.status) };
+    let input = UpdateOrg {
+        name: None,
+        status: Some(form.status),
+    };
     org_service::update(&state.db, &user.me.ctx, &id, input).await?;
     Ok(done("/schools", "updated"))
 }

@@ -15,8 +15,8 @@ use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render};
 use crate::error::AppError;
-use crate::services::trainings::{self, CreateTraining};
 use crate::services::sheet;
+use crate::services::trainings::{self, CreateTraining};
 use crate::state::AppState;
 
 pub struct TrainingRow {
@@ -73,7 +73,13 @@ pub struct ListQuery {
     done: Option<String>,
 }
 
-async fn page(state: &AppState, user: WebUser, q: ListQuery, form: TrainingForm, errors: FormErrors) -> Result<TrainingsPage, AppError> {
+async fn page(
+    state: &AppState,
+    user: WebUser,
+    q: ListQuery,
+    form: TrainingForm,
+    errors: FormErrors,
+) -> Result<TrainingsPage, AppError> {
     let listed = trainings::list(&state.db, &user.me.ctx, q.cursor.as_deref(), Some(50)).await?;
     Ok(TrainingsPage {
         layout: user.layout,
@@ -81,21 +87,43 @@ async fn page(state: &AppState, user: WebUser, q: ListQuery, form: TrainingForm,
         errors,
         rows: listed.items.iter().map(row).collect(),
         next: listed.next_cursor,
-        activities: ActivityType::ALL.iter().map(|a| (a.as_str(), a.label_zh())).collect(),
+        activities: ActivityType::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label_zh()))
+            .collect(),
         form,
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: WebUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    Ok(render(&page(&state, user, q, TrainingForm::default(), FormErrors::default()).await?)?)
+pub async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &page(
+            &state,
+            user,
+            q,
+            TrainingForm::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    )?)
 }
 
-pub async fn create(State(state): State<AppState>, user: WebUser, Form(form): Form<TrainingForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<TrainingForm>,
+) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf)?;
     // The organiser is the administrator's own organisation.
     let level = {
         let mut c = state.db.pool().acquire().await?;
-        orgs::get(&mut c, &user.me.ctx.actor.org_id).await?.map_or(OrgKind::School, |o| o.kind)
+        orgs::get(&mut c, &user.me.ctx.actor.org_id)
+            .await?
+            .map_or(OrgKind::School, |o| o.kind)
     };
     let hours = form.hours.trim().parse::<f64>();
     let result = match hours {
@@ -106,7 +134,10 @@ pub async fn create(State(state): State<AppState>, user: WebUser, Form(form): Fo
                 organizer_id: user.me.ctx.actor.org_id.clone(),
                 level,
                 category: form.category.parse().unwrap_or(Category::Professional),
-                activity_type: form.activity_type.parse().unwrap_or(ActivityType::TrainingCourse),
+                activity_type: form
+                    .activity_type
+                    .parse()
+                    .unwrap_or(ActivityType::TrainingCourse),
                 start_date: form.start_date.clone(),
                 end_date: form.end_date.clone(),
                 hours,
@@ -139,7 +170,11 @@ struct TrainingPage {
     problems: Vec<(String, String, String)>,
 }
 
-async fn training_page(state: &AppState, user: WebUser, id: &str) -> Result<TrainingPage, AppError> {
+async fn training_page(
+    state: &AppState,
+    user: WebUser,
+    id: &str,
+) -> Result<TrainingPage, AppError> {
     let (t, _) = {
         let mut c = state.db.pool().acquire().await?;
         trainings::visible(&mut c, &user.me.ctx, id).await?
@@ -163,16 +198,30 @@ pub struct ShowQuery {
     done: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Query(q): Query<ShowQuery>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
     let mut page = training_page(&state, user, &id).await?;
     page.result = q.done.as_deref().and_then(flash_text).map(str::to_owned);
     Ok(render(&page)?)
 }
 
 /// The upload form: multipart with `csrf`, `file` and an optional `dry_run`.
-pub async fn import(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, mut multipart: Multipart) -> Result<Response, PageError> {
+pub async fn import(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
     let (mut csrf, mut bytes, mut dry_run) = (String::new(), None, false);
-    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.to_string()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+    {
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("dry_run") => dry_run = true,
@@ -185,19 +234,43 @@ pub async fn import(State(state): State<AppState>, user: WebUser, Path(id): Path
     let mut page = training_page(&state, user, &id).await?;
     let outcome = match bytes.filter(|b| !b.is_empty()) {
         None => Err(AppError::invalid("file", "请选择要上传的名单文件")),
-        Some(bytes) => match sheet::read(&bytes, trainings::SHEET_COLUMNS, &trainings::SHEET_COLUMNS[..2]) {
-            Ok(rows) => trainings::register(&state.db, &ctx, &id, trainings::from_sheet(rows), dry_run, "web").await,
+        Some(bytes) => match sheet::read(
+            &bytes,
+            trainings::SHEET_COLUMNS,
+            &trainings::SHEET_COLUMNS[..2],
+        ) {
+            Ok(rows) => {
+                trainings::register(
+                    &state.db,
+                    &ctx,
+                    &id,
+                    trainings::from_sheet(rows),
+                    dry_run,
+                    "web",
+                )
+                .await
+            }
             Err(e) => Err(e),
         },
     };
     let status = match outcome {
         Ok(Ok(done)) => {
-            let verb = if dry_run { "检查通过，可登记" } else { "已登记" };
-            page.result = Some(format!("{verb}：新增 {} 人，更新 {} 人", done.registered, done.updated));
+            let verb = if dry_run {
+                "检查通过，可登记"
+            } else {
+                "已登记"
+            };
+            page.result = Some(format!(
+                "{verb}：新增 {} 人，更新 {} 人",
+                done.registered, done.updated
+            ));
             StatusCode::OK
         }
         Ok(Err(problems)) => {
-            page.error = Some(format!("名单中有 {} 处错误，全部未登记。请按下表修改后重新上传：", problems.len()));
+            page.error = Some(format!(
+                "名单中有 {} 处错误，全部未登记。请按下表修改后重新上传：",
+                problems.len()
+            ));
             page.problems = problems
                 .iter()
                 .map(|p| {

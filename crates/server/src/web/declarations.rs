@@ -1,0 +1,550 @@
+//! The teacher's declarations (个人申报): list, the form with a photo taken straight from the
+//! camera, the page of one declaration with its history, submit and withdraw.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use xueshi_domain::{
+    ActivityType, Category, DeclarationStatus, hours_for_days_and_minutes, review,
+};
+use xueshi_store::repo::declarations::DeclarationFilter;
+
+use super::forms::{FormErrors, check_csrf, done};
+use super::layout::{Layout, WebUser};
+use super::{PageError, flash_text, render};
+use crate::error::AppError;
+use crate::services::declarations::{self, DeclarationInput, DeclarationPatch, Detail};
+use crate::services::evidence::{self, Upload};
+use crate::state::AppState;
+
+type PageResult = Result<Response, PageError>;
+
+pub struct DeclarationRow {
+    pub id: String,
+    pub title: String,
+    pub category: &'static str,
+    pub hours: String,
+    pub status: &'static str,
+    pub attention: bool,
+}
+
+/// Statuses that need the teacher's action.
+fn attention(status: DeclarationStatus) -> bool {
+    matches!(
+        status,
+        DeclarationStatus::Returned | DeclarationStatus::Rejected | DeclarationStatus::Draft
+    )
+}
+
+#[derive(Template)]
+#[template(path = "declarations.html")]
+struct ListPage {
+    layout: Layout,
+    flash: Option<String>,
+    rows: Vec<DeclarationRow>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let filter = DeclarationFilter {
+        limit: Some(200),
+        ..Default::default()
+    };
+    let (page, _) = declarations::list(&state.db, &user.me.ctx, &filter).await?;
+    let rows = page
+        .items
+        .into_iter()
+        .rev()
+        .map(|d| DeclarationRow {
+            attention: attention(d.status),
+            id: d.id,
+            title: d.title,
+            category: d.category.label_zh(),
+            hours: d.approved_hours.unwrap_or(d.hours).to_string(),
+            status: d.status.label_zh(),
+        })
+        .collect();
+    Ok(render(&ListPage {
+        layout: user.layout,
+        flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
+        rows,
+    })?)
+}
+
+/// The form's fields as typed, to show them again after an error.
+#[derive(Default)]
+pub struct FormValues {
+    pub category: String,
+    pub activity_type: String,
+    pub title: String,
+    pub organizer: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub hours: String,
+    pub foreign_certificate: bool,
+    pub certificate_states_hours: bool,
+}
+
+#[derive(Template)]
+#[template(path = "declaration_form.html")]
+struct FormPage {
+    layout: Layout,
+    id: String,
+    form: FormValues,
+    errors: FormErrors,
+    activities: Vec<(&'static str, &'static str)>,
+    evidence: Vec<(String, String)>,
+}
+
+fn activities() -> Vec<(&'static str, &'static str)> {
+    ActivityType::ALL
+        .iter()
+        .map(|a| (a.as_str(), a.label_zh()))
+        .collect()
+}
+
+pub async fn new_form(user: WebUser) -> PageResult {
+    let form = FormValues {
+        certificate_states_hours: true,
+        activity_type: "training_course".into(),
+        ..Default::default()
+    };
+    Ok(render(&FormPage {
+        layout: user.layout,
+        id: String::new(),
+        form,
+        errors: FormErrors::default(),
+        activities: activities(),
+        evidence: Vec::new(),
+    })?)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let detail = declarations::get(&state.db, &user.me.ctx, &id).await?;
+    let d = &detail.declaration;
+    let form = FormValues {
+        category: d.category.as_str().into(),
+        activity_type: d.activity_type.as_str().into(),
+        title: d.title.clone(),
+        organizer: d.organizer.clone(),
+        start_date: d.start_date.clone(),
+        end_date: d.end_date.clone(),
+        hours: d.hours.to_string(),
+        foreign_certificate: d.foreign_certificate,
+        certificate_states_hours: d.certificate_states_hours,
+    };
+    let evidence = evidence_list(&detail);
+    Ok(render(&FormPage {
+        layout: user.layout,
+        id,
+        form,
+        errors: FormErrors::default(),
+        activities: activities(),
+        evidence,
+    })?)
+}
+
+fn evidence_list(detail: &Detail) -> Vec<(String, String)> {
+    detail
+        .evidence
+        .iter()
+        .map(|e| {
+            (
+                kind_label(&e.kind).to_owned(),
+                format!("{} KB", (e.size + 1023) / 1024),
+            )
+        })
+        .collect()
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "certificate" => "证书",
+        "translation" => "中文翻译",
+        "hours_proof" => "学时证明",
+        _ => "材料",
+    }
+}
+
+/// The multipart form: text fields and up to three files.
+struct Submitted {
+    fields: HashMap<String, String>,
+    files: Vec<(String, Bytes)>,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<Submitted, AppError> {
+    let mut submitted = Submitted {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if matches!(name.as_str(), "certificate" | "translation" | "hours_proof") {
+            let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
+            if !bytes.is_empty() {
+                submitted.files.push((name, bytes));
+            }
+        } else {
+            submitted
+                .fields
+                .insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok(submitted)
+}
+
+impl Submitted {
+    fn get(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    fn values(&self) -> FormValues {
+        FormValues {
+            category: self.get("category"),
+            activity_type: self.get("activity_type"),
+            title: self.get("title"),
+            organizer: self.get("organizer"),
+            start_date: self.get("start_date"),
+            end_date: self.get("end_date"),
+            hours: self.get("hours"),
+            foreign_certificate: self.fields.contains_key("foreign_certificate"),
+            certificate_states_hours: self.fields.contains_key("certificate_states_hours"),
+        }
+    }
+
+    /// Hours as the API takes them; text that is no number is refused beside its field.
+    fn hours(&self) -> Result<f64, AppError> {
+        self.get("hours")
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| AppError::invalid("hours", "学时须为数字，最多一位小数"))
+    }
+}
+
+/// Saves the form (new or edit), stores its files and, if asked, submits.
+async fn save(
+    state: &AppState,
+    user: &WebUser,
+    id: Option<&str>,
+    form: &Submitted,
+) -> Result<String, (Option<String>, AppError)> {
+    let ctx = &user.me.ctx;
+    let hours = form.hours().map_err(|e| (id.map(str::to_owned), e))?;
+    let category = form
+        .get("category")
+        .parse()
+        .unwrap_or(Category::Professional);
+    let activity_type = form
+        .get("activity_type")
+        .parse()
+        .unwrap_or(ActivityType::Other);
+    let values = form.values();
+    let saved = match id {
+        None => {
+            let input = DeclarationInput {
+                category,
+                activity_type,
+                title: values.title,
+                organizer: values.organizer,
+                start_date: values.start_date,
+                end_date: values.end_date,
+                hours,
+                foreign_certificate: values.foreign_certificate,
+                certificate_states_hours: values.certificate_states_hours,
+            };
+            declarations::create(&state.db, ctx, input).await
+        }
+        Some(id) => {
+            let patch = DeclarationPatch {
+                category: Some(category),
+                activity_type: Some(activity_type),
+                title: Some(values.title),
+                organizer: Some(values.organizer),
+                start_date: Some(values.start_date),
+                end_date: Some(values.end_date),
+                hours: Some(hours),
+                foreign_certificate: Some(values.foreign_certificate),
+                certificate_states_hours: Some(values.certificate_states_hours),
+            };
+            declarations::update(&state.db, ctx, id, patch).await
+        }
+    };
+    let id = saved
+        .map_err(|e| (id.map(str::to_owned), e))?
+        .declaration
+        .id;
+    for (kind, bytes) in &form.files {
+        let upload = Upload {
+            kind: Some(kind.clone()),
+            file: Some(bytes.clone()),
+        };
+        evidence::upload(&state.db, &state.files, ctx, &id, upload)
+            .await
+            .map_err(|e| (Some(id.clone()), e))?;
+    }
+    if form.get("intent") == "submit" {
+        declarations::submit(&state.db, ctx, &id)
+            .await
+            .map_err(|e| (Some(id.clone()), e))?;
+    }
+    Ok(id)
+}
+
+async fn respond(
+    state: AppState,
+    user: WebUser,
+    id: Option<String>,
+    form: Submitted,
+) -> PageResult {
+    check_csrf(&user, &form.get("csrf"))?;
+    match save(&state, &user, id.as_deref(), &form).await {
+        Ok(id) if form.get("intent") == "submit" => {
+            Ok(done(&format!("/declarations/{id}"), "submitted"))
+        }
+        Ok(id) => Ok(done(&format!("/declarations/{id}"), "saved")),
+        // The draft exists: refusals of its files or of the submission show on its page.
+        Err((Some(saved), e)) if id.is_none() && !matches!(e, AppError::Invalid(_)) => {
+            let errors = FormErrors::from_error(e)?;
+            Ok(done_with_error(&state, user, &saved, errors.general).await?)
+        }
+        Err((saved, e)) => {
+            let errors = FormErrors::from_error(e)?;
+            let evidence = match &saved {
+                Some(sid) => evidence_list(&declarations::get(&state.db, &user.me.ctx, sid).await?),
+                None => Vec::new(),
+            };
+            let page = FormPage {
+                layout: user.layout,
+                id: saved.unwrap_or_default(),
+                form: form.values(),
+                errors,
+                activities: activities(),
+                evidence,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: WebUser,
+    multipart: Multipart,
+) -> PageResult {
+    let form = read_form(multipart).await?;
+    respond(state, user, None, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult {
+    let form = read_form(multipart).await?;
+    respond(state, user, Some(id), form).await
+}
+
+#[derive(Template)]
+#[template(path = "declaration_teacher.html")]
+struct TeacherDetail {
+    layout: Layout,
+    flash: Option<String>,
+    error: Option<String>,
+    d: DeclarationView,
+}
+
+/// A declaration as its pages show it.
+pub struct DeclarationView {
+    pub id: String,
+    pub title: String,
+    pub status: &'static str,
+    pub attention: bool,
+    pub teacher: String,
+    pub category: &'static str,
+    pub activity: &'static str,
+    pub organizer: String,
+    pub dates: String,
+    pub hours: String,
+    pub approved_hours: Option<String>,
+    pub warnings: Vec<String>,
+    pub evidence: Vec<EvidenceView>,
+    pub reviews: Vec<(String, String, String)>,
+    pub editable: bool,
+    pub withdrawable: bool,
+}
+
+pub struct EvidenceView {
+    pub url: String,
+    pub kind: &'static str,
+    pub is_image: bool,
+}
+
+/// What every declaration page shows, for the teacher and for reviewers alike.
+pub fn view(detail: Detail) -> DeclarationView {
+    let d = &detail.declaration;
+    let reviews = detail
+        .reviews
+        .iter()
+        .map(|r| {
+            let level = if r.level == xueshi_domain::ReviewLevel::School {
+                "学校初审"
+            } else {
+                "复审"
+            };
+            let mut what = r.decision.label_zh().to_owned();
+            if let Some(h) = r.hours {
+                what.push_str(&format!("，核定 {h} 学时"));
+            }
+            if let Some(reason) = r.reason_code {
+                what.push_str(&format!("（{}）", reason.label_zh()));
+            }
+            let note = format!(
+                "{}{}",
+                crate::services::time_text(r.at),
+                r.comment
+                    .as_deref()
+                    .map(|c| format!(" · {c}"))
+                    .unwrap_or_default()
+            );
+            (level.to_owned(), what, note)
+        })
+        .collect();
+    DeclarationView {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        status: d.status.label_zh(),
+        attention: attention(d.status),
+        teacher: d.teacher_name.clone(),
+        category: d.category.label_zh(),
+        activity: d.activity_type.label_zh(),
+        organizer: d.organizer.clone(),
+        dates: format!("{} 至 {}", d.start_date, d.end_date),
+        hours: d.hours.to_string(),
+        approved_hours: d.approved_hours.map(|h| h.to_string()),
+        warnings: detail.warnings.iter().map(|w| w.message.clone()).collect(),
+        evidence: detail
+            .evidence
+            .iter()
+            .map(|e| EvidenceView {
+                url: format!("/api/v1/declarations/{}/evidence/{}", d.id, e.id),
+                kind: kind_label(&e.kind),
+                is_image: e.content_type.starts_with("image/"),
+            })
+            .collect(),
+        reviews,
+        editable: review::can_edit(d.status),
+        withdrawable: review::can_withdraw(d.status),
+    }
+}
+
+async fn done_with_error(
+    state: &AppState,
+    user: WebUser,
+    id: &str,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let detail = declarations::get(&state.db, &user.me.ctx, id).await?;
+    let page = TeacherDetail {
+        layout: user.layout,
+        flash: None,
+        error,
+        d: view(detail),
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let detail = declarations::get(&state.db, &user.me.ctx, &id).await?;
+    let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
+    let page = TeacherDetail {
+        layout: user.layout,
+        flash,
+        error: None,
+        d: view(detail),
+    };
+    Ok(render(&page)?)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&user, &f.csrf)?;
+    match declarations::submit(&state.db, &user.me.ctx, &id).await {
+        Ok(_) => Ok(done(&format!("/declarations/{id}"), "submitted")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            Ok(done_with_error(&state, user, &id, errors.general).await?)
+        }
+    }
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    check_csrf(&user, &f.csrf)?;
+    match declarations::withdraw(&state.db, &user.me.ctx, &id).await {
+        Ok(_) => Ok(done(&format!("/declarations/{id}"), "withdrawn")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            Ok(done_with_error(&state, user, &id, errors.general).await?)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HelperQuery {
+    days: Option<String>,
+    minutes: Option<String>,
+}
+
+/// The conversion helper's answer (an htmx partial): shown, never applied.
+pub async fn hours_helper(Query(q): Query<HelperQuery>) -> Html<String> {
+    let num = |s: Option<String>| s.and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(0);
+    let (days, minutes) = (num(q.days).min(365), num(q.minutes).min(1440));
+    if days == 0 && minutes == 0 {
+        return Html(String::new());
+    }
+    Html(format!(
+        "{days} 天 {minutes} 分钟折合 {} 学时",
+        hours_for_days_and_minutes(days, minutes)
+    ))
+}
