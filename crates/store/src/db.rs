@@ -59,8 +59,8 @@ impl Db {
                 }
             }
             Backend::Sqlite => {
-                let writer = sqlite_pool(1).connect_with(options.clone()).await?;
-                let reader = sqlite_pool(8).connect_with(options).await?;
+                let writer = sqlite_pool(1, 256).connect_with(options.clone()).await?;
+                let reader = sqlite_pool(8, 64).connect_with(options).await?;
                 Db {
                     reader,
                     writer,
@@ -102,17 +102,22 @@ impl Db {
     }
 }
 
-fn sqlite_pool(size: u32) -> AnyPoolOptions {
+/// A SQLite pool whose connections each keep `cache_mib` of pages in memory: SQLite's
+/// default 2 MB cache thrashes once the ledger's indexes reach hundreds of megabytes.
+fn sqlite_pool(size: u32, cache_mib: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                conn.execute(
+                let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                )
-                .await?;
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY; \
+                     PRAGMA mmap_size = 1073741824;",
+                    cache_mib * 1024
+                );
+                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
                 Ok(())
             })
         })
