@@ -77,7 +77,10 @@ pub async fn upsert_completion(c: &mut AnyConnection, r: &Record) -> StoreResult
 /// Registers attendance: one record per teacher and event, re-registration updates it.
 pub async fn upsert_attendance(c: &mut AnyConnection, rows: &[Record]) -> StoreResult<()> {
     let now = now_ms();
-    for chunk in rows.chunks(BATCH) {
+    // SQLite runs a small prepared statement many times faster than one with thousands of
+    // parameters (which sqlx binds one by one by name); PostgreSQL prefers fewer round trips.
+    let batch = if c.backend_name() == "SQLite" { 1 } else { BATCH };
+    for chunk in rows.chunks(batch) {
         let mut q = Sql::new(INSERT);
         for (i, r) in chunk.iter().enumerate() {
             if i > 0 {
