@@ -31,6 +31,11 @@ pub struct Config {
     pub evidence_dir: Option<PathBuf>,
     /// S3-compatible storage for evidence instead of local disk (production).
     pub s3: Option<xueshi_files::S3Config>,
+    /// Extra CJK font files or directories for certificates; the Debian `fonts-noto-cjk`
+    /// directory (`/usr/share/fonts/opentype/noto/`) is always searched.
+    pub font_paths: Vec<PathBuf>,
+    /// Where people reach the site: certificates' QR codes open `<this>/verify/<code>`.
+    pub public_base_url: String,
 }
 
 impl Default for Config {
@@ -47,6 +52,8 @@ impl Default for Config {
             reminder_days: vec![30, 7, 1],
             evidence_dir: None,
             s3: None,
+            font_paths: Vec::new(),
+            public_base_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

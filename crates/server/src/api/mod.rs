@@ -4,6 +4,7 @@
 mod announcements;
 mod audit;
 mod auth;
+pub(crate) mod certificates;
 mod declarations;
 pub mod dto;
 mod evidence;
@@ -99,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(announcements::attachment))
         .routes(routes!(announcements::put_contacts))
         .routes(routes!(announcements::contacts))
+        .merge(certificates::router())
         .split_for_parts();
     let document = openapi.to_json().expect("the OpenAPI document serialises");
     router.route(

@@ -46,12 +46,14 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/review", "初审"),
             item("/teachers", "教师"),
             item("/trainings", "校本培训"),
+            item("/overview", "学时概况"),
         ]),
         Role::DistrictAdmin => items.extend([
             item("/review", "复审"),
             item("/schools", "学校"),
             item("/teachers", "教师"),
             item("/trainings", "培训登记"),
+            item("/overview", "学时概况"),
         ]),
         Role::CityAdmin => items.extend([
             item("/review", "局属复审"),
@@ -61,6 +63,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/courses", "公需科目"),
             item("/policies", "年度政策"),
             item("/verification", "年度验证"),
+            item("/overview", "学时概况"),
         ]),
         Role::ProviderAdmin => items.push(item("/trainings", "培训登记")),
     }

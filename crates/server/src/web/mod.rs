@@ -3,16 +3,19 @@
 //! token as the API's bearer tokens; every form carries a CSRF token.
 
 mod admin;
+mod city;
 mod csrf;
 mod declarations;
 mod forms;
 mod layout;
+mod overview;
 mod pages;
 mod registry;
 mod review;
 mod schools;
 mod teacher;
 mod trainings;
+mod verify;
 
 use askama::Template;
 use axum::Router;
@@ -51,6 +54,17 @@ pub fn router() -> Router<AppState> {
         .route("/declarations/{id}/edit", get(declarations::edit_form))
         .route("/declarations/{id}/submit", post(declarations::submit))
         .route("/declarations/{id}/withdraw", post(declarations::withdraw))
+        .route("/overview", get(overview::page))
+        .route("/policies", get(city::policies).post(city::save_policy))
+        .route(
+            "/courses",
+            get(city::courses_list).post(city::create_course),
+        )
+        .route(
+            "/verification",
+            get(city::verification_page).post(city::run),
+        )
+        .route("/verification/jobs/{id}", get(city::job))
         .route("/review", get(review::queue))
         .route("/review/batch", post(review::batch))
         .route("/review/{id}", get(review::show).post(review::decide))
@@ -59,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/trainings", get(trainings::list).post(trainings::create))
         .route("/trainings/{id}", get(trainings::show))
         .route("/trainings/{id}/import", post(trainings::import))
+        .route("/verify/{code}", get(verify::page))
         .route("/static/app.css", get(stylesheet))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
 }

@@ -163,7 +163,7 @@ pub async fn records_page(
     let current = today().year();
     let year = q
         .year
-        .filter(|y| (2000..=current + 1).contains(y))
+        .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(current);
     let all = records::list(&state.db, &user.me.ctx, &teacher_id, Some(year)).await?;
     let mut groups: Vec<RecordGroup> = Vec::new();
@@ -180,7 +180,7 @@ pub async fn records_page(
             });
         }
     }
-    let years = (2021.min(year)..=current + 1).rev().collect();
+    let years = (2021.min(year)..=(current + 1).max(year)).rev().collect();
     render(&RecordsPage {
         layout: user.layout,
         year,

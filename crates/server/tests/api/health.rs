@@ -101,6 +101,9 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/reviews/batch", "post"),
         ("/notifications", "get"),
         ("/notifications/{id}/read", "post"),
+        ("/teachers/{id}/certificates/{year}.pdf", "get"),
+        ("/certificates/{year}.zip", "get"),
+        ("/verify/{code}", "get"),
     ];
     for (path, method) in expected {
         assert!(
@@ -110,7 +113,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        47,
+        50,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -79,7 +79,11 @@ pub async fn upsert_attendance(c: &mut AnyConnection, rows: &[Record]) -> StoreR
     let now = now_ms();
     // SQLite runs a small prepared statement many times faster than one with thousands of
     // parameters (which sqlx binds one by one by name); PostgreSQL prefers fewer round trips.
-    let batch = if c.backend_name() == "SQLite" { 1 } else { BATCH };
+    let batch = if c.backend_name() == "SQLite" {
+        1
+    } else {
+        BATCH
+    };
     for chunk in rows.chunks(batch) {
         let mut q = Sql::new(INSERT);
         for (i, r) in chunk.iter().enumerate() {

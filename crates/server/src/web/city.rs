@@ -1,0 +1,438 @@
+//! The city's pages: year policies, platform courses, and running the annual verification.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use xueshi_domain::authz::Action;
+use xueshi_domain::{
+    CarryOverInput, DeadlinesInput, FieldError, MinimumsInput, Policy, PolicyInput,
+};
+use xueshi_store::repo::{courses, jobs, policies};
+
+use super::forms::{FormErrors, check_csrf, done};
+use super::layout::{Layout, WebUser};
+use super::{PageError, flash_text, render, today};
+use crate::error::AppError;
+use crate::services::courses::{self as course_service, CreateCourse};
+use crate::services::policies as policy_service;
+use crate::services::verification::{self, Started};
+use crate::state::AppState;
+
+type PageResult = Result<Response, PageError>;
+
+pub struct Field {
+    pub name: &'static str,
+    pub field: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "policies.html")]
+struct PoliciesPage {
+    layout: Layout,
+    flash: Option<String>,
+    errors: FormErrors,
+    year: i32,
+    years: Vec<i32>,
+    exists: bool,
+    minimums: Vec<Field>,
+    deadlines: Vec<Field>,
+    carry_over: bool,
+    cap: String,
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+    done: Option<String>,
+}
+
+fn fields(p: &Policy, form: Option<&HashMap<String, String>>) -> (Vec<Field>, Vec<Field>) {
+    let value =
+        |name: &str, default: String| form.and_then(|f| f.get(name).cloned()).unwrap_or(default);
+    let m = &p.minimums;
+    let d = &p.deadlines;
+    let minimums = [
+        ("public", "公需科目", m.public),
+        ("professional", "专业科目", m.professional),
+        ("elective", "个人选修科目", m.elective),
+        ("total", "合计", m.total),
+    ]
+    .map(|(name, label, h)| Field {
+        name,
+        field: field_name("minimums", name),
+        label,
+        value: value(name, h.to_string()),
+    });
+    let deadlines = [
+        ("declaration", "教师个人申报截止", d.declaration),
+        ("registration", "主办单位登记截止", d.registration),
+        ("school_review", "学校初审截止", d.school_review),
+        ("district_review", "区（市）复审截止", d.district_review),
+    ]
+    .map(|(name, label, date)| Field {
+        name,
+        field: field_name("deadlines", name),
+        label,
+        value: value(name, date.to_string()),
+    });
+    (minimums.into(), deadlines.into())
+}
+
+/// The dotted field names the policy's validation reports.
+fn field_name(group: &str, name: &str) -> &'static str {
+    match (group, name) {
+        ("minimums", "public") => "minimums.public",
+        ("minimums", "professional") => "minimums.professional",
+        ("minimums", "elective") => "minimums.elective",
+        ("minimums", "total") => "minimums.total",
+        ("deadlines", "declaration") => "deadlines.declaration",
+        ("deadlines", "registration") => "deadlines.registration",
+        ("deadlines", "school_review") => "deadlines.school_review",
+        _ => "deadlines.district_review",
+    }
+}
+
+fn suggested(year: i32) -> Policy {
+    let mut p = Policy::guangzhou_2021();
+    let shift = |d: time::Date, by: i32| d.replace_year(d.year() + by).unwrap_or(d);
+    let by = year - 2021;
+    p.year = year;
+    p.deadlines.declaration = shift(p.deadlines.declaration, by);
+    p.deadlines.registration = shift(p.deadlines.registration, by);
+    p.deadlines.school_review = shift(p.deadlines.school_review, by);
+    p.deadlines.district_review = shift(p.deadlines.district_review, by);
+    p
+}
+
+async fn policies_page(
+    state: &AppState,
+    user: WebUser,
+    year: i32,
+    form: Option<HashMap<String, String>>,
+    errors: FormErrors,
+) -> Result<PoliciesPage, AppError> {
+    user.me.ctx.require(Action::EditPolicy)?;
+    let stored = {
+        let mut c = state.db.pool().acquire().await?;
+        policies::get(&mut c, year).await?
+    };
+    let exists = stored.is_some();
+    let p = stored.unwrap_or_else(|| suggested(year));
+    let (minimums, deadlines) = fields(&p, form.as_ref());
+    let current = today().year();
+    Ok(PoliciesPage {
+        layout: user.layout,
+        flash: None,
+        errors,
+        year,
+        years: (2020..=current + 1).rev().collect(),
+        exists,
+        minimums,
+        deadlines,
+        carry_over: form
+            .as_ref()
+            .map_or(p.carry_over.enabled, |f| f.contains_key("carry_over")),
+        cap: form
+            .as_ref()
+            .and_then(|f| f.get("cap").cloned())
+            .unwrap_or_else(|| p.carry_over.cap.map(|c| c.to_string()).unwrap_or_default()),
+    })
+}
+
+pub async fn policies(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let year = q.year.unwrap_or(today().year());
+    let mut page = policies_page(&state, user, year, None, FormErrors::default()).await?;
+    page.flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
+    Ok(render(&page)?)
+}
+
+pub async fn save_policy(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<YearQuery>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, form.get("csrf").map_or("", String::as_str))?;
+    let year = q.year.unwrap_or(today().year());
+    let mut errors = Vec::new();
+    let mut number = |name: &str, field: &str| match form.get(name).map(|v| v.trim().parse::<f64>())
+    {
+        Some(Ok(v)) => v,
+        _ => {
+            errors.push(FieldError::new(field, "须为数字，最多一位小数"));
+            0.0
+        }
+    };
+    let minimums = MinimumsInput {
+        public: number("public", "minimums.public"),
+        professional: number("professional", "minimums.professional"),
+        elective: number("elective", "minimums.elective"),
+        total: number("total", "minimums.total"),
+    };
+    let cap = form
+        .get("cap")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse::<f64>());
+    let cap = match cap {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            errors.push(FieldError::new("carry_over.cap", "须为数字，最多一位小数"));
+            None
+        }
+    };
+    let text = |name: &str| form.get(name).cloned().unwrap_or_default();
+    // Activity caps are kept as they are: this form does not edit them.
+    let activity_caps = {
+        let mut c = state.db.pool().acquire().await?;
+        policies::get(&mut c, year).await?.map(|p| {
+            p.activity_caps
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_f64()))
+                .collect()
+        })
+    };
+    let input = PolicyInput {
+        minimums,
+        deadlines: DeadlinesInput {
+            declaration: text("declaration"),
+            registration: text("registration"),
+            school_review: text("school_review"),
+            district_review: text("district_review"),
+        },
+        carry_over: Some(CarryOverInput {
+            enabled: form.contains_key("carry_over"),
+            cap,
+        }),
+        activity_caps,
+    };
+    let outcome = if errors.is_empty() {
+        policy_service::put(&state.db, &user.me.ctx, year, input).await
+    } else {
+        Err(AppError::Invalid(errors))
+    };
+    match outcome {
+        Ok(_) => Ok(done(&format!("/policies?year={year}"), "saved")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let page = policies_page(&state, user, year, Some(form), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "verification_page.html")]
+struct VerificationPage {
+    layout: Layout,
+    years: Vec<i32>,
+    error: Option<String>,
+    summary: Option<String>,
+    job: Option<String>,
+}
+
+fn years() -> Vec<i32> {
+    (2021..=today().year()).rev().collect()
+}
+
+pub async fn verification_page(user: WebUser) -> PageResult {
+    user.me.ctx.require(Action::RunVerification)?;
+    Ok(render(&VerificationPage {
+        layout: user.layout,
+        years: years(),
+        error: None,
+        summary: None,
+        job: None,
+    })?)
+}
+
+#[derive(Deserialize)]
+pub struct RunForm {
+    csrf: String,
+    year: i32,
+}
+
+fn summary_text(s: &verification::RunSummary) -> String {
+    format!(
+        "{}年度验证完成：教师 {} 人，合格 {} 人，不合格 {} 人，结转专业科目学时 {}。",
+        s.year, s.teachers, s.passed, s.failed, s.carried_over_hours
+    )
+}
+
+pub async fn run(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<RunForm>,
+) -> PageResult {
+    check_csrf(&user, &form.csrf)?;
+    let mut page = VerificationPage {
+        layout: user.layout,
+        years: years(),
+        error: None,
+        summary: None,
+        job: None,
+    };
+    match verification::start(
+        &state.db,
+        &user.me.ctx,
+        form.year,
+        state.config.verification_job_threshold,
+    )
+    .await
+    {
+        Ok(Started::Done(s)) => page.summary = Some(summary_text(&s)),
+        Ok(Started::Job(id)) => page.job = Some(id),
+        Err(e) => {
+            page.error = FormErrors::from_error(e)?
+                .fields
+                .first()
+                .map(|f| f.message.clone())
+                .or(Some("验证未能完成".into()))
+        }
+    }
+    Ok(render(&page)?)
+}
+
+/// The job's progress as an htmx partial that keeps polling until the run ends.
+pub async fn job(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    user.me.ctx.require(Action::RunVerification)?;
+    let job = {
+        let mut c = state.db.pool().acquire().await?;
+        jobs::get(&mut c, &id).await?.ok_or(AppError::NotFound)?
+    };
+    let html = match job.status.as_str() {
+        "done" => {
+            let text = job
+                .result
+                .as_ref()
+                .map(|r| {
+                    format!(
+                        "{}年度验证完成：教师 {} 人，合格 {} 人。",
+                        r["year"], r["teachers"], r["passed"]
+                    )
+                })
+                .unwrap_or_default();
+            format!(r#"<p class="notice" role="status">{text}</p>"#)
+        }
+        "failed" => format!(
+            r#"<p class="error" role="alert">{}</p>"#,
+            job.error.unwrap_or_default()
+        ),
+        _ => format!(
+            r#"<div hx-get="/verification/jobs/{id}" hx-trigger="load delay:1s" hx-swap="outerHTML"><p class="hint">验证进行中……{}%</p></div>"#,
+            job.progress
+        ),
+    };
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "courses.html")]
+struct CoursesPage {
+    layout: Layout,
+    flash: Option<String>,
+    errors: FormErrors,
+    year: i32,
+    rows: Vec<(String, i32, &'static str, String)>,
+}
+
+async fn courses_page(
+    state: &AppState,
+    user: WebUser,
+    flash: Option<String>,
+    errors: FormErrors,
+) -> Result<CoursesPage, AppError> {
+    user.me.ctx.require(Action::ManageCourses)?;
+    let mut c = state.db.pool().acquire().await?;
+    let rows = courses::list(&mut c, None)
+        .await?
+        .into_iter()
+        .map(|c| (c.title, c.year, c.category.label_zh(), c.hours.to_string()))
+        .collect();
+    Ok(CoursesPage {
+        layout: user.layout,
+        flash,
+        errors,
+        year: today().year(),
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn courses_list(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
+    Ok(render(
+        &courses_page(&state, user, flash, FormErrors::default()).await?,
+    )?)
+}
+
+#[derive(Deserialize)]
+pub struct CourseForm {
+    csrf: String,
+    title: String,
+    year: String,
+    category: String,
+    hours: String,
+}
+
+pub async fn create_course(
+    State(state): State<AppState>,
+    user: WebUser,
+    Form(form): Form<CourseForm>,
+) -> PageResult {
+    check_csrf(&user, &form.csrf)?;
+    let outcome = match (
+        form.year.trim().parse::<i32>(),
+        form.hours.trim().parse::<f64>(),
+        form.category.parse(),
+    ) {
+        (Err(_), _, _) => Err(AppError::invalid("year", "年度应为四位数字")),
+        (_, Err(_), _) => Err(AppError::invalid("hours", "学时须为数字，最多一位小数")),
+        (_, _, Err(_)) => Err(AppError::invalid("category", "请选择科目类别")),
+        (Ok(year), Ok(hours), Ok(category)) => course_service::create(
+            &state.db,
+            &user.me.ctx,
+            CreateCourse {
+                title: form.title,
+                year,
+                category,
+                hours,
+                activity_type: None,
+            },
+        )
+        .await
+        .map(|_| ()),
+    };
+    match outcome {
+        Ok(()) => Ok(done("/courses", "created")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let page = courses_page(&state, user, None, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}

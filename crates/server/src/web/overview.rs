@@ -1,0 +1,171 @@
+//! The progress overview of an administrator's scope, with server-rendered SVG charts (no
+//! script): pass rate by district or school, hours per teacher against the minimums, pending
+//! and overdue reviews.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use xueshi_domain::Hours;
+use xueshi_store::repo::policies;
+
+use super::layout::{Layout, WebUser};
+use super::{PageError, render, today};
+use crate::error::AppError;
+use crate::services::reports::{self, Group, ReportBasis};
+use crate::state::AppState;
+
+/// Width of a full bar in the charts.
+const BAR: f64 = 380.0;
+const ROW: i64 = 26;
+
+pub struct GroupView {
+    pub name: String,
+    pub teachers: i64,
+    pub passed: i64,
+    pub rate: String,
+    pub pending_school: i64,
+    pub pending_second: i64,
+    pub overdue: i64,
+    pub y: i64,
+    pub bar: i64,
+}
+
+fn group_view(g: &Group, i: usize) -> GroupView {
+    // Long school names are cut so the chart keeps its shape on a phone.
+    let name: String = if g.name.chars().count() > 12 {
+        g.name.chars().take(11).chain(['…']).collect()
+    } else {
+        g.name.clone()
+    };
+    GroupView {
+        name,
+        teachers: g.teachers,
+        passed: g.passed,
+        rate: format!("{:.1}%", g.pass_rate * 100.0),
+        pending_school: g.pending_school,
+        pending_second: g.pending_second,
+        overdue: g.overdue,
+        y: i as i64 * ROW,
+        bar: (g.pass_rate.clamp(0.0, 1.0) * BAR).round() as i64,
+    }
+}
+
+pub struct HoursBar {
+    pub label: &'static str,
+    pub value: String,
+    pub y: i64,
+    pub bar: i64,
+    pub required_x: i64,
+    pub met: bool,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    year: i32,
+    years: Vec<i32>,
+    error: Option<String>,
+    basis: &'static str,
+    as_of: String,
+    unit: &'static str,
+    total: GroupView,
+    groups: Vec<GroupView>,
+    chart_height: i64,
+    hours: Vec<HoursBar>,
+    hours_height: i64,
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, PageError> {
+    let current = today().year();
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(current);
+    let years: Vec<i32> = (2021.min(year)..=current.max(year)).rev().collect();
+    let mut c = state.db.pool().acquire().await?;
+    let summary = reports::summary(&mut c, &user.me.ctx, year, None, None, today()).await;
+    let policy = policies::get(&mut c, year).await?;
+    drop(c);
+    let mut page = OverviewPage {
+        layout: user.layout,
+        year,
+        years,
+        error: None,
+        basis: "",
+        as_of: String::new(),
+        unit: "学校",
+        total: group_view(&Group::default(), 0),
+        groups: Vec::new(),
+        chart_height: ROW,
+        hours: Vec::new(),
+        hours_height: ROW * 4,
+    };
+    let summary = match summary {
+        Ok(s) => s,
+        Err(AppError::Invalid(errors)) => {
+            page.error = errors.first().map(|e| e.message.clone());
+            return Ok(render(&page)?);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    page.basis = match summary.basis {
+        ReportBasis::Verified => "依据年度验证结果",
+        ReportBasis::Live => "依据目前已生效的学时（年度验证前的实时数据）",
+    };
+    page.as_of = summary.as_of.clone();
+    page.unit = match summary.group_by {
+        reports::GroupBy::District => "区",
+        reports::GroupBy::School => "学校",
+    };
+    page.total = group_view(&summary.total, 0);
+    page.groups = summary
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| group_view(g, i))
+        .collect();
+    page.chart_height = (summary.groups.len().max(1) as i64) * ROW;
+    if let Some(p) = policy {
+        let avg = &summary.total.average_hours;
+        let m = &p.minimums;
+        let rows = [
+            ("公需科目", avg.public, m.public),
+            ("专业科目", avg.professional, m.professional),
+            ("个人选修科目", avg.elective, m.elective),
+            ("合计", avg.total, m.total),
+        ];
+        // The scale leaves room past the minimum so that "met" is visible.
+        let scale = rows
+            .iter()
+            .map(|(_, have, need)| have.max(need).tenths())
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64
+            * 1.15;
+        let x = |h: Hours| (h.tenths() as f64 / scale * BAR).round() as i64;
+        page.hours = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (label, have, need))| HoursBar {
+                label,
+                value: format!("{have} / {need}"),
+                y: i as i64 * ROW,
+                bar: x(*have),
+                required_x: 200 + x(*need),
+                met: have >= need,
+            })
+            .collect();
+    }
+    Ok(render(&page)?)
+}

@@ -1,0 +1,329 @@
+//! The administrators' and teachers' pages render what they should and their forms work
+//! (cookie session and CSRF token, as a browser sends them).
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn session(app: &TestApp, username: &str) -> Session {
+    let token = app.login(username, PASSWORD).await;
+    let _ = token;
+    // A cookie session through the login form, as the browser gets it.
+    let start = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csrf_cookie = start
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("xueshi_csrf=")))
+        .unwrap()
+        .to_owned();
+    let login_csrf = csrf_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header(COOKIE, format!("xueshi_csrf={login_csrf}"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &login_csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let set = resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("xueshi_session=")))
+        .unwrap()
+        .to_owned();
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let csrf =
+        xueshi_server::web::csrf_for_session(&xueshi_server::auth::sessions::token_hash(&token));
+    Session {
+        cookie: format!("xueshi_session={token}"),
+        csrf,
+    }
+}
+
+async fn page(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
+    let resp = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header(COOKIE, &s.cookie)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, Option<String>) {
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &s.csrf));
+    let resp = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header(COOKIE, &s.cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
+    (resp.status(), resp.text().await.unwrap(), location)
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_forms_their_csrf_token() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(format!("{}/teachers", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "a visitor is sent to the login form");
+    let s = session(&app, "city").await;
+    let forged = app
+        .client
+        .post(format!("{}/schools", app.address))
+        .header(COOKIE, &s.cookie)
+        .form(&[("name", "x"), ("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}
+
+#[tokio::test]
+async fn a_school_admin_adds_a_teacher_and_sees_errors_beside_the_fields() {
+    let app = spawn_app().await;
+    let t = tree(&app, "天河").await;
+    let s = session(&app, "天河_school").await;
+    let (status, html) = page(&app, &s, "/teachers").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("新增教师") && html.contains("天河小学"));
+    let bad = [
+        ("name", "陈伟"),
+        ("id_number", "440106199001011230"),
+        ("school_id", t.school.as_str()),
+        ("phone", ""),
+        ("password", PASSWORD),
+    ];
+    let (status, html, _) = post(&app, &s, "/teachers", &bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("校验码") && html.contains("value=\"陈伟\""),
+        "the error is shown beside the field and the form keeps its values"
+    );
+    let id = id_number(9);
+    let good = [
+        ("name", "陈伟"),
+        ("id_number", id.as_str()),
+        ("school_id", t.school.as_str()),
+        ("phone", "13812345678"),
+        ("password", PASSWORD),
+    ];
+    let (status, _, location) = post(&app, &s, "/teachers", &good).await;
+    assert_eq!(
+        (status.as_u16(), location.as_deref()),
+        (303, Some("/teachers?done=created"))
+    );
+    let (_, html) = page(&app, &s, "/teachers?done=created").await;
+    assert!(
+        html.contains("已创建") && html.contains("陈伟") && !html.contains(&id),
+        "lists mask ID numbers"
+    );
+}
+
+#[tokio::test]
+async fn a_district_registers_and_archives_a_school() {
+    let app = spawn_app().await;
+    let t = tree(&app, "海珠").await;
+    let s = session(&app, "海珠_district").await;
+    let form = [
+        ("name", "海珠区新港小学"),
+        ("parent_id", t.district.as_str()),
+        ("ownership", "public"),
+        ("school_type", "primary"),
+        ("kind", "school"),
+    ];
+    let (status, _, _) = post(&app, &s, "/schools", &form).await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&app, &s, "/schools").await;
+    assert!(html.contains("海珠区新港小学"));
+    let (status, _, _) = post(
+        &app,
+        &s,
+        &format!("/schools/{}/status", t.school),
+        &[("status", "archived")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&app, &s, "/schools").await;
+    assert!(
+        html.contains("已注销") || html.contains("archived") || html.contains("恢复"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn an_organiser_uploads_a_roster_and_reads_the_row_by_row_report() {
+    let app = spawn_app().await;
+    let t = tree(&app, "白云").await;
+    app.teacher(&t.school, "陈伟", 1).await;
+    let training = app
+        .training(
+            &t.school_token,
+            &t.school,
+            "school",
+            "professional",
+            "teaching_research",
+            6.0,
+            2030,
+        )
+        .await;
+    let s = session(&app, "白云_school").await;
+    let (_, html) = page(&app, &s, &format!("/trainings/{training}")).await;
+    assert!(html.contains("上传参训名单") && html.contains("下载模板"));
+    let upload = |csv: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", s.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名单.csv"),
+            );
+        app.client
+            .post(format!("{}/trainings/{training}/import", app.address))
+            .header(COOKIE, &s.cookie)
+            .multipart(form)
+            .send()
+    };
+    let bad = upload(format!("姓名,身份证号,学时\n王五,{},6\n", id_number(1)))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("全部未登记") && html.contains("<td>2</td><td>姓名</td>"),
+        "{html}"
+    );
+    let good = upload(format!("姓名,身份证号,学时\n陈伟,{},6\n", id_number(1)))
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200);
+    assert!(good.text().await.unwrap().contains("已登记：新增 1 人"));
+}
+
+#[tokio::test]
+async fn the_city_sets_a_policy_runs_the_verification_and_reads_the_overview() {
+    let app = spawn_app().await;
+    let t = tree(&app, "番禺").await;
+    let teacher = app.teacher(&t.school, "陈伟", 1).await;
+    let s = session(&app, "city").await;
+    let (_, html) = page(&app, &s, "/policies?year=2030").await;
+    assert!(html.contains("尚未设置") && html.contains("value=\"42\""));
+    let form = [
+        ("public", "30"),
+        ("professional", "42"),
+        ("elective", "18"),
+        ("total", "90"),
+        ("declaration", "2030-12-31"),
+        ("registration", "2030-12-31"),
+        ("school_review", "2031-01-09"),
+        ("district_review", "2031-01-05"),
+        ("carry_over", "true"),
+        ("cap", ""),
+    ];
+    let (status, html, _) = post(&app, &s, "/policies?year=2030", &form).await;
+    assert_eq!(
+        status, 422,
+        "the district review cannot end before the school review"
+    );
+    assert!(html.contains("aria-invalid"));
+    let mut fixed = form;
+    fixed[7] = ("district_review", "2031-01-13");
+    let (status, _, _) = post(&app, &s, "/policies?year=2030", &fixed).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.api_get("/policies/2030", &app.city_token)
+            .await
+            .expect(200)["deadlines"]["district_review"],
+        "2031-01-13"
+    );
+
+    let course = app.public_course(2030, 30.0).await;
+    app.complete(&course, &teacher, 30.0, "2030-03-01")
+        .await
+        .expect(200);
+    let (status, html, _) = post(&app, &s, "/verification", &[("year", "2030")]).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("2030年度验证完成：教师 1 人，合格 0 人"),
+        "{html}"
+    );
+    let (_, html) = page(&app, &s, "/overview?year=2030").await;
+    assert!(
+        html.contains("依据年度验证结果") && html.contains("<svg") && html.contains("番禺区"),
+        "{html}"
+    );
+    let _ = json!({});
+    let (_, html) = page(&app, &s, "/courses").await;
+    assert!(html.contains("科技创新现状与发展趋势"));
+}
+
+#[tokio::test]
+async fn the_teacher_sees_progress_records_and_past_results() {
+    let app = spawn_app().await;
+    let t = tree(&app, "花都").await;
+    let teacher = app.teacher(&t.school, "陈伟", 1).await;
+    app.set_policy(2030, policy(2030)).await;
+    let course = app.public_course(2030, 30.0).await;
+    app.complete(&course, &teacher, 30.0, "2030-03-01")
+        .await
+        .expect(200);
+    app.post("/verifications/2030/run", &app.city_token, json!({}))
+        .await
+        .expect(200);
+    let s = session(&app, &id_number(1)).await;
+    let (_, html) = page(&app, &s, "/records?year=2030").await;
+    assert!(html.contains("公需科目学习") && html.contains("科技创新现状与发展趋势"));
+    let (_, html) = page(&app, &s, "/results").await;
+    assert!(html.contains("2030年度") && html.contains("不合格"));
+    let (status, _) = page(&app, &s, "/teachers").await;
+    assert_eq!(status, 403, "a teacher has no registry");
+}
