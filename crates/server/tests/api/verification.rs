@@ -504,3 +504,49 @@ async fn a_large_run_answers_202_with_a_job_to_poll() {
         .await
         .expect_error(404, "not_found");
 }
+
+#[tokio::test]
+async fn a_rerun_rewrites_only_the_results_that_changed() {
+    let app = spawn_app().await;
+    let t = tree(&app, "越秀").await;
+    let steady = app.teacher(&t.school, "甲", 1).await;
+    let amended = app.teacher(&t.school, "乙", 2).await;
+    app.set_policy(2030, policy(2030)).await;
+    earn(&app, &steady, 2030, 30.0, 50.0, 18.0).await;
+    earn(&app, &amended, 2030, 30.0, 50.0, 18.0).await;
+    run(&app, 2030).await;
+    let before = result(&app, &steady, 2030).await["computed_at"].clone();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let extra = app
+        .training(
+            &app.city_token,
+            &app.city_id,
+            "city",
+            "professional",
+            "practice",
+            4.0,
+            2030,
+        )
+        .await;
+    app.credit(&extra, &[(&amended, 4.0)]).await;
+    run(&app, 2030).await;
+    assert_eq!(
+        result(&app, &steady, 2030).await["computed_at"],
+        before,
+        "an unchanged result is not rewritten"
+    );
+    let changed = result(&app, &amended, 2030).await;
+    assert_ne!(changed["computed_at"], before);
+    assert_eq!(changed["carry_out"], 12);
+    let next = app
+        .api_get(
+            &format!("/teachers/{amended}/records?year=2031"),
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        next["items"][0]["hours"], 12,
+        "the carry-over record follows the new figure"
+    );
+}

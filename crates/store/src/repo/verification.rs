@@ -82,23 +82,23 @@ fn push_sums(q: &mut Sql, policy: &Policy) {
     );
 }
 
-/// Verifies `policy.year`: replaces its results and the carry-over records of the next year.
+/// Verifies `policy.year`: brings its results and the carry-over records of the next year in
+/// line with the records. Only rows whose figures changed are written, so a re-run after a
+/// few amendments writes a few rows, not a million.
 pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
     lock(c).await?;
     let year = policy.year as i64;
-    let mut q = Sql::new("DELETE FROM verification_results WHERE year = ");
-    q.bind(year);
-    q.execute(c).await?;
-
     let postgres = c.backend_name() == "PostgreSQL";
+    // A run that failed on this connection may have left its stage behind (SQLite).
+    Sql::new("DROP TABLE IF EXISTS verification_stage")
+        .execute(c)
+        .await?;
     // PostgreSQL never parallelises the SELECT of an INSERT, but does that of a CREATE TABLE
     // AS: computing into a temporary table first lets both cores aggregate.
     let mut q = Sql::new(if postgres {
         "CREATE TEMP TABLE verification_stage ON COMMIT DROP AS WITH "
     } else {
-        "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
-         professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
-         WITH "
+        "CREATE TEMP TABLE verification_stage AS WITH "
     });
     push_sums(&mut q, policy);
     // The cohort: not departed before 1 January, and there by 31 December or holding a
@@ -147,40 +147,90 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
         .bind(now_ms());
     q.push(" AS computed_at FROM judged");
     q.execute(c).await?;
-    if postgres {
-        Sql::new("INSERT INTO verification_results SELECT * FROM verification_stage")
-            .execute(c)
-            .await?;
-        Sql::new("DROP TABLE verification_stage").execute(c).await?;
-    }
-
+    sync_results(c, year).await?;
+    Sql::new("DROP TABLE verification_stage").execute(c).await?;
     write_carry_over(c, policy.year).await?;
     summary(c, policy.year).await
 }
 
-/// Replaces the `carry_over` records of `year + 1` with the carry-out of `year`'s results.
+/// Makes the stored results of `year` equal to the freshly computed `verification_stage`.
+async fn sync_results(c: &mut AnyConnection, year: i64) -> StoreResult<()> {
+    Sql::new("CREATE INDEX verification_stage_teacher ON verification_stage (teacher_id)")
+        .execute(c)
+        .await?;
+    let mut q = Sql::new(
+        "DELETE FROM verification_results WHERE NOT EXISTS (SELECT 1 FROM verification_stage s \
+         WHERE s.teacher_id = verification_results.teacher_id) AND year = ",
+    );
+    q.bind(year);
+    q.execute(c).await?;
+    let mut q = Sql::new(
+        "UPDATE verification_results SET school_id = s.school_id, public_hours = s.pub, \
+         professional_hours = s.prof, elective_hours = s.elec, carried_in = s.carried, \
+         total_hours = s.total, passed = s.passed, carry_out = s.carry_out, computed_at = s.computed_at \
+         FROM verification_stage s WHERE s.teacher_id = verification_results.teacher_id \
+         AND (verification_results.school_id <> s.school_id \
+           OR verification_results.public_hours <> s.pub \
+           OR verification_results.professional_hours <> s.prof \
+           OR verification_results.elective_hours <> s.elec \
+           OR verification_results.carried_in <> s.carried \
+           OR verification_results.passed <> s.passed \
+           OR verification_results.carry_out <> s.carry_out) \
+         AND verification_results.year = ",
+    );
+    q.bind(year);
+    q.execute(c).await?;
+    let mut q = Sql::new(
+        "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
+         professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
+         SELECT year, teacher_id, school_id, pub, prof, elec, carried, total, passed, carry_out, computed_at \
+         FROM verification_stage s WHERE NOT EXISTS (SELECT 1 FROM verification_results v \
+         WHERE v.teacher_id = s.teacher_id AND v.year = ",
+    );
+    q.bind(year).push(")");
+    q.execute(c).await?;
+    Ok(())
+}
+
+/// Brings the `carry_over` records of `year + 1` in line with the carry-out of `year`'s
+/// results: one record per teacher who carries hours, none for the others.
 async fn write_carry_over(c: &mut AnyConnection, year: i32) -> StoreResult<()> {
     let next = year as i64 + 1;
-    let mut q = Sql::new("DELETE FROM records WHERE source = 'carry_over' AND year = ");
-    q.bind(next);
-    q.execute(c).await?;
     let now = now_ms();
-    // Deterministic ids: a re-run writes the same record again.
+    let mut q = Sql::new(
+        "DELETE FROM records WHERE source = 'carry_over' AND NOT EXISTS (SELECT 1 FROM \
+         verification_results v WHERE v.teacher_id = records.teacher_id AND v.carry_out > 0 AND v.year = ",
+    );
+    q.bind(year as i64).push(") AND year = ").bind(next);
+    q.execute(c).await?;
+    let mut q =
+        Sql::new("UPDATE records SET hours = v.carry_out, status = 'approved', updated_at = ");
+    q.bind(now).push(
+        " FROM verification_results v WHERE v.teacher_id = records.teacher_id \
+         AND records.source = 'carry_over' AND v.carry_out > 0 \
+         AND (records.hours <> v.carry_out OR records.status <> 'approved') AND v.year = ",
+    );
+    q.bind(year as i64).push(" AND records.year = ").bind(next);
+    q.execute(c).await?;
+    // Deterministic ids: a record dropped and later carried again gets the same id.
     let mut q = Sql::new(
         "INSERT INTO records (id, teacher_id, year, category, activity_type, title, hours, source, \
          status, created_at, updated_at) SELECT ",
     );
     q.bind(format!("carry-{next}-"))
-        .push(" || teacher_id, teacher_id, ")
+        .push(" || v.teacher_id, v.teacher_id, ")
         .bind(next);
     q.push(", 'professional', 'other', ")
         .bind(format!("{year}年度专业科目结转学时"));
-    q.push(", carry_out, 'carry_over', 'approved', ")
+    q.push(", v.carry_out, 'carry_over', 'approved', ")
         .bind(now)
         .push(", ")
         .bind(now);
-    q.push(" FROM verification_results WHERE carry_out > 0 AND year = ")
-        .bind(year as i64);
+    q.push(
+        " FROM verification_results v WHERE v.carry_out > 0 AND NOT EXISTS (SELECT 1 FROM records r \
+         WHERE r.source = 'carry_over' AND r.teacher_id = v.teacher_id AND r.year = ",
+    );
+    q.bind(next).push(") AND v.year = ").bind(year as i64);
     q.execute(c).await?;
     Ok(())
 }
