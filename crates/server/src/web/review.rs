@@ -108,7 +108,7 @@ pub async fn queue(
         .collect();
     let heading = match role {
         Role::SchoolAdmin => "学校初审",
-        Role::CityAdmin => "局属学校复审",
+        Role::CityAdmin => "复审（局属学校由市级审核）",
         _ => "区级复审",
     };
     let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);

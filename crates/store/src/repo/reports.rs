@@ -85,89 +85,12 @@ pub fn push_facts(q: &mut Sql, basis: Basis<'_>, reach: &Reach<'_>) {
     }
 }
 
-/// The verification run's CTEs (`repo::verification::run_year`) ending in `judged`, over the
-/// teachers whose current school is within `reach`.
+/// The verification's rules over the teachers whose current school is within `reach`,
+/// ending in `judged` (see `verification::push_judged`).
 fn push_live(q: &mut Sql, policy: &Policy, reach: &Reach<'_>) {
-    let year = policy.year as i64;
-    q.push("WITH caps (activity_type, cap) AS (");
-    if policy.activity_caps.is_empty() {
-        q.push("SELECT CAST(NULL AS TEXT), CAST(NULL AS BIGINT) WHERE 1 = 0");
-    } else {
-        q.push("VALUES ");
-        for (i, (activity, cap)) in policy.activity_caps.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push("CAST(")
-                .bind(activity.as_str())
-                .push(" AS TEXT), CAST(")
-                .bind(cap.tenths())
-                .push(" AS BIGINT))");
-        }
-    }
-    q.push(
-        "), per_type AS ( \
-           SELECT r.teacher_id, r.activity_type, \
-             SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
-             SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
-             SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
-             SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
-           FROM records r WHERE r.status = 'approved' AND r.year = ",
-    );
-    q.bind(year);
-    if !matches!(reach.scope, Scope::All)
-        || reach.district_id.is_some()
-        || reach.school_id.is_some()
-    {
-        q.push(" AND r.teacher_id IN (SELECT t.id FROM teachers t WHERE 1 = 1");
-        push_reach(q, "t.school_id", reach);
-        q.push(")");
-    }
-    q.push(
-        " GROUP BY r.teacher_id, r.activity_type), \
-         capped AS ( \
-           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
-             CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
-           FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
-         sums AS ( \
-           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
-             SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
-             SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
-           FROM capped GROUP BY teacher_id), \
-         cohort AS ( \
-           SELECT t.id, t.school_id FROM teachers t \
-           WHERE (t.status <> 'departed' OR t.departed_on >= ",
-    );
-    q.bind(format!("{:04}-01-01", policy.year))
-        .push(") AND (t.created_at <= ")
-        .bind(year_end_ms(policy.year));
-    q.push(" OR t.id IN (SELECT teacher_id FROM per_type))");
-    push_reach(q, "t.school_id", reach);
-    q.push(
-        "), totals AS ( \
-           SELECT c.id AS teacher_id, c.school_id, COALESCE(s.pub, 0) AS pub, \
-             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
-             COALESCE(s.carried, 0) AS carried \
-           FROM cohort c LEFT JOIN sums s ON s.teacher_id = c.id), \
-         judged AS ( \
-           SELECT teacher_id, school_id, pub, prof, elec, carried, \
-             CASE WHEN pub >= ",
-    );
-    let m = &policy.minimums;
-    q.bind(m.public.tenths())
-        .push(" AND prof >= ")
-        .bind(m.professional.tenths());
-    q.push(" AND elec >= ")
-        .bind(m.elective.tenths())
-        .push(" AND pub + prof + elec >= ")
-        .bind(m.total.tenths());
-    q.push(" THEN 1 ELSE 0 END AS passed FROM totals)");
-}
-
-/// The last millisecond of 31 December of `year`, Shanghai time.
-fn year_end_ms(year: i32) -> i64 {
-    let next =
-        time::Date::from_calendar_date(year + 1, time::Month::January, 1).expect("valid year");
-    let midnight = next.midnight().assume_offset(xueshi_domain::SHANGHAI);
-    (midnight.unix_timestamp_nanos() / 1_000_000) as i64 - 1
+    q.push("WITH ");
+    let restrict = |q: &mut Sql| push_reach(q, "t.school_id", reach);
+    super::verification::push_judged(q, policy, Some(&restrict));
 }
 
 pub async fn has_results(c: &mut AnyConnection, year: i32) -> StoreResult<bool> {

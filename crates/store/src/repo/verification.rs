@@ -43,18 +43,26 @@ async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
 /// The `sums` CTE: per teacher, effective hours of the year by category, carried-in hours
 /// apart. With activity caps, a capped type loses its excess from elective hours first, then
 /// professional; without caps (the usual case) one pass over the records suffices.
-fn push_sums(q: &mut Sql, policy: &Policy) {
+fn push_sums(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
     const SUMS: &str = "SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
         SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
         SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
         SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
         FROM records r WHERE r.status = 'approved' AND r.year = ";
     let year = policy.year as i64;
+    let only_restricted = |q: &mut Sql| {
+        if let Some(restrict) = restrict {
+            q.push(" AND r.teacher_id IN (SELECT t.id FROM teachers t WHERE 1 = 1");
+            restrict(q);
+            q.push(")");
+        }
+    };
     if policy.activity_caps.is_empty() {
         q.push("sums AS (SELECT r.teacher_id, ")
             .push(SUMS)
-            .bind(year)
-            .push(" GROUP BY r.teacher_id)");
+            .bind(year);
+        only_restricted(q);
+        q.push(" GROUP BY r.teacher_id)");
         return;
     }
     q.push("caps (activity_type, cap) AS (VALUES ");
@@ -68,6 +76,7 @@ fn push_sums(q: &mut Sql, policy: &Policy) {
     q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ")
         .push(SUMS)
         .bind(year);
+    only_restricted(q);
     q.push(
         " GROUP BY r.teacher_id, r.activity_type), \
          capped AS ( \
@@ -80,6 +89,47 @@ fn push_sums(q: &mut Sql, policy: &Policy) {
              SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
            FROM capped GROUP BY teacher_id)",
     );
+}
+
+/// Appends conditions on the teachers aliased `t` (e.g. a report's scope).
+pub type Restrict<'a> = Option<&'a dyn Fn(&mut Sql)>;
+
+/// The rules of the year's verification as CTEs, ending in `judged`: one row per teacher of
+/// the year's cohort (not departed before 1 January, and there by 31 December or holding a
+/// record of the year) with teacher_id, school_id, pub, prof (carried hours included), elec,
+/// carried, total and passed (0/1). The verification run stores it; live reports read it.
+/// Every CTE is referenced once, so the planner inlines it.
+pub fn push_judged(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
+    push_sums(q, policy, restrict);
+    q.push(
+        ", totals AS ( \
+           SELECT t.id AS teacher_id, t.school_id, COALESCE(s.pub, 0) AS pub, \
+             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
+             COALESCE(s.carried, 0) AS carried \
+           FROM teachers t LEFT JOIN sums s ON s.teacher_id = t.id \
+           WHERE (t.status <> 'departed' OR t.departed_on >= ",
+    );
+    q.bind(format!("{:04}-01-01", policy.year))
+        .push(") AND (t.created_at <= ")
+        .bind(year_end_ms(policy.year))
+        .push(" OR s.teacher_id IS NOT NULL)");
+    if let Some(restrict) = restrict {
+        restrict(q);
+    }
+    q.push(
+        "), judged AS ( \
+           SELECT teacher_id, school_id, pub, prof, elec, carried, pub + prof + elec AS total, \
+             CASE WHEN pub >= ",
+    );
+    let m = &policy.minimums;
+    q.bind(m.public.tenths())
+        .push(" AND prof >= ")
+        .bind(m.professional.tenths());
+    q.push(" AND elec >= ")
+        .bind(m.elective.tenths())
+        .push(" AND pub + prof + elec >= ")
+        .bind(m.total.tenths());
+    q.push(" THEN 1 ELSE 0 END AS passed FROM totals)");
 }
 
 /// Verifies `policy.year`: brings its results and the carry-over records of the next year in
@@ -100,37 +150,9 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     } else {
         "CREATE TEMP TABLE verification_stage AS WITH "
     });
-    push_sums(&mut q, policy);
-    // The cohort: not departed before 1 January, and there by 31 December or holding a
-    // record of the year. Each CTE is referenced once, so the planner inlines it.
-    q.push(
-        ", totals AS ( \
-           SELECT t.id AS teacher_id, t.school_id, COALESCE(s.pub, 0) AS pub, \
-             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
-             COALESCE(s.carried, 0) AS carried \
-           FROM teachers t LEFT JOIN sums s ON s.teacher_id = t.id \
-           WHERE (t.status <> 'departed' OR t.departed_on >= ",
-    );
-    q.bind(format!("{:04}-01-01", policy.year))
-        .push(") AND (t.created_at <= ")
-        .bind(year_end_ms(policy.year))
-        .push(" OR s.teacher_id IS NOT NULL)), ");
-    q.push(
-        "\
-         judged AS ( \
-           SELECT teacher_id, school_id, pub, prof, elec, carried, pub + prof + elec AS total, \
-             CASE WHEN pub >= ",
-    );
+    push_judged(&mut q, policy, None);
     let m = &policy.minimums;
-    q.bind(m.public.tenths())
-        .push(" AND prof >= ")
-        .bind(m.professional.tenths());
-    q.push(" AND elec >= ")
-        .bind(m.elective.tenths())
-        .push(" AND pub + prof + elec >= ")
-        .bind(m.total.tenths());
-    q.push(" THEN 1 ELSE 0 END AS passed FROM totals) SELECT ")
-        .bind(year);
+    q.push(" SELECT ").bind(year);
     q.push(" AS year, teacher_id, school_id, pub, prof, elec, carried, total, passed, CASE WHEN passed = 1 AND ");
     q.bind(policy.carry_over.enabled)
         .push(" = 1 AND prof > ")
