@@ -10,37 +10,6 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
 
-/// Gives `teacher` public, professional and elective hours in `year`.
-async fn earn(
-    app: &TestApp,
-    teacher: &str,
-    year: i32,
-    public: f64,
-    professional: f64,
-    elective: f64,
-) {
-    let course = app.public_course(year, 30.0).await;
-    app.complete(&course, teacher, public, &format!("{year}-05-01"))
-        .await
-        .expect(200);
-    for (category, hours) in [("professional", professional), ("elective", elective)] {
-        if hours > 0.0 {
-            let t = app
-                .training(
-                    &app.city_token,
-                    &app.city_id,
-                    "city",
-                    category,
-                    "training_course",
-                    hours,
-                    year,
-                )
-                .await;
-            app.credit(&t, &[(teacher, hours)]).await;
-        }
-    }
-}
-
 async fn run(app: &TestApp, year: i32) {
     app.post(
         &format!("/verifications/{year}/run"),
@@ -142,8 +111,8 @@ async fn a_passed_teacher_downloads_a_certificate_that_anyone_can_check() {
     let chen = app.teacher(&yuexiu.school, "陈大伟", 1).await;
     let short = app.teacher(&yuexiu.school, "李四", 2).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &chen, 2030, 30.0, 60.0, 18.5).await;
-    earn(&app, &short, 2030, 30.0, 42.0, 10.0).await;
+    app.earn(&chen, 2030, 30.0, 60.0, 18.5).await;
+    app.earn(&short, 2030, 30.0, 42.0, 10.0).await;
     run(&app, 2030).await;
     let code = code_of(&app, &chen, 2030).await;
 
@@ -256,7 +225,7 @@ async fn a_certificate_whose_pass_was_taken_away_no_longer_verifies() {
     let t = tree(&app, "荔湾").await;
     let teacher = app.teacher(&t.school, "王五", 1).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &teacher, 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&teacher, 2030, 30.0, 42.0, 18.0).await;
     run(&app, 2030).await;
     let code = code_of(&app, &teacher, 2030).await;
     assert_eq!(verify(&app, &code).await.expect(200)["valid"], true);
@@ -331,9 +300,9 @@ async fn a_school_or_district_downloads_all_its_certificates_as_one_zip() {
     let d = app.teacher(&baiyun.school, "孙八", 5).await;
     app.set_policy(2030, policy(2030)).await;
     for teacher in [&a, &b, &c, &d] {
-        earn(&app, teacher, 2030, 30.0, 42.0, 18.0).await;
+        app.earn(teacher, 2030, 30.0, 42.0, 18.0).await;
     }
-    earn(&app, &failed, 2030, 10.0, 0.0, 0.0).await;
+    app.earn(&failed, 2030, 10.0, 0.0, 0.0).await;
     run(&app, 2030).await;
 
     // The school: its own passed teachers, one PDF each.

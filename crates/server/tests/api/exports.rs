@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use xueshi_domain::IdNumber;
 
 use crate::helpers::{TestApp, id_number, policy, spawn_app, tree};
-use crate::reports::{download, earn, verify, xlsx_rows};
+use crate::reports::{download, verify, xlsx_rows};
 
 const PROVINCIAL: [&str; 9] = [
     "姓名",
@@ -35,9 +35,9 @@ async fn the_provincial_export_has_the_documented_columns_and_full_id_numbers() 
     let pass = app.teacher(&a.school, "陈伟", 1).await;
     let fail = app.teacher(&a.school, "李芳", 2).await;
     let other = app.teacher(&b.school, "王强", 3).await;
-    earn(&app, &pass, 2030, [30.0, 50.5, 18.0]).await;
-    earn(&app, &fail, 2030, [30.0, 0.0, 0.0]).await;
-    earn(&app, &other, 2030, [30.0, 42.0, 18.0]).await;
+    app.earn(&pass, 2030, 30.0, 50.5, 18.0).await;
+    app.earn(&fail, 2030, 30.0, 0.0, 0.0).await;
+    app.earn(&other, 2030, 30.0, 42.0, 18.0).await;
 
     let (status, _, _, body) = download(&app, "/exports/2030/provincial", &app.city_token).await;
     assert_eq!(status, 409, "only verified years go to the province");
@@ -135,8 +135,8 @@ async fn the_allowance_lists_private_compulsory_school_teachers_with_last_year()
     let failed = app.teacher(&private, "不合格", 2).await;
     app.teacher(&nursery, "幼儿园教师", 3).await;
     let public = app.teacher(&t.school, "公办教师", 4).await;
-    earn(&app, &passed, 2030, [30.0, 42.0, 18.0]).await;
-    earn(&app, &public, 2030, [30.0, 42.0, 18.0]).await;
+    app.earn(&passed, 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&public, 2030, 30.0, 42.0, 18.0).await;
 
     let before = app
         .api_get("/reports/2031/allowance", &t.district_token)

@@ -376,6 +376,40 @@ impl TestApp {
         .await
     }
 
+    /// Gives `teacher` public, professional and elective hours in `year`: a public course and
+    /// city trainings.
+    pub async fn earn(
+        &self,
+        teacher: &str,
+        year: i32,
+        public: f64,
+        professional: f64,
+        elective: f64,
+    ) {
+        if public > 0.0 {
+            let course = self.public_course(year, 30.0).await;
+            self.complete(&course, teacher, public, &format!("{year}-05-01"))
+                .await
+                .expect(200);
+        }
+        for (category, hours) in [("professional", professional), ("elective", elective)] {
+            if hours > 0.0 {
+                let t = self
+                    .training(
+                        &self.city_token,
+                        &self.city_id,
+                        "city",
+                        category,
+                        "training_course",
+                        hours,
+                        year,
+                    )
+                    .await;
+                self.credit(&t, &[(teacher, hours)]).await;
+            }
+        }
+    }
+
     pub async fn progress(&self, teacher: &str, year: i32) -> Value {
         self.api_get(
             &format!("/teachers/{teacher}/progress?year={year}"),

@@ -6,7 +6,7 @@ use xueshi_server::services::reminders::{self, Notifier, Outbound, Sending};
 use xueshi_store::Row;
 
 use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
-use crate::reports::{declaration, earn};
+use crate::reports::declaration;
 
 /// Keeps what would have gone out by SMS.
 #[derive(Default)]
@@ -57,8 +57,8 @@ async fn teachers_short_of_a_minimum_are_reminded_before_the_declaration_deadlin
         .unwrap()
         .to_owned();
     let done = app.teacher(&t.school, "达标", 2).await;
-    earn(&app, &short, 2030, [30.0, 40.0, 18.0]).await;
-    earn(&app, &done, 2030, [30.0, 42.0, 18.0]).await;
+    app.earn(&short, 2030, 30.0, 40.0, 18.0).await;
+    app.earn(&done, 2030, 30.0, 42.0, 18.0).await;
     let outbox = Outbox::default();
 
     let early = reminders::run_due(&app.db, &outbox, &DAYS, date!(2030 - 11 - 30))

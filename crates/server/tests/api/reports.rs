@@ -3,33 +3,6 @@ use xueshi_server::services::sheet;
 
 use crate::helpers::{TestApp, policy, spawn_app, tree};
 
-/// Gives `teacher` public, professional and elective hours in `year`.
-pub async fn earn(app: &TestApp, teacher: &str, year: i32, hours: [f64; 3]) {
-    let [public, professional, elective] = hours;
-    if public > 0.0 {
-        let course = app.public_course(year, 30.0).await;
-        app.complete(&course, teacher, public, &format!("{year}-05-01"))
-            .await
-            .expect(200);
-    }
-    for (category, hours) in [("professional", professional), ("elective", elective)] {
-        if hours > 0.0 {
-            let t = app
-                .training(
-                    &app.city_token,
-                    &app.city_id,
-                    "city",
-                    category,
-                    "training_course",
-                    hours,
-                    year,
-                )
-                .await;
-            app.credit(&t, &[(teacher, hours)]).await;
-        }
-    }
-}
-
 pub async fn verify(app: &TestApp, year: i32) {
     app.post(
         &format!("/verifications/{year}/run"),
@@ -137,9 +110,9 @@ async fn the_summary_is_live_before_the_verification_and_verified_after() {
     let pass = app.teacher(&a.school, "合格", 1).await;
     let short = app.teacher(&a.school, "不足", 2).await;
     let other = app.teacher(&b.school, "海珠教师", 3).await;
-    earn(&app, &pass, 2030, [30.0, 50.0, 20.0]).await;
-    earn(&app, &short, 2030, [30.0, 10.5, 0.0]).await;
-    earn(&app, &other, 2030, [30.0, 42.0, 18.0]).await;
+    app.earn(&pass, 2030, 30.0, 50.0, 20.0).await;
+    app.earn(&short, 2030, 30.0, 10.5, 0.0).await;
+    app.earn(&other, 2030, 30.0, 42.0, 18.0).await;
 
     let live = summary(&app, "", &app.city_token).await;
     assert_eq!(live["basis"], "live");
@@ -195,7 +168,7 @@ async fn live_progress_applies_the_policy_like_the_verification_does() {
         app.teacher(&t.school, "丙", 3).await,
     ];
     // 甲: 60 professional hours of training courses, capped at 50; 8 carry into 2031.
-    earn(&app, &teachers[0], 2030, [30.0, 60.0, 0.0]).await;
+    app.earn(&teachers[0], 2030, 30.0, 60.0, 0.0).await;
     let other = app
         .training(
             &app.city_token,
@@ -208,9 +181,9 @@ async fn live_progress_applies_the_policy_like_the_verification_does() {
         )
         .await;
     app.credit(&other, &[(&teachers[0], 18.0)]).await;
-    earn(&app, &teachers[1], 2030, [30.0, 42.0, 18.0]).await;
-    earn(&app, &teachers[2], 2030, [15.0, 0.0, 5.0]).await;
-    earn(&app, &teachers[0], 2031, [30.0, 34.0, 18.0]).await;
+    app.earn(&teachers[1], 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&teachers[2], 2030, 15.0, 0.0, 5.0).await;
+    app.earn(&teachers[0], 2031, 30.0, 34.0, 18.0).await;
     let live = app
         .api_get("/reports/2030/summary?group_by=school", &app.city_token)
         .await
@@ -404,9 +377,9 @@ async fn the_shortfall_list_says_what_each_teacher_lacks() {
     let done = app.teacher(&t.school, "已达标", 1).await;
     let no_public = app.teacher(&t.school, "缺公需", 2).await;
     let total_only = app.teacher(&t.school, "总数不足", 3).await;
-    earn(&app, &done, 2030, [30.0, 42.0, 18.0]).await;
-    earn(&app, &no_public, 2030, [0.0, 50.0, 20.0]).await;
-    earn(&app, &total_only, 2030, [30.0, 42.0, 17.5]).await;
+    app.earn(&done, 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&no_public, 2030, 0.0, 50.0, 20.0).await;
+    app.earn(&total_only, 2030, 30.0, 42.0, 17.5).await;
 
     let list = app
         .api_get("/reports/2030/shortfalls", &t.school_token)
@@ -490,7 +463,7 @@ async fn the_summary_downloads_as_xlsx_with_chinese_headers() {
     let t = tree(&app, "增城").await;
     app.set_policy(2030, policy(2030)).await;
     let teacher = app.teacher(&t.school, "甲", 1).await;
-    earn(&app, &teacher, 2030, [30.0, 42.0, 18.0]).await;
+    app.earn(&teacher, 2030, 30.0, 42.0, 18.0).await;
     app.teacher(&t.school, "乙", 2).await;
     let (status, _, disposition, bytes) =
         download(&app, "/reports/2030/summary?format=xlsx", &app.city_token).await;

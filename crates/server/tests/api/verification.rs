@@ -3,39 +3,6 @@ use xueshi_domain::{Hours, Policy, RecordLine, evaluate, year_totals};
 
 use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
 
-/// Gives `teacher` public, professional and elective hours in `year` through trainings.
-async fn earn(
-    app: &TestApp,
-    teacher: &str,
-    year: i32,
-    public: f64,
-    professional: f64,
-    elective: f64,
-) {
-    if public > 0.0 {
-        let course = app.public_course(year, 30.0).await;
-        app.complete(&course, teacher, public, &format!("{year}-05-01"))
-            .await
-            .expect(200);
-    }
-    for (category, hours) in [("professional", professional), ("elective", elective)] {
-        if hours > 0.0 {
-            let t = app
-                .training(
-                    &app.city_token,
-                    &app.city_id,
-                    "city",
-                    category,
-                    "training_course",
-                    hours,
-                    year,
-                )
-                .await;
-            app.credit(&t, &[(teacher, hours)]).await;
-        }
-    }
-}
-
 async fn run(app: &TestApp, year: i32) -> Value {
     app.post(
         &format!("/verifications/{year}/run"),
@@ -64,8 +31,8 @@ async fn a_teacher_passes_when_every_category_and_the_total_meet_the_minimums() 
     let nothing = app.teacher(&t.school, "无学时", 3).await;
     app.set_policy(2030, policy(2030)).await;
     app.set_policy(2031, policy(2031)).await;
-    earn(&app, &passes, 2030, 30.0, 60.0, 18.0).await;
-    earn(&app, &short_elective, 2030, 30.0, 72.0, 17.5).await;
+    app.earn(&passes, 2030, 30.0, 60.0, 18.0).await;
+    app.earn(&short_elective, 2030, 30.0, 72.0, 17.5).await;
 
     let summary = run(&app, 2030).await;
     assert_eq!(
@@ -125,7 +92,7 @@ async fn a_rerun_is_idempotent_and_reflects_a_revocation() {
     let t = tree(&app, "海珠").await;
     let teacher = app.teacher(&t.school, "甲", 1).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &teacher, 2030, 30.0, 50.0, 18.0).await;
+    app.earn(&teacher, 2030, 30.0, 50.0, 18.0).await;
     let first = run(&app, 2030).await;
     assert_eq!(run(&app, 2030).await, first);
     let next = app
@@ -185,9 +152,9 @@ async fn amending_an_early_year_rederives_every_later_verified_year() {
         app.set_policy(year, policy(year)).await;
     }
     // 2030 carries 20 into 2031; with 32 more, 2031 carries 10 into 2032; 2032 passes on it.
-    earn(&app, &teacher, 2030, 30.0, 62.0, 18.0).await;
-    earn(&app, &teacher, 2031, 30.0, 32.0, 18.0).await;
-    earn(&app, &teacher, 2032, 30.0, 32.0, 18.0).await;
+    app.earn(&teacher, 2030, 30.0, 62.0, 18.0).await;
+    app.earn(&teacher, 2031, 30.0, 32.0, 18.0).await;
+    app.earn(&teacher, 2032, 30.0, 32.0, 18.0).await;
     for year in 2030..=2032 {
         run(&app, year).await;
     }
@@ -328,7 +295,7 @@ async fn results_are_listed_in_scope_and_a_teacher_sees_their_own() {
     let ta = app.teacher(&a.school, "甲", 1).await;
     let tb = app.teacher(&b.school, "乙", 2).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &ta, 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&ta, 2030, 30.0, 42.0, 18.0).await;
     run(&app, 2030).await;
     let list = app
         .api_get("/verifications/2030", &a.district_token)
@@ -475,7 +442,7 @@ async fn a_large_run_answers_202_with_a_job_to_poll() {
     let t = tree(&app, "从化").await;
     let teacher = app.teacher(&t.school, "甲", 1).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &teacher, 2030, 30.0, 42.0, 18.0).await;
+    app.earn(&teacher, 2030, 30.0, 42.0, 18.0).await;
     let job = app
         .post("/verifications/2030/run", &app.city_token, json!({}))
         .await
@@ -512,8 +479,8 @@ async fn a_rerun_rewrites_only_the_results_that_changed() {
     let steady = app.teacher(&t.school, "甲", 1).await;
     let amended = app.teacher(&t.school, "乙", 2).await;
     app.set_policy(2030, policy(2030)).await;
-    earn(&app, &steady, 2030, 30.0, 50.0, 18.0).await;
-    earn(&app, &amended, 2030, 30.0, 50.0, 18.0).await;
+    app.earn(&steady, 2030, 30.0, 50.0, 18.0).await;
+    app.earn(&amended, 2030, 30.0, 50.0, 18.0).await;
     run(&app, 2030).await;
     let before = result(&app, &steady, 2030).await["computed_at"].clone();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
