@@ -30,10 +30,17 @@ fn year_end_ms(year: i32) -> i64 {
     (midnight.unix_timestamp_nanos() / 1_000_000) as i64 - 1
 }
 
-/// Serialises verification runs on PostgreSQL (SQLite's single writer already does).
+/// Serialises verification runs on PostgreSQL (SQLite's single writer already does) and sets
+/// the planner up for bulk work.
 async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
     if c.backend_name() == "PostgreSQL" {
         Sql::new("LOCK TABLE verification_results IN EXCLUSIVE MODE")
+            .execute(c)
+            .await?;
+        // Every statement of a run joins a million rows: hash them in memory. A nested loop,
+        // which stale or empty-table estimates can make the planner pick, is quadratic here.
+        Sql::new("SET LOCAL work_mem = '256MB'").execute(c).await?;
+        Sql::new("SET LOCAL enable_nestloop = off")
             .execute(c)
             .await?;
     }
