@@ -165,6 +165,8 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "updated" => "已更新。",
         "partly" => "部分申报未能审核（可能已被他人审核或已过截止时间），请查看列表。",
         "none" => "请先勾选要审核的申报。",
+        "need_reason" => "批量驳回须选择驳回原因，未作任何审核。",
+        "need_comment" => "批量退回修改须填写审核意见，未作任何审核。",
         _ => return None,
     })
 }

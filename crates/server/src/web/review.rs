@@ -45,6 +45,7 @@ pub struct QueueRow {
 #[template(path = "review_queue.html")]
 struct QueuePage {
     layout: Layout,
+    reasons: Vec<(&'static str, &'static str)>,
     flash: Option<String>,
     heading: &'static str,
     pending: i64,
@@ -113,6 +114,10 @@ pub async fn queue(
     };
     let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
     Ok(render(&QueuePage {
+        reasons: ReasonCode::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label_zh()))
+            .collect(),
         layout: user.layout,
         flash,
         heading,
@@ -251,17 +256,34 @@ pub async fn batch(
     }
     let decision: Decision = serde_json::from_value(serde_json::Value::String(get("decision")))
         .map_err(|_| AppError::BadRequest("未知的审核决定".into()))?;
-    let results = reviews::batch(
-        &state.db,
-        &user.me.ctx,
-        BatchReview {
-            ids,
-            decision,
-            reason_code: None,
-            comment: None,
-        },
-    )
-    .await?;
+    let reason_code = get("reason_code").parse().ok();
+    let comment = Some(get("comment")).filter(|c| !c.trim().is_empty());
+    // The batch's own rules, checked before any item is touched.
+    match decision {
+        Decision::Reject if reason_code.is_none() => return Ok(done("/review", "need_reason")),
+        Decision::Return if comment.is_none() => return Ok(done("/review", "need_comment")),
+        _ => {}
+    }
+    let input = BatchReview {
+        ids,
+        decision,
+        reason_code,
+        comment,
+    };
+    let results = match reviews::batch(&state.db, &user.me.ctx, input).await {
+        Ok(results) => results,
+        // A missing reason or comment is refused for the whole batch before any review.
+        Err(AppError::Invalid(errors)) => {
+            let message = errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            return Err(
+                AppError::Invalid(vec![xueshi_domain::FieldError::new("batch", message)]).into(),
+            );
+        }
+        Err(other) => return Err(other.into()),
+    };
     let failed = results.iter().filter(|r| !r.ok).count();
     Ok(done(
         "/review",

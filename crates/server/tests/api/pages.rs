@@ -327,3 +327,77 @@ async fn the_teacher_sees_progress_records_and_past_results() {
     let (status, _) = page(&app, &s, "/teachers").await;
     assert_eq!(status, 403, "a teacher has no registry");
 }
+
+#[tokio::test]
+async fn a_school_returns_or_rejects_a_batch_from_its_queue_page() {
+    let scene = crate::declaring::scene("从化").await;
+    let app = &scene.app;
+    let mut ids = Vec::new();
+    for (i, title) in ["甲培训", "乙培训", "丙培训"].iter().enumerate() {
+        let id = app
+            .ready(
+                &scene.token,
+                crate::declaring::form(title, "2030-03-01", "2030-03-02"),
+                i as u32 + 1,
+            )
+            .await;
+        app.post(
+            &format!("/declarations/{id}/submit"),
+            &scene.token,
+            json!({}),
+        )
+        .await
+        .expect(200);
+        ids.push(id);
+    }
+    let s = session(app, "从化_school").await;
+    let (_, html) = page(app, &s, "/review").await;
+    assert!(
+        html.contains("3 份待审核") && html.contains("批量退回修改") && html.contains("批量驳回")
+    );
+    // Rules of the batch first: nothing happens without a reason or a comment.
+    let (status, _, location) = post(
+        app,
+        &s,
+        "/review/batch",
+        &[("ids", &ids[0]), ("decision", "reject")],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), location.as_deref()),
+        (303, Some("/review?done=need_reason"))
+    );
+    let (_, _, location) = post(
+        app,
+        &s,
+        "/review/batch",
+        &[("ids", &ids[0]), ("decision", "return")],
+    )
+    .await;
+    assert_eq!(location.as_deref(), Some("/review?done=need_comment"));
+    let returned = [
+        ("ids", ids[0].as_str()),
+        ("ids", ids[1].as_str()),
+        ("decision", "return"),
+        ("comment", "请补充盖章页"),
+    ];
+    let (_, _, location) = post(app, &s, "/review/batch", &returned).await;
+    assert_eq!(location.as_deref(), Some("/review?done=reviewed"));
+    let rejected = [
+        ("ids", ids[2].as_str()),
+        ("decision", "reject"),
+        ("reason_code", "copy_not_original"),
+    ];
+    post(app, &s, "/review/batch", &rejected).await;
+    for (id, status) in [
+        (&ids[0], "returned"),
+        (&ids[1], "returned"),
+        (&ids[2], "rejected"),
+    ] {
+        let d = app
+            .api_get(&format!("/declarations/{id}"), &scene.token)
+            .await
+            .expect(200);
+        assert_eq!(d["status"], status);
+    }
+}
