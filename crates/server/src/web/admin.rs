@@ -26,6 +26,9 @@ struct AdminHome {
     flash: Option<String>,
     teachers: Option<i64>,
     policy: Option<PolicySummary>,
+    notices: Vec<super::notices::NoticeView>,
+    contacts: Vec<(String, String, String)>,
+    contacts_org: String,
 }
 
 pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
@@ -49,10 +52,15 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
             district_review: d.district_review.to_string(),
         }
     });
+    drop(c);
+    let extras = super::notices::home_extras(state, &user.me.ctx).await?;
     render(&AdminHome {
         layout: user.layout,
         flash,
         teachers,
         policy,
+        notices: extras.notices,
+        contacts: extras.contacts,
+        contacts_org: extras.contacts_org,
     })
 }

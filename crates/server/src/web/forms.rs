@@ -28,7 +28,11 @@ impl FormErrors {
                 fields,
                 general: Some("请修改标出的内容后重新提交".into()),
             }),
-            AppError::Internal(_) | AppError::Unauthenticated => Err(e),
+            // Not something the form can fix: the page for it, with its status.
+            AppError::Internal(_)
+            | AppError::Unauthenticated
+            | AppError::Forbidden
+            | AppError::NotFound => Err(e),
             other => Ok(FormErrors {
                 general: Some(other.message()),
                 fields: Vec::new(),

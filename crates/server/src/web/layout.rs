@@ -104,12 +104,17 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
             .unwrap_or_default(),
         None => me.user.username.clone(),
     };
+    let mut nav = nav(me.user.role);
+    nav.push(NavItem {
+        href: "/notices",
+        label: "通知公告",
+    });
     Ok(Layout {
         display_name,
         role_label: me.user.role.label_zh(),
         org_name: org.name,
         csrf: csrf::csrf_for_session(&me.token_hash),
-        nav: nav(me.user.role),
+        nav,
         path: path.to_owned(),
     })
 }

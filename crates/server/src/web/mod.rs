@@ -8,6 +8,7 @@ mod csrf;
 mod declarations;
 mod forms;
 mod layout;
+mod notices;
 mod overview;
 mod pages;
 mod registry;
@@ -55,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .route("/declarations/{id}/submit", post(declarations::submit))
         .route("/declarations/{id}/withdraw", post(declarations::withdraw))
         .route("/overview", get(overview::page))
+        .route("/notices", get(notices::list).post(notices::publish))
+        .route("/notices/contacts", post(notices::save_contacts))
         .route("/policies", get(city::policies).post(city::save_policy))
         .route(
             "/courses",

@@ -73,10 +73,14 @@ struct TeacherHome {
     deadline: String,
     days_left: Option<i64>,
     records: Vec<RecordRow>,
+    notices: Vec<super::notices::NoticeView>,
+    contacts: Vec<(String, String, String)>,
+    contacts_org: String,
 }
 
 pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
     let teacher_id = user.me.user.teacher_id.clone().ok_or(AppError::NotFound)?;
+    let user_ctx = user.me.ctx.clone();
     let year = today().year();
     let records = records::list(&state.db, &user.me.ctx, &teacher_id, Some(year)).await?;
     let rows = records.iter().map(RecordRow::from).collect();
@@ -92,7 +96,14 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
         deadline: String::new(),
         days_left: None,
         records: rows,
+        notices: Vec::new(),
+        contacts: Vec::new(),
+        contacts_org: String::new(),
     };
+    let extras = super::notices::home_extras(state, &user_ctx).await?;
+    page.notices = extras.notices;
+    page.contacts = extras.contacts;
+    page.contacts_org = extras.contacts_org;
     match records::progress(&state.db, &user.me.ctx, &teacher_id, year).await {
         Ok(p) => {
             let (o, m) = (&p.outcome, &p.policy.minimums);

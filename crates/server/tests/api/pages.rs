@@ -401,3 +401,50 @@ async fn a_school_returns_or_rejects_a_batch_from_its_queue_page() {
         assert_eq!(d["status"], status);
     }
 }
+
+#[tokio::test]
+async fn a_district_publishes_a_notice_and_its_contacts_which_its_teachers_see_on_login() {
+    let app = spawn_app().await;
+    let t = tree(&app, "南沙").await;
+    let other = tree(&app, "增城").await;
+    app.teacher(&t.school, "陈伟", 1).await;
+    app.teacher(&other.school, "李芳", 2).await;
+    let s = session(&app, "南沙_district").await;
+    let (status, _, _) = post(
+        &app,
+        &s,
+        "/notices",
+        &[
+            ("title", "关于2030年度学时申报的通知"),
+            ("body", "请于12月31日前完成申报。"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let contacts = [
+        ("name", "王老师"),
+        ("phone", "020-12345678"),
+        ("hours", "工作日 9:00-17:00"),
+        ("name", ""),
+        ("phone", ""),
+        ("hours", ""),
+    ];
+    let (status, _, _) = post(&app, &s, "/notices/contacts", &contacts).await;
+    assert_eq!(status, 303);
+    let teacher = session(&app, &id_number(1)).await;
+    let (_, html) = page(&app, &teacher, "/home").await;
+    assert!(
+        html.contains("关于2030年度学时申报的通知")
+            && html.contains("王老师")
+            && html.contains("020-12345678"),
+        "{html}"
+    );
+    let elsewhere = session(&app, &id_number(2)).await;
+    let (_, html) = page(&app, &elsewhere, "/home").await;
+    assert!(
+        !html.contains("关于2030年度学时申报的通知") && !html.contains("王老师"),
+        "another district hears nothing"
+    );
+    let (status, _, _) = post(&app, &teacher, "/notices", &[("title", "x"), ("body", "y")]).await;
+    assert_eq!(status, 403, "a teacher publishes nothing");
+}
