@@ -231,6 +231,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     }
     seeder.hours(&city, &teachers, 2021).await?;
     seeder.hours(&city, &teachers, current).await?;
+    seeder.notices(&city, &districts[3].0, current).await?;
     // 2021 has been verified, as after the notice's deadlines.
     verification::run_year(&mut seeder.tx, &policy_for(2021)).await?;
     let entry = audit::NewAudit {
@@ -368,6 +369,58 @@ impl Seeder {
                 records::insert(&mut self.tx, &record).await?;
             }
         }
+        Ok(())
+    }
+
+    /// A city notice, and the Tianhe district's notice and consultation contacts.
+    async fn notices(&mut self, city: &Org, tianhe: &Org, year: i32) -> anyhow::Result<()> {
+        use xueshi_store::repo::announcements::{self, Announcement, Contact};
+        let notices = [
+            (
+                city,
+                "city_admin",
+                format!("关于做好{year}年度中小学教师继续教育学时验证工作的通知"),
+                format!(
+                    "各区教育局、局属各单位：{year}年度学时申报和组织单位登记截止时间为{year}年12月31日，请及时完成，过期不录。"
+                ),
+            ),
+            (
+                tianhe,
+                "tianhe_admin",
+                format!("天河区{year}年度学时申报答疑安排"),
+                "申报中遇到问题，请先向本校继续教育管理员咨询，再联系区教师发展中心答疑联系人。"
+                    .to_owned(),
+            ),
+        ];
+        for (org, author, title, body) in notices {
+            let author = users::by_username(&mut self.tx, author)
+                .await?
+                .map(|u| u.id)
+                .unwrap_or_default();
+            let notice = Announcement {
+                id: uuid::Uuid::now_v7().to_string(),
+                org_id: org.id.clone(),
+                org_name: org.name.clone(),
+                title,
+                body,
+                created_by: author,
+                created_at: now_ms(),
+            };
+            announcements::insert(&mut self.tx, &notice).await?;
+        }
+        let contacts = [
+            Contact {
+                name: "王老师".into(),
+                phone: "020-38000001".into(),
+                hours: "工作日 9:00-12:00，14:30-17:30".into(),
+            },
+            Contact {
+                name: "李老师".into(),
+                phone: "020-38000002".into(),
+                hours: "工作日 9:00-17:30".into(),
+            },
+        ];
+        announcements::replace_contacts(&mut self.tx, &tianhe.id, &contacts, now_ms()).await?;
         Ok(())
     }
 
