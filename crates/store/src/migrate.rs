@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_ledger"),
     migration!(3, "0003_declarations"),
     migration!(4, "0004_reports"),
+    migration!(5, "0005_pending_snapshots"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

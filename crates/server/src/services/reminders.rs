@@ -247,6 +247,9 @@ pub async fn run_forever(db: Db, days: Vec<u32>, notifier: Box<dyn Notifier>) {
         if let Err(e) = run_due(&db, notifier.as_ref(), &days, today).await {
             tracing::warn!(error = %e, "reminder run failed");
         }
+        if let Err(e) = crate::services::reports::snapshot_pending(&db, today).await {
+            tracing::warn!(error = %e, "pending snapshot failed");
+        }
     }
 }
 

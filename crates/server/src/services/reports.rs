@@ -447,3 +447,31 @@ pub async fn shortfalls(
         next_cursor,
     })
 }
+
+/// Records today's pending reviews per school, for the backlog over time (hourly; the last
+/// snapshot of a day stands for it).
+pub async fn snapshot_pending(db: &xueshi_store::Db, today: time::Date) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    xueshi_store::repo::snapshots::take(&mut tx, &today.to_string()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Pending reviews (at school level, at second level) per day of the last `days` days, in
+/// the caller's scope.
+pub async fn pending_series(
+    c: &mut Conn,
+    ctx: &Ctx,
+    today: time::Date,
+    days: i64,
+) -> AppResult<Vec<(String, i64, i64)>> {
+    ctx.require(Action::ViewReports)?;
+    let from = today - time::Duration::days(days - 1);
+    let scope = authz::scope(&ctx.actor);
+    let reach = xueshi_store::repo::reports::Reach {
+        scope: &scope,
+        district_id: None,
+        school_id: None,
+    };
+    Ok(xueshi_store::repo::snapshots::series(c, &from.to_string(), &reach).await?)
+}

@@ -75,6 +75,54 @@ struct OverviewPage {
     chart_height: i64,
     hours: Vec<HoursBar>,
     hours_height: i64,
+    pending: Vec<PendingBar>,
+    pending_from: String,
+    pending_to: String,
+    pending_max: i64,
+}
+
+/// One day of the backlog chart: pending at school level stacked under pending at second level.
+pub struct PendingBar {
+    pub day: String,
+    pub school: i64,
+    pub second: i64,
+    pub x: i64,
+    pub y_school: i64,
+    pub h_school: i64,
+    pub y_second: i64,
+    pub h_second: i64,
+}
+
+/// Lays the last 30 days out on a 600 × 130 plot, days without a snapshot left empty.
+fn pending_bars(series: &[(String, i64, i64)], today: time::Date) -> (Vec<PendingBar>, i64) {
+    let max = series
+        .iter()
+        .map(|(_, a, b)| a + b)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = |n: i64| (n as f64 / max as f64 * 130.0).round() as i64;
+    let bars = series
+        .iter()
+        .filter_map(|(day, school, second)| {
+            let date = xueshi_domain::time_rules::parse_date(day)?;
+            let offset = 29 - (today - date).whole_days();
+            (0..30).contains(&offset).then(|| {
+                let (h_school, h_second) = (height(*school), height(*second));
+                PendingBar {
+                    day: day.clone(),
+                    school: *school,
+                    second: *second,
+                    x: 32 + offset * 20,
+                    y_school: 140 - h_school,
+                    h_school,
+                    y_second: 140 - h_school - h_second,
+                    h_second,
+                }
+            })
+        })
+        .collect();
+    (bars, max)
 }
 
 #[derive(Deserialize)]
@@ -96,7 +144,9 @@ pub async fn page(
     let mut c = state.db.pool().acquire().await?;
     let summary = reports::summary(&mut c, &user.me.ctx, year, None, None, today()).await;
     let policy = policies::get(&mut c, year).await?;
+    let series = reports::pending_series(&mut c, &user.me.ctx, today(), 30).await?;
     drop(c);
+    let (pending, pending_max) = pending_bars(&series, today());
     let mut page = OverviewPage {
         layout: user.layout,
         year,
@@ -110,6 +160,10 @@ pub async fn page(
         chart_height: ROW,
         hours: Vec::new(),
         hours_height: ROW * 4,
+        pending,
+        pending_from: (today() - time::Duration::days(29)).to_string(),
+        pending_to: today().to_string(),
+        pending_max,
     };
     let summary = match summary {
         Ok(s) => s,

@@ -448,3 +448,47 @@ async fn a_district_publishes_a_notice_and_its_contacts_which_its_teachers_see_o
     let (status, _, _) = post(&app, &teacher, "/notices", &[("title", "x"), ("body", "y")]).await;
     assert_eq!(status, 403, "a teacher publishes nothing");
 }
+
+#[tokio::test]
+async fn the_overview_charts_the_pending_reviews_of_the_scope_day_by_day() {
+    let scene = crate::declaring::scene("黄埔").await;
+    let app = &scene.app;
+    let other = tree(app, "荔湾").await;
+    for (i, title) in ["甲培训", "乙培训"].iter().enumerate() {
+        let id = app
+            .ready(
+                &scene.token,
+                crate::declaring::form(title, "2030-03-01", "2030-03-02"),
+                i as u32 + 1,
+            )
+            .await;
+        app.post(
+            &format!("/declarations/{id}/submit"),
+            &scene.token,
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    let today = xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc());
+    xueshi_server::services::reports::snapshot_pending(&app.db, today)
+        .await
+        .unwrap();
+    // A second snapshot the same day replaces the first.
+    xueshi_server::services::reports::snapshot_pending(&app.db, today)
+        .await
+        .unwrap();
+    let s = session(app, "黄埔_district").await;
+    let (_, html) = page(app, &s, "/overview").await;
+    assert!(
+        html.contains(&format!("{today} 待初审 2")) && html.contains(&format!("{today} 待复审 0")),
+        "{html}"
+    );
+    let elsewhere = session(app, "荔湾_district").await;
+    let (_, html) = page(app, &elsewhere, "/overview").await;
+    assert!(
+        !html.contains("待初审 2"),
+        "another district's backlog is not shown"
+    );
+    let _ = other;
+}

@@ -17,6 +17,7 @@ pub mod reports;
 pub mod reviews;
 pub mod sessions;
 pub mod settings;
+pub mod snapshots;
 pub mod sql;
 pub mod teachers;
 pub mod trainings;
