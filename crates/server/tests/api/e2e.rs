@@ -77,21 +77,40 @@ async fn browser() -> (Chromedriver, WebDriver) {
 }
 
 async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<()> {
-    d.delete_all_cookies().await?;
-    d.goto(format!("{}/", app.address)).await?;
-    d.find(By::Id("username"))
-        .await?
-        .send_keys(username)
-        .await?;
-    d.find(By::Id("password"))
-        .await?
-        .send_keys(PASSWORD)
-        .await?;
-    d.find(By::Css("form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    // A person whose login form has gone stale (页面已过期) simply tries again; so does this.
+    for _ in 0..3 {
+        d.delete_all_cookies().await?;
+        d.goto(format!("{}/", app.address)).await?;
+        d.find(By::Id("username"))
+            .await?
+            .send_keys(username)
+            .await?;
+        d.find(By::Id("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        d.find(By::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // Wait for the redirect to land, so that the next navigation is not overtaken by it.
+        for _ in 0..100 {
+            if d.current_url().await?.path() == "/home" {
+                return Ok(());
+            }
+            if let Ok(error) = d.find(By::Css("p.error")).await
+                && error
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .contains("页面已过期")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("login as {username} did not reach /home");
 }
 
 /// The page's main text once it contains `needle` (pages load after a click), or what it
