@@ -101,10 +101,12 @@ async fn htmx() -> impl IntoResponse {
     )
 }
 
+/// A page: never stored by the browser or a proxy, since pages carry personal data and
+/// CSRF tokens bound to one session.
 pub fn render(template: &impl Template) -> AppResult<Response> {
     template
         .render()
-        .map(|html| Html(html).into_response())
+        .map(|html| ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
         .map_err(|e| AppError::Internal(e.into()))
 }
 

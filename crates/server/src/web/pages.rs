@@ -66,10 +66,14 @@ fn login_page(
     })?;
     Ok((
         status,
-        [(
-            SET_COOKIE,
-            set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
-        )],
+        [
+            (
+                SET_COOKIE,
+                set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
+            ),
+            // A cached form would carry a token whose cookie is gone (页面已过期).
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
         page,
     )
         .into_response())

@@ -62,6 +62,11 @@ async fn the_start_page_is_the_login_form() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "no-store",
+        "a login form is never served from a cache"
+    );
     let html = resp.text().await.unwrap();
     assert!(html.contains("<form method=\"post\" action=\"/login\""));
     assert!(html.contains("教师请使用身份证号登录"));
