@@ -2,7 +2,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::Query;
 use axum::extract::State;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,21 +12,11 @@ use super::PageError;
 use super::layout::WebUser;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
+use crate::auth::extract::cookie;
 use crate::auth::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, Login};
 use crate::state::AppState;
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
-}
 
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
     let secure = if state.config.secure_cookies {
