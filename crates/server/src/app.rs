@@ -65,6 +65,12 @@ impl Application {
             self.state.config.reminder_days.clone(),
             Box::new(crate::services::reminders::LogNotifier),
         ));
+        let hashing = self.state.config.evidence_hashing.then(|| {
+            tokio::spawn(crate::services::evidence_hashing::run_forever(
+                self.state.db.clone(),
+                self.state.files.clone(),
+            ))
+        });
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -73,6 +79,9 @@ impl Application {
             .await?;
         janitor.abort();
         reminders.abort();
+        if let Some(hashing) = hashing {
+            hashing.abort();
+        }
         self.state.db.close().await;
         Ok(())
     }

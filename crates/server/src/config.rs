@@ -31,6 +31,10 @@ pub struct Config {
     pub evidence_dir: Option<PathBuf>,
     /// S3-compatible storage for evidence instead of local disk (production).
     pub s3: Option<xueshi_files::S3Config>,
+    /// Compute evidence images' perceptual hashes in the background on this server (at low
+    /// CPU priority). Servers sharing a database may all do it; switch it off on one that
+    /// should only answer requests.
+    pub evidence_hashing: bool,
     /// Extra CJK font files or directories for certificates; the Debian `fonts-noto-cjk`
     /// directory (`/usr/share/fonts/opentype/noto/`) is always searched.
     pub font_paths: Vec<PathBuf>,
@@ -52,6 +56,7 @@ impl Default for Config {
             reminder_days: vec![30, 7, 1],
             evidence_dir: None,
             s3: None,
+            evidence_hashing: true,
             font_paths: Vec::new(),
             public_base_url: "http://127.0.0.1:8080".into(),
         }

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_declarations"),
     migration!(4, "0004_reports"),
     migration!(5, "0005_pending_snapshots"),
+    migration!(7, "0007_evidence_hashing"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

@@ -461,6 +461,9 @@ pub struct Evidence {
     pub kind: String,
     pub sha256: String,
     pub phash: Option<String>,
+    /// When the perceptual hash was computed (or found impossible); `None` while an image
+    /// waits for the background hasher.
+    pub phash_checked_at: Option<i64>,
     pub size: i64,
     pub content_type: String,
     pub storage_key: String,
@@ -468,7 +471,7 @@ pub struct Evidence {
 }
 
 pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, e.phash, \
-    e.size, e.content_type, e.storage_key, e.created_at";
+    e.phash_checked_at, e.size, e.content_type, e.storage_key, e.created_at";
 
 impl Evidence {
     pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Evidence> {
@@ -478,6 +481,7 @@ impl Evidence {
             kind: row.try_get("kind")?,
             sha256: row.try_get("sha256")?,
             phash: row.try_get("phash")?,
+            phash_checked_at: row.try_get("phash_checked_at")?,
             size: row.try_get("size")?,
             content_type: row.try_get("content_type")?,
             storage_key: row.try_get("storage_key")?,

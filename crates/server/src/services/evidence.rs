@@ -1,17 +1,17 @@
 //! Evidence (证明材料): JPEG, PNG or PDF judged by content, at most 20 MB, stored
-//! content-addressed in the file store with its SHA-256 and, for images, a perceptual hash.
-//! Served back only to the teacher and the reviewers in scope.
+//! content-addressed in the file store with its SHA-256; images get a perceptual hash in the
+//! background (`evidence_hashing`). Served back only to the teacher and the reviewers in scope.
 
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use xueshi_domain::review;
-use xueshi_files::{FileStore, MAX_EVIDENCE_BYTES, evidence_key, perceptual_hash, sha256_hex};
+use xueshi_files::{EvidenceKind, FileStore, MAX_EVIDENCE_BYTES, evidence_key, sha256_hex};
 use xueshi_store::models::Evidence;
 use xueshi_store::repo::{declarations, evidence};
 use xueshi_store::{Db, now_ms};
 
-use super::declarations::{own, school_of, visible, warnings::phash_bytes, wrong_state};
+use super::declarations::{own, school_of, visible, wrong_state};
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
 
@@ -87,13 +87,13 @@ pub async fn upload(
     let sniffed = xueshi_files::sniff(&bytes).ok_or_else(|| {
         AppError::UnsupportedMedia("证明材料只能是 JPEG、PNG 图片或 PDF 文件".into())
     })?;
-    // Hashing 20 MB and decoding an image are CPU work: off the async threads.
+    // Hashing 20 MB is CPU work: off the async threads.
     let hashed = bytes.clone();
-    let (sha256, phash) = tokio::task::spawn_blocking(move || {
-        (sha256_hex(&hashed), perceptual_hash(&hashed, sniffed))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let sha256 = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let now = now_ms();
+    let image = sniffed != EvidenceKind::Pdf;
     let key = evidence_key(&sha256);
     let stored = async {
         if !files.exists(&key).await? {
@@ -107,11 +107,13 @@ pub async fn upload(
         declaration_id: declaration_id.to_owned(),
         kind: kind.as_str().to_owned(),
         sha256,
-        phash,
+        phash: None,
+        // A PDF has no picture to compare: settled at once.
+        phash_checked_at: (!image).then_some(now),
         size: bytes.len() as i64,
         content_type: sniffed.content_type().to_owned(),
         storage_key: key,
-        created_at: now_ms(),
+        created_at: now,
     };
     let mut tx = db.begin().await?;
     let d = own(&mut tx, ctx, declaration_id).await?;
@@ -124,8 +126,7 @@ pub async fn upload(
             format!("每项申报最多上传{MAX_FILES}个文件"),
         ));
     }
-    let bands = file.phash.as_deref().map(phash_bytes).unwrap_or_default();
-    evidence::insert(&mut tx, &file, &bands).await?;
+    evidence::insert(&mut tx, &file, &[]).await?;
     declarations::touch(&mut tx, &d.id).await?;
     let school = school_of(&mut tx, &d).await?;
     let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "size": file.size, "content_type": file.content_type });
@@ -139,6 +140,9 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
+    if image {
+        super::evidence_hashing::wake();
+    }
     Ok(file)
 }
 

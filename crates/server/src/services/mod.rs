@@ -8,6 +8,7 @@ pub mod auth;
 pub mod courses;
 pub mod declarations;
 pub mod evidence;
+pub mod evidence_hashing;
 pub mod exports;
 pub mod notifications;
 pub mod orgs;

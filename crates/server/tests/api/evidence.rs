@@ -296,6 +296,7 @@ async fn evidence_is_stored_once_by_content_hash_with_a_perceptual_hash_for_imag
             .count(),
         2
     );
+    s.app.images_hashed().await;
     let mut c = s.app.db.pool().acquire().await.unwrap();
     let phash =
         |id: String| sqlx::query("SELECT phash, storage_key FROM evidence WHERE id = $1").bind(id);

@@ -16,6 +16,7 @@ pub const PASSWORD: &str = "correct-horse-42";
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub files: xueshi_files::FileStore,
     pub client: reqwest::Client,
     /// A logged-in city administrator.
     pub city_token: String,
@@ -99,6 +100,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let files = app.state().files.clone();
     tokio::spawn(app.run_until(std::future::pending()));
 
     let mut c = db.pool().acquire().await.unwrap();
@@ -122,6 +124,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut app = TestApp {
         address,
         db,
+        files,
         client,
         city_token: String::new(),
         city_id: city.id,
@@ -297,6 +300,26 @@ pub async fn tree(app: &TestApp, tag: &str) -> Tree {
         school,
         district_token,
         school_token,
+    }
+}
+
+impl TestApp {
+    /// Waits until the background hasher has looked at every uploaded image (it is woken by
+    /// each upload; ten seconds is far beyond what a test's few pictures take).
+    pub async fn images_hashed(&self) {
+        for _ in 0..200 {
+            let mut c = self.db.pool().acquire().await.unwrap();
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM evidence WHERE phash_checked_at IS NULL")
+                    .fetch_one(&mut *c)
+                    .await
+                    .unwrap();
+            if waiting == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("evidence images were not hashed within 10 s");
     }
 }
 

@@ -42,6 +42,7 @@ async fn reviewers_are_warned_of_likely_duplicates_and_images_used_by_another_te
     .await
     .expect(201);
 
+    app.images_hashed().await;
     let d = app.declaration(&s.tree.school_token, &id).await;
     let warnings = d["warnings"].as_array().unwrap();
     let of =
@@ -115,4 +116,54 @@ async fn a_revoked_record_no_longer_counts_nor_blocks_a_new_declaration() {
         0
     );
     app.submit(&s.token, &again).await.expect(200);
+}
+
+#[tokio::test]
+async fn an_image_waiting_for_comparison_is_flagged_until_it_is_hashed() {
+    // A server that leaves hashing to others: its uploads wait, and reviewers are told so.
+    let app = crate::helpers::spawn_app_with(|c| c.evidence_hashing = false).await;
+    let s = crate::declaring::scene_in(app, "黄埔", 1).await;
+    let app = &s.app;
+    let photo = app.submitted(&s.token, "班主任专业能力研修", 1).await;
+    app.teacher(&s.tree.school, "第二位", 2).await;
+    let second = app.login(&id_number(2), PASSWORD).await;
+    let copy = app
+        .declare(
+            &second,
+            form("另一位教师的申报", "2030-08-01", "2030-08-02"),
+        )
+        .await;
+    app.upload(
+        &second,
+        &copy,
+        "certificate",
+        "c.jpg",
+        crate::declaring::jpeg(1),
+    )
+    .await
+    .expect(201);
+    let kinds = |d: &Value| -> Vec<String> {
+        d["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let d = app.declaration(&s.tree.school_token, &photo).await;
+    assert_eq!(kinds(&d), ["image_check_pending"], "{d}");
+
+    // The hasher's round (what every other server runs in the background) settles both.
+    let settled = xueshi_server::services::evidence_hashing::hash_waiting(&app.db, &app.files, 10)
+        .await
+        .unwrap();
+    assert_eq!(settled, 2);
+    let d = app.declaration(&s.tree.school_token, &photo).await;
+    assert_eq!(kinds(&d), ["similar_evidence"], "{d}");
+    assert_eq!(d["warnings"][0]["declaration_id"], copy);
+    // Nothing is left, so another round settles nothing.
+    let again = xueshi_server::services::evidence_hashing::hash_waiting(&app.db, &app.files, 10)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
 }

@@ -7,37 +7,86 @@ use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::{EVIDENCE_COLUMNS, Evidence};
 
-/// Inserts the row and, for an image, one band row per byte of its perceptual hash.
+/// Inserts the row and, for an image already hashed, one band row per byte of its hash.
 pub async fn insert(c: &mut AnyConnection, e: &Evidence, phash_bytes: &[u8]) -> StoreResult<()> {
     let mut q = Sql::new(
-        "INSERT INTO evidence (id, declaration_id, kind, sha256, phash, size, content_type, \
-         storage_key, created_at) VALUES (",
+        "INSERT INTO evidence (id, declaration_id, kind, sha256, phash, phash_checked_at, size, \
+         content_type, storage_key, created_at) VALUES (",
     );
     q.bind(e.id.as_str()).push(", ");
     q.bind(e.declaration_id.as_str()).push(", ");
     q.bind(e.kind.as_str()).push(", ");
     q.bind(e.sha256.as_str()).push(", ");
     q.bind(e.phash.clone()).push(", ");
+    q.bind(e.phash_checked_at).push(", ");
     q.bind(e.size).push(", ");
     q.bind(e.content_type.as_str()).push(", ");
     q.bind(e.storage_key.as_str()).push(", ");
     q.bind(e.created_at).push(")");
     q.execute(c).await?;
-    if !phash_bytes.is_empty() {
-        let mut q = Sql::new("INSERT INTO evidence_phash_bands (band, value, evidence_id) VALUES ");
-        for (band, value) in phash_bytes.iter().enumerate() {
-            if band > 0 {
-                q.push(", ");
-            }
-            q.push("(").bind(band as i64).push(", ");
-            q.bind(i64::from(*value))
-                .push(", ")
-                .bind(e.id.as_str())
-                .push(")");
-        }
-        q.execute(c).await?;
+    insert_bands(c, &e.id, phash_bytes).await
+}
+
+async fn insert_bands(c: &mut AnyConnection, id: &str, phash_bytes: &[u8]) -> StoreResult<()> {
+    if phash_bytes.is_empty() {
+        return Ok(());
     }
+    let mut q = Sql::new("INSERT INTO evidence_phash_bands (band, value, evidence_id) VALUES ");
+    for (band, value) in phash_bytes.iter().enumerate() {
+        if band > 0 {
+            q.push(", ");
+        }
+        q.push("(").bind(band as i64).push(", ");
+        q.bind(i64::from(*value)).push(", ").bind(id).push(")");
+    }
+    q.execute(c).await?;
     Ok(())
+}
+
+/// An image waiting for its perceptual hash.
+pub struct Unhashed {
+    pub id: String,
+    pub storage_key: String,
+}
+
+/// The oldest images not yet hashed.
+pub async fn unhashed(c: &mut AnyConnection, limit: i64) -> StoreResult<Vec<Unhashed>> {
+    let mut q = Sql::new(
+        "SELECT id, storage_key FROM evidence WHERE phash_checked_at IS NULL \
+         ORDER BY created_at LIMIT ",
+    );
+    q.bind(limit);
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Unhashed {
+                id: r.try_get("id")?,
+                storage_key: r.try_get("storage_key")?,
+            })
+        })
+        .collect()
+}
+
+/// Stores an image's hash (`None`: it could not be decoded), unless another server did
+/// first or the file was removed; then nothing is written and `false` returned.
+pub async fn set_phash(
+    c: &mut AnyConnection,
+    id: &str,
+    phash: Option<&str>,
+    phash_bytes: &[u8],
+    now: i64,
+) -> StoreResult<bool> {
+    let mut q = Sql::new("UPDATE evidence SET phash = ");
+    q.bind(phash).push(", phash_checked_at = ").bind(now);
+    q.push(" WHERE id = ")
+        .bind(id)
+        .push(" AND phash_checked_at IS NULL");
+    if q.execute(c).await? == 0 {
+        return Ok(false);
+    }
+    insert_bands(c, id, phash_bytes).await?;
+    Ok(true)
 }
 
 pub async fn for_declaration(

@@ -28,6 +28,11 @@ impl From<Option<String>> for Arg {
         Arg::Text(v)
     }
 }
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
 impl From<i64> for Arg {
     fn from(v: i64) -> Arg {
         Arg::Int(Some(v))

@@ -20,7 +20,8 @@ pub const NEAR_IMAGE_DISTANCE: u32 = 6;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     /// `possible_duplicate` (the teacher's own records or declarations), `same_evidence`
-    /// (an identical file) or `similar_evidence` (a near-identical image) of another teacher.
+    /// (an identical file) or `similar_evidence` (a near-identical image) of another teacher;
+    /// `image_check_pending` while an image still waits for its perceptual hash.
     pub kind: &'static str,
     pub message: String,
     pub declaration_id: Option<String>,
@@ -84,6 +85,15 @@ pub async fn for_declaration(
                 &sha256[..sha256.len().min(12)]
             ),
             declaration_id: Some(other),
+            record_id: None,
+            distance: None,
+        });
+    }
+    if files.iter().any(|f| f.phash_checked_at.is_none()) {
+        warnings.push(Warning {
+            kind: "image_check_pending",
+            message: "证明材料图片的相似比对尚未完成，请稍后刷新查看".into(),
+            declaration_id: None,
             record_id: None,
             distance: None,
         });
