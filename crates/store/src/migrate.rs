@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_reports"),
     migration!(5, "0005_pending_snapshots"),
     migration!(7, "0007_evidence_hashing"),
+    migration!(8, "0008_declaration_counts"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

@@ -6,6 +6,27 @@ use serde_json::{Value, json};
 use crate::declaring::{form, scene};
 use crate::helpers::{PASSWORD, id_number, tree};
 
+/// The per-school tallies the queues' counts come from agree with the declarations.
+async fn tallies_match(app: &crate::helpers::TestApp) {
+    let mut c = app.db.pool().acquire().await.unwrap();
+    let rows = |sql: &'static str| sqlx::query_as::<_, (String, i64, String, i64)>(sql);
+    let counted = rows(
+        "SELECT school_id, CAST(year AS BIGINT), status, CAST(COUNT(*) AS BIGINT) FROM declarations \
+         GROUP BY school_id, year, status ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    let tallied = rows(
+        "SELECT school_id, CAST(year AS BIGINT), status, CAST(n AS BIGINT) FROM declaration_counts \
+         WHERE n <> 0 ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(tallied, counted);
+}
+
 fn ids(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
@@ -128,6 +149,7 @@ async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
         .expect(200);
     assert_eq!(ids(&page3), [&city_school].map(String::clone));
     assert_eq!(page3["next_cursor"], Value::Null);
+    tallies_match(app).await;
 
     // Out of scope is not found; bad query values are bad requests; providers may not look.
     app.api_get(&format!("/declarations/{theirs}"), &s.tree.school_token)
@@ -183,12 +205,17 @@ async fn a_transferred_teachers_declarations_go_to_the_new_school() {
         .await
         .expect(200);
     assert!(ids(&old).is_empty());
+    assert_eq!(
+        old["counts"]["submitted"], 0,
+        "the old school's count follows the move"
+    );
     let new = s
         .app
         .api_get("/declarations?status=submitted", &b.school_token)
         .await
         .expect(200);
     assert_eq!(ids(&new), [&id].map(String::clone));
+    assert_eq!(new["counts"]["submitted"], 1);
     let district = s
         .app
         .api_get("/declarations?status=submitted", &b.district_token)
@@ -205,6 +232,33 @@ async fn a_transferred_teachers_declarations_go_to_the_new_school() {
         .await
         .expect(200);
     assert_eq!(d["school_id"], b.school);
+    let district = s
+        .app
+        .api_get("/declarations", &b.district_token)
+        .await
+        .expect(200);
+    assert_eq!(district["counts"]["submitted"], 0);
+    assert_eq!(district["counts"]["school_approved"], 1);
+    // A draft moved to another credit year moves its tally too.
+    let draft = s
+        .app
+        .declare(&s.token, form("改年度的草稿", "2030-06-01", "2030-06-01"))
+        .await;
+    s.app
+        .patch(
+            &format!("/declarations/{draft}"),
+            &s.token,
+            form("改年度的草稿", "2031-06-01", "2031-06-01"),
+        )
+        .await
+        .expect(200);
+    let next_year = s
+        .app
+        .api_get("/declarations?year=2031", &b.school_token)
+        .await
+        .expect(200);
+    assert_eq!(next_year["counts"]["draft"], 1);
+    tallies_match(&s.app).await;
 }
 
 #[tokio::test]
