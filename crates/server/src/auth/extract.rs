@@ -72,13 +72,19 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// The session's user, if the session is live and the user may still log in.
 async fn load_active(db: &Db, hash: &str) -> AppResult<Option<(User, Actor)>> {
     let mut c = db.pool().acquire().await?;
-    let Some(user) = repo::sessions::user_for(&mut c, hash, now_ms()).await? else {
+    // The same rules as `login_allowed`, checked in the one query.
+    let Some((user, district_id)) = repo::sessions::active_user_for(&mut c, hash, now_ms()).await?
+    else {
         return Ok(None);
     };
-    match login_allowed(&mut c, &user).await? {
-        Some(actor) => Ok(Some((user, actor))),
-        None => Ok(None),
-    }
+    let actor = Actor {
+        user_id: user.id.clone(),
+        role: user.role,
+        org_id: user.org_id.clone(),
+        district_id,
+        teacher_id: user.teacher_id.clone(),
+    };
+    Ok(Some((user, actor)))
 }
 
 /// The actor for a user who may log in: not a departed teacher, not staff of an archived

@@ -29,20 +29,30 @@ pub async fn insert(
     Ok(())
 }
 
-/// The user of an unexpired session.
-pub async fn user_for(
+/// The user of an unexpired session who may still act — staff of an active organisation,
+/// or a teacher who has not departed — with their organisation's district: everything a
+/// request's authentication needs, in one statement (it runs before every API call).
+pub async fn active_user_for(
     c: &mut AnyConnection,
     token_hash: &str,
     now: i64,
-) -> StoreResult<Option<User>> {
+) -> StoreResult<Option<(User, Option<String>)>> {
     let mut q = Sql::new(format!(
-        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = "
+        "SELECT {USER_COLUMNS}, o.district_id AS org_district_id FROM sessions s \
+         JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
+         LEFT JOIN teachers t ON t.id = u.teacher_id \
+         WHERE o.status = 'active' \
+         AND ((u.teacher_id IS NULL AND u.role <> 'teacher') OR t.status <> 'departed') \
+         AND s.token_hash = "
     ));
     q.bind(token_hash).push(" AND s.expires_at > ").bind(now);
-    q.fetch_optional(c)
-        .await?
-        .map(|r| User::from_row(&r))
-        .transpose()
+    let Some(row) = q.fetch_optional(c).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        User::from_row(&row)?,
+        sqlx::Row::try_get(&row, "org_district_id")?,
+    )))
 }
 
 pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> StoreResult<u64> {

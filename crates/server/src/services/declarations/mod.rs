@@ -31,7 +31,7 @@ pub struct Detail {
 }
 
 /// Teachers alone declare: everyone else is refused before anything is looked up.
-fn require_teacher(ctx: &Ctx) -> AppResult<&str> {
+pub(super) fn require_teacher(ctx: &Ctx) -> AppResult<&str> {
     match (ctx.actor.role, ctx.actor.teacher_id.as_deref()) {
         (Role::Teacher, Some(id)) => Ok(id),
         _ => Err(AppError::Forbidden),

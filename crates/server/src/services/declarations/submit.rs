@@ -5,26 +5,26 @@
 use serde_json::json;
 use time::OffsetDateTime;
 use xueshi_domain::{DeclarationStatus, normalize_title, review, time_rules};
-use xueshi_store::models::{Declaration, Record};
-use xueshi_store::repo::{declarations, evidence, policies};
+use xueshi_store::models::{Declaration, Evidence, Record};
+use xueshi_store::repo::{declarations, evidence, policies, reviews};
 use xueshi_store::{Conn, Db, now_ms};
 
-use super::{Detail, form, load_detail, own, raced, school_of, wrong_state};
+use super::{Detail, form, own, raced, require_teacher, school_of, wrong_state};
 use crate::error::{AppError, AppResult};
 use crate::services::evidence::ProofKind;
 use crate::services::{Ctx, Place, record};
 
 pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
+    let teacher_id = require_teacher(ctx)?;
     let mut tx = db.begin().await?;
-    let before = own(&mut tx, ctx, id).await?;
     // One submission at a time per teacher, so two cannot both miss each other as duplicates.
-    declarations::lock_teacher(&mut tx, &before.teacher_id).await?;
+    declarations::lock_teacher(&mut tx, teacher_id).await?;
     let before = own(&mut tx, ctx, id).await?;
     if !review::can_submit(before.status) {
         return Err(wrong_state(&before, "提交"));
     }
     check_deadline(&mut tx, &before).await?;
-    check_evidence(&mut tx, &before).await?;
+    let files = check_evidence(&mut tx, &before).await?;
     let errors = form::submission_errors(&before);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -55,9 +55,15 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         detail,
     )
     .await?;
+    let history = reviews::for_declaration(&mut tx, id).await?;
     tx.commit().await?;
-    let mut c = db.pool().acquire().await?;
-    load_detail(&mut c, ctx, id).await
+    // The teacher's own view: no reviewers' warnings, and nothing else to read again.
+    Ok(Detail {
+        declaration: after,
+        evidence: files,
+        reviews: history,
+        warnings: Vec::new(),
+    })
 }
 
 /// 过期不录: the declaration deadline of the credit year (the year of the end date).
@@ -81,7 +87,7 @@ async fn check_deadline(c: &mut Conn, d: &Declaration) -> AppResult<()> {
 
 /// The evidence the notice asks for: the certificate, its translation when foreign and not in
 /// Chinese, an hours proof when it states no hours.
-async fn check_evidence(c: &mut Conn, d: &Declaration) -> AppResult<()> {
+async fn check_evidence(c: &mut Conn, d: &Declaration) -> AppResult<Vec<Evidence>> {
     let files = evidence::for_declaration(c, &d.id).await?;
     let has = |kind: ProofKind| files.iter().any(|e| e.kind == kind.as_str());
     let mut missing = Vec::new();
@@ -95,7 +101,7 @@ async fn check_evidence(c: &mut Conn, d: &Declaration) -> AppResult<()> {
         missing.push("证书无明确培训时间，须附学校盖章的学时证明");
     }
     if missing.is_empty() {
-        Ok(())
+        Ok(files)
     } else {
         Err(AppError::MissingEvidence(format!(
             "证明材料不全：{}",
