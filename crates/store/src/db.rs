@@ -91,6 +91,19 @@ impl Db {
         })
     }
 
+    /// A write transaction whose commit does not wait for PostgreSQL to flush it to disk.
+    /// For the items of a batch: the caller must end with a [`Db::begin`] transaction that
+    /// writes, whose commit flushes the log up to it — and so every earlier commit — before
+    /// anyone is told the batch is done. (SQLite in WAL mode with `synchronous = NORMAL`
+    /// does not flush on commit anyway.)
+    pub async fn begin_unflushed(&self) -> StoreResult<Tx> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute("SET LOCAL synchronous_commit = off").await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())

@@ -149,7 +149,7 @@ pub async fn review_one(db: &Db, ctx: &Ctx, id: &str, input: ReviewInput) -> App
         let mut c = db.pool().acquire().await?;
         Targets::load(&mut c, &ids).await?
     };
-    apply(db, ctx, &targets, id, &verdict, "api").await?;
+    apply(db, ctx, &targets, id, &verdict, Via::Single).await?;
     let mut c = db.pool().acquire().await?;
     load_detail(&mut c, ctx, id).await
 }
@@ -177,7 +177,7 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
     };
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        let result = match apply(db, ctx, &targets, &id, &verdict, "batch").await {
+        let result = match apply(db, ctx, &targets, &id, &verdict, Via::Batch).await {
             Ok(status) => ItemResult {
                 id,
                 ok: true,
@@ -202,7 +202,37 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
         };
         results.push(result);
     }
+    // The batch's own entry; committing it flushes every item's commit to disk before the
+    // reviewer is answered (the items' commits did not wait for it, see `Via::Batch`).
+    let mut tx = db.begin().await?;
+    let place = Place {
+        district_id: ctx.actor.district_id.clone(),
+        school_id: (ctx.actor.role == Role::SchoolAdmin).then(|| ctx.actor.org_id.clone()),
+    };
+    let detail = json!({
+        "decision": verdict.decision,
+        "items": results.len(),
+        "done": results.iter().filter(|r| r.ok).count(),
+    });
+    record(
+        &mut tx,
+        ctx,
+        "review.batch",
+        ("org", &ctx.actor.org_id),
+        &place,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(results)
+}
+
+/// How a review arrives: one by one, or as an item of a batch, whose commit need not wait
+/// for the disk because the batch ends with one that does.
+#[derive(Clone, Copy)]
+enum Via {
+    Single,
+    Batch,
 }
 
 /// Everything the reviews of a set of declarations need, loaded in a few queries.
@@ -251,7 +281,7 @@ async fn apply(
     targets: &Targets,
     id: &str,
     verdict: &Verdict,
-    via: &str,
+    via: Via,
 ) -> AppResult<DeclarationStatus> {
     let before = targets.declarations.get(id).ok_or(AppError::NotFound)?;
     let teacher = targets
@@ -307,7 +337,10 @@ async fn apply(
         after.approved_hours = Some(approved);
     }
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = match via {
+        Via::Single => db.begin().await?,
+        Via::Batch => db.begin_unflushed().await?,
+    };
     if status == DeclarationStatus::Approved {
         let effective = effective_record(&after, &ctx.actor.user_id, now);
         records::insert(&mut tx, &effective).await?;
@@ -336,7 +369,8 @@ async fn apply(
         notifications::declaration_reviewed(&mut tx, user_id, &after, &entry, policy).await?;
     }
     let detail = json!({
-        "level": level, "decision": verdict.decision, "via": via,
+        "level": level, "decision": verdict.decision,
+        "via": match via { Via::Single => "api", Via::Batch => "batch" },
         "before": { "status": before.status, "hours": under_review },
         "after": { "status": after.status, "approved_hours": after.approved_hours, "record_id": after.record_id },
         "reason_code": verdict.reason_code, "comment": verdict.comment,

@@ -54,6 +54,27 @@ async fn batch_review_reports_each_item_on_its_own() {
             "school_approved"
         );
     }
+    // Each item is audited on its own, and the batch as a whole under the reviewer's school.
+    assert!(
+        app.audit_actions(&mine[0])
+            .await
+            .contains(&"declaration.review".to_owned())
+    );
+    let batch = app
+        .api_get(
+            &format!("/audit?target_id={}", s.tree.school),
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    let entry = batch["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "review.batch")
+        .expect("a review.batch entry");
+    assert_eq!(entry["detail"]["items"], 5);
+    assert_eq!(entry["detail"]["done"], 2);
     // The whole request is refused for a role that never reviews, or a bad decision.
     app.post(
         "/reviews/batch",
