@@ -1,6 +1,7 @@
 //! Prometheus metrics: request counts and latencies by route and status.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -29,7 +30,31 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// Requests this process is answering right now: background work gives way while any are.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+pub fn requests_in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::Relaxed)
+}
+
+/// Counts a request as in flight until dropped (also when its future is cancelled).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 pub async fn track(req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::enter();
     let started = Instant::now();
     // Label by route template, never by raw path, so ids do not explode the series.
     let route = req

@@ -1,9 +1,12 @@
-//! Perceptual hashes of evidence images, computed in the background. Decoding a photo costs
-//! more CPU than everything else an upload does, and on deadline day uploads come by the
-//! hundred a second; reviewers need the hash only when they look, days later. So an upload
+//! Perceptual hashes of evidence images, computed in the background. Decoding a photo is the
+//! largest piece of CPU work in an upload, and on deadline day uploads come by the hundred a
+//! second; reviewers need the hash only when they look, days later. So an upload
 //! stores the file and its SHA-256 (which the duplicate check needs at once), and this
-//! worker hashes the images that wait, oldest first, on one thread of lowest CPU priority:
-//! requests always come first, and the backlog drains when they pause.
+//! worker hashes the images that wait, oldest first, on one thread of lowest CPU priority,
+//! and while this server is answering requests it hashes at most a few images a second:
+//! requests come first, and the backlog drains when they pause. (Nice alone is not enough:
+//! Linux's autogroups share the CPU between processes before nice applies, so a nice thread
+//! still takes its process's share from the database server.)
 
 use std::sync::OnceLock;
 use std::sync::mpsc;
@@ -21,6 +24,8 @@ use crate::error::{AppError, AppResult};
 const BATCH: i64 = 32;
 /// How often to look for work nobody announced (another server's uploads, a restart).
 const POLL: Duration = Duration::from_secs(10);
+/// The pause before each image while requests are being answered.
+const GIVE_WAY: Duration = Duration::from_millis(100);
 
 /// Wakes this process's workers when an upload leaves an image to hash.
 static WAKE: Notify = Notify::const_new();
@@ -86,6 +91,9 @@ pub async fn hash_waiting(db: &Db, files: &FileStore, limit: i64) -> AppResult<u
     };
     let mut settled = 0;
     for item in waiting {
+        if crate::metrics::requests_in_flight() > 0 {
+            tokio::time::sleep(GIVE_WAY).await;
+        }
         let phash = match files.get(&item.storage_key).await {
             Ok(bytes) => match xueshi_files::sniff(&bytes) {
                 Some(kind @ (EvidenceKind::Jpeg | EvidenceKind::Png)) => hash(bytes, kind).await?,

@@ -182,9 +182,9 @@ pub async fn pending(
 ) -> StoreResult<Vec<PendingTally>> {
     let mut q = Sql::new(
         "SELECT d.school_id, \
-         CAST(SUM(CASE WHEN d.status = 'submitted' THEN 1 ELSE 0 END) AS BIGINT) AS school, \
-         CAST(SUM(CASE WHEN d.status = 'school_approved' THEN 1 ELSE 0 END) AS BIGINT) AS second \
-         FROM declarations d WHERE d.status IN ('submitted', 'school_approved') AND d.year = ",
+         CAST(SUM(CASE WHEN d.status = 'submitted' THEN d.n ELSE 0 END) AS BIGINT) AS school, \
+         CAST(SUM(CASE WHEN d.status = 'school_approved' THEN d.n ELSE 0 END) AS BIGINT) AS second \
+         FROM declaration_counts d WHERE d.status IN ('submitted', 'school_approved') AND d.year = ",
     );
     q.bind(year as i64);
     push_reach(&mut q, "d.school_id", reach);

@@ -17,9 +17,9 @@ pub async fn take(c: &mut AnyConnection, day: &str) -> StoreResult<u64> {
     );
     q.bind(day).push(
         ", school_id, \
-         CAST(SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN status = 'school_approved' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM declarations WHERE status IN ('submitted', 'school_approved') GROUP BY school_id",
+         CAST(SUM(CASE WHEN status = 'submitted' THEN n ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN status = 'school_approved' THEN n ELSE 0 END) AS BIGINT) \
+         FROM declaration_counts WHERE status IN ('submitted', 'school_approved') GROUP BY school_id",
     );
     q.execute(c).await
 }
