@@ -22,14 +22,14 @@ fn bench_id(n: u64) -> String {
 }
 
 /// A valid, unique ID number for bench teacher `n` (unique up to 13 million).
-fn bench_id_number(n: u64, area: &str) -> String {
+pub(super) fn bench_id_number(n: u64, area: &str) -> String {
     let day = (n / 1000) % 13_440;
     let (year, month, dom) = (1960 + day / 336, 1 + (day % 336) / 28, 1 + day % 28);
     let first17 = format!("{area}{year:04}{month:02}{dom:02}{:03}", n % 1000);
     format!("{first17}{}", check_char(&first17))
 }
 
-fn bar(len: u64, message: &str) -> ProgressBar {
+pub(super) fn bar(len: u64, message: &str) -> ProgressBar {
     let bar = ProgressBar::new(len).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
             .expect("a valid template")
@@ -193,7 +193,7 @@ pub async fn seed(
     Ok(())
 }
 
-fn org(name: &str, kind: OrgKind, parent: &Org, serial: Option<u64>) -> Org {
+pub(super) fn org(name: &str, kind: OrgKind, parent: &Org, serial: Option<u64>) -> Org {
     let id = new_id();
     let district_id = if kind == OrgKind::District {
         Some(id.clone())

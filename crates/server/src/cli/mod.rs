@@ -1,6 +1,7 @@
 //! The `xueshi` command line: one file per command.
 
 mod bench;
+mod bench_review;
 mod create_admin;
 mod export;
 mod import;
@@ -117,6 +118,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
     },
+    /// One district with a deep review queue and logged-in teachers, for the load test
+    /// of declarations and review (scripts/bench/declarations.sh).
+    SeedDeclarations {
+        /// Declarations waiting for the district's review.
+        #[arg(long, default_value_t = 100_000)]
+        pending: u64,
+        /// Teachers given a login token for submitting.
+        #[arg(long, default_value_t = 2_000)]
+        submitters: u64,
+        /// Where to write the tokens (JSON, readable by the owner only).
+        #[arg(long, default_value = "bench-logins.json")]
+        out: PathBuf,
+        /// Where to write a sample certificate photo (JPEG, about 300 KB) to upload.
+        #[arg(long, default_value = "bench-scan.jpg")]
+        scan_out: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -155,6 +172,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::verify(config, year, runs).await
         }
         Command::Bench(BenchCommand::Import { rows }) => bench::import(config, rows).await,
+        Command::Bench(BenchCommand::SeedDeclarations {
+            pending,
+            submitters,
+            out,
+            scan_out,
+        }) => {
+            std::fs::write(&scan_out, bench_review::sample_scan()?)?;
+            bench_review::seed(config, pending, submitters, &out).await
+        }
         Command::Export(ExportCommand::Provincial { year, format, out }) => {
             export::provincial(config, year, &format, out).await
         }
