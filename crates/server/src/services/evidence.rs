@@ -61,13 +61,16 @@ pub async fn upload(
     declaration_id: &str,
     upload: Upload,
 ) -> AppResult<Evidence> {
-    {
+    // Checked before storing anything, and the school (for the audit entry) read while
+    // no write lock is held.
+    let mut school = {
         let mut c = db.pool().acquire().await?;
         let d = own(&mut c, ctx, declaration_id).await?;
         if !review::can_edit(d.status) {
             return Err(wrong_state(&d, "上传证明材料"));
         }
-    }
+        school_of(&mut c, &d).await?
+    };
     let kind = match upload.kind.as_deref().map(ProofKind::parse) {
         Some(Some(kind)) => kind,
         Some(None) => {
@@ -128,7 +131,9 @@ pub async fn upload(
     }
     evidence::insert(&mut tx, &file, &[]).await?;
     declarations::touch(&mut tx, &d.id).await?;
-    let school = school_of(&mut tx, &d).await?;
+    if school.id != d.school_id {
+        school = school_of(&mut tx, &d).await?;
+    }
     let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "size": file.size, "content_type": file.content_type });
     record(
         &mut tx,

@@ -325,6 +325,10 @@ pub async fn overlapping(c: &mut AnyConnection, d: &Declaration) -> StoreResult<
 /// Serialises work on one teacher's declarations (a row lock on PostgreSQL; SQLite's write
 /// transaction already holds the database).
 pub async fn lock_teacher(c: &mut AnyConnection, teacher_id: &str) -> StoreResult<()> {
+    // SQLite's write transactions (BEGIN IMMEDIATE) already run one at a time.
+    if c.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
     let mut q = Sql::new("UPDATE teachers SET updated_at = updated_at WHERE id = ");
     q.bind(teacher_id);
     q.execute(c).await?;

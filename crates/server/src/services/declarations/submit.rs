@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use time::OffsetDateTime;
-use xueshi_domain::{DeclarationStatus, normalize_title, review, time_rules};
+use xueshi_domain::{DeclarationStatus, Policy, normalize_title, review, time_rules};
 use xueshi_store::models::{Declaration, Evidence, Record};
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
 use xueshi_store::{Conn, Db, now_ms};
@@ -16,6 +16,17 @@ use crate::services::{Ctx, Place, record};
 
 pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     let teacher_id = require_teacher(ctx)?;
+    // What rarely changes — the school, the year's policy — is read before the write lock
+    // (SQLite has one writer; on deadline day it is the queue), and read again under it
+    // only if the declaration has since moved to another school or year.
+    let (mut school, mut policy) = {
+        let mut c = db.pool().acquire().await?;
+        let d = own(&mut c, ctx, id).await?;
+        (
+            school_of(&mut c, &d).await?,
+            policies::get(&mut c, d.year).await?,
+        )
+    };
     let mut tx = db.begin().await?;
     // One submission at a time per teacher, so two cannot both miss each other as duplicates.
     declarations::lock_teacher(&mut tx, teacher_id).await?;
@@ -23,7 +34,13 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     if !review::can_submit(before.status) {
         return Err(wrong_state(&before, "提交"));
     }
-    check_deadline(&mut tx, &before).await?;
+    if school.id != before.school_id {
+        school = school_of(&mut tx, &before).await?;
+    }
+    if policy.as_ref().is_some_and(|p| p.year != before.year) {
+        policy = policies::get(&mut tx, before.year).await?;
+    }
+    check_deadline(&before, policy.as_ref())?;
     let files = check_evidence(&mut tx, &before).await?;
     let errors = form::submission_errors(&before);
     if !errors.is_empty() {
@@ -41,7 +58,6 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     declarations::set_status(&mut tx, &after, before.status)
         .await
         .map_err(|e| raced(e, &before))?;
-    let school = school_of(&mut tx, &after).await?;
     let detail = json!({
         "before": { "status": before.status },
         "after": { "status": after.status, "year": after.year, "hours": after.hours },
@@ -55,8 +71,11 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         detail,
     )
     .await?;
-    let history = reviews::for_declaration(&mut tx, id).await?;
     tx.commit().await?;
+    let history = {
+        let mut c = db.pool().acquire().await?;
+        reviews::for_declaration(&mut c, id).await?
+    };
     // The teacher's own view: no reviewers' warnings, and nothing else to read again.
     Ok(Detail {
         declaration: after,
@@ -67,8 +86,8 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
 }
 
 /// 过期不录: the declaration deadline of the credit year (the year of the end date).
-async fn check_deadline(c: &mut Conn, d: &Declaration) -> AppResult<()> {
-    let Some(policy) = policies::get(c, d.year).await? else {
+fn check_deadline(d: &Declaration, policy: Option<&Policy>) -> AppResult<()> {
+    let Some(policy) = policy else {
         return Err(AppError::invalid(
             "end_date",
             format!("{}年度的年度政策尚未发布，暂不能申报该年度的学时", d.year),
