@@ -147,6 +147,7 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     lock(c).await?;
     let year = policy.year as i64;
     let postgres = c.backend_name() == "PostgreSQL";
+    let first = !super::reports::has_results(c, policy.year).await?;
     // A run that failed on this connection may have left its stage behind (SQLite).
     Sql::new("DROP TABLE IF EXISTS verification_stage")
         .execute(c)
@@ -160,8 +161,16 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     });
     push_results(&mut q, policy);
     q.execute(c).await?;
-    analyze(c, "verification_stage").await?;
-    sync_results(c, year).await?;
+    if first {
+        // Nothing stored to compare with: every row is new, and no index or statistics of
+        // the stage are needed to find which.
+        Sql::new(format!("{INSERT_RESULTS} {FROM_STAGE}"))
+            .execute(c)
+            .await?;
+    } else {
+        analyze(c, "verification_stage").await?;
+        sync_results(c, year).await?;
+    }
     Sql::new("DROP TABLE verification_stage").execute(c).await?;
     analyze(c, "verification_results").await?;
     summary(c, policy.year).await
