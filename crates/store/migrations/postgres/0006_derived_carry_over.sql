@@ -10,3 +10,9 @@ WHERE r.source = 'carry_over' AND r.status = 'approved'
   AND r.hours <> verification_results.carry_out;
 DELETE FROM records WHERE source = 'carry_over';
 DROP INDEX records_one_carry_over;
+
+-- Results are derived data, computed from `teachers` joined in the very statement that writes
+-- them, and teachers are never deleted (they depart). The foreign key could not fail; it cost
+-- a trigger and a row lock on every teacher per result written: 6 of the 14 seconds a first
+-- run spent writing a million results (docs/benchmarks.md).
+ALTER TABLE verification_results DROP CONSTRAINT verification_results_teacher_id_fkey;
