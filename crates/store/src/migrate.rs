@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_declarations"),
     migration!(4, "0004_reports"),
     migration!(5, "0005_pending_snapshots"),
+    migration!(6, "0006_derived_carry_over"),
     migration!(7, "0007_evidence_hashing"),
     migration!(8, "0008_declaration_counts"),
 ];
@@ -69,3 +70,6 @@ pub async fn run(db: &Db) -> StoreResult<()> {
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

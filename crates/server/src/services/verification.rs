@@ -1,6 +1,7 @@
-//! Running the annual verification (年度验证) and reading its results. A run replaces the
-//! year's results and carry-over, then re-derives every later year already verified, all in
-//! one transaction, so the chain of carry-overs always matches the records.
+//! Running the annual verification (年度验证) and reading its results. A run brings the
+//! year's results in line with the records — a result's carry-out is the next year's
+//! carry-over record — then re-derives every later year already verified, all in one
+//! transaction, so the chain of carry-overs always matches the records.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -517,3 +517,73 @@ async fn a_rerun_rewrites_only_the_results_that_changed() {
         "the carry-over record follows the new figure"
     );
 }
+
+async fn carry_over(app: &TestApp, path: &str) -> Value {
+    let list = app.api_get(path, &app.city_token).await.expect(200);
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == "carry_over")
+        .cloned()
+        .expect("a carry-over record")
+}
+
+/// The carry-over is derived from the previous year's result, yet reads as a record: listed
+/// in its year and among all years, with an id that survives re-runs, and never revoked on
+/// its own (its source records are).
+#[tokio::test]
+async fn a_carry_over_record_keeps_its_id_and_cannot_be_revoked() {
+    let app = spawn_app().await;
+    let t = tree(&app, "天河").await;
+    let teacher = app.teacher(&t.school, "甲", 1).await;
+    app.set_policy(2030, policy(2030)).await;
+    app.set_policy(2031, policy(2031)).await;
+    app.earn(&teacher, 2030, 30.0, 50.0, 18.0).await;
+    run(&app, 2030).await;
+    let first = carry_over(&app, &format!("/teachers/{teacher}/records?year=2031")).await;
+    assert_eq!(
+        (
+            first["year"].clone(),
+            first["category"].clone(),
+            first["hours"].clone(),
+            first["status"].clone()
+        ),
+        (
+            json!(2031),
+            json!("professional"),
+            json!(8),
+            json!("approved")
+        )
+    );
+    let all_years = carry_over(&app, &format!("/teachers/{teacher}/records")).await;
+    assert_eq!(all_years["id"], first["id"]);
+
+    app.earn(&teacher, 2030, 0.0, 4.0, 0.0).await;
+    run(&app, 2030).await;
+    let again = carry_over(&app, &format!("/teachers/{teacher}/records?year=2031")).await;
+    assert_eq!(again["hours"], 12);
+    assert_eq!(again["id"], first["id"], "a re-run keeps the record's id");
+
+    let id = first["id"].as_str().unwrap();
+    let reason = json!({ "reason": "重复" });
+    app.post(
+        &format!("/records/{id}/revoke"),
+        &t.district_token,
+        reason.clone(),
+    )
+    .await
+    .expect_error(409, "conflict");
+    let other = tree(&app, "海珠").await;
+    app.post(
+        &format!("/records/{id}/revoke"),
+        &other.district_token,
+        reason,
+    )
+    .await
+    .expect_error(404, "not_found");
+    assert_eq!(
+        app.progress(&teacher, 2031).await["categories"]["professional"]["carried_in"],
+        12
+    );
+}

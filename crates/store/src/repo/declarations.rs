@@ -5,6 +5,7 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::DeclarationStatus;
 use xueshi_domain::authz::Scope;
 
+use super::carry_over::{self, Years};
 use super::clamp_limit;
 use super::sql::Sql;
 use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
@@ -290,7 +291,8 @@ pub async fn same_evidence(c: &mut AnyConnection, d: &Declaration) -> StoreResul
     Ok(q.fetch_optional(c).await?.map(|r| r.get("id")))
 }
 
-/// The teacher's effective records that can overlap a period starting in `from_year`.
+/// The teacher's effective records, carry-overs included, that can overlap a period starting
+/// in `from_year`.
 pub async fn effective_records_from(
     c: &mut AnyConnection,
     teacher_id: &str,
@@ -302,6 +304,7 @@ pub async fn effective_records_from(
     q.bind(teacher_id)
         .push(" AND year >= ")
         .bind(from_year as i64);
+    carry_over::push_union_for_teacher(&mut q, teacher_id, Years::From(from_year));
     q.push(" ORDER BY year, created_at, id");
     q.fetch_all(c).await?.iter().map(Record::from_row).collect()
 }

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
+use super::carry_over::{self, Years};
 use super::sql::Sql;
 use crate::models::{RECORD_COLUMNS, Record};
 use crate::{StoreError, StoreResult, now_ms};
@@ -114,7 +115,11 @@ pub async fn registered_for(
         .collect()
 }
 
+/// A record by id, a carry-over included.
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Record>> {
+    if let Some(carried) = carry_over::get(c, id).await? {
+        return Ok(Some(carried));
+    }
     let mut q = Sql::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = "));
     q.bind(id);
     q.fetch_optional(c)
@@ -123,7 +128,7 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Record>>
         .transpose()
 }
 
-/// A teacher's records, of one year or all, oldest first.
+/// A teacher's records, of one year or all, carry-overs included, oldest first.
 pub async fn for_teacher(
     c: &mut AnyConnection,
     teacher_id: &str,
@@ -136,6 +141,8 @@ pub async fn for_teacher(
     if let Some(y) = year {
         q.push(" AND year = ").bind(y as i64);
     }
+    let years = year.map_or(Years::All, Years::One);
+    carry_over::push_union_for_teacher(&mut q, teacher_id, years);
     q.push(" ORDER BY year, created_at, id");
     q.fetch_all(c).await?.iter().map(Record::from_row).collect()
 }

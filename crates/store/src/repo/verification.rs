@@ -1,8 +1,9 @@
 //! The annual verification (年度验证), computed set-based in the database: one statement
 //! sums every teacher's effective records of the year by category (applying the policy's
-//! activity caps), judges them against the minimums and stores the results; a second writes
-//! the carry-over records into the next year. `xueshi_domain::ledger` holds the same rules
-//! for one teacher; a test checks both agree.
+//! activity caps) and the hours carried in from the previous year's results, judges them
+//! against the minimums and stores the results. A result's carry-out is the teacher's
+//! carry-over record of the next year (see `carry_over`). `xueshi_domain::ledger` holds the
+//! same rules for one teacher; a test checks both agree.
 
 use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
@@ -47,17 +48,16 @@ async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
     Ok(())
 }
 
-/// The `sums` CTE: per teacher, effective hours of the year by category, carried-in hours
-/// apart. With activity caps, a capped type loses its excess from elective hours first, then
+/// The `sums` CTE: per teacher, effective hours of the year's records by category. With
+/// activity caps, a capped type loses its excess from elective hours first, then
 /// professional; without caps (the usual case) one pass over the records suffices.
 fn push_sums(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
     const SUMS: &str = "SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
-        SUM(CASE WHEN r.category = 'professional' AND r.source <> 'carry_over' THEN r.hours ELSE 0 END) AS prof, \
-        SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec, \
-        SUM(CASE WHEN r.source = 'carry_over' THEN r.hours ELSE 0 END) AS carried \
+        SUM(CASE WHEN r.category = 'professional' THEN r.hours ELSE 0 END) AS prof, \
+        SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec \
         FROM records r WHERE r.status = 'approved' AND r.year = ";
-    let year = policy.year as i64;
-    let only_restricted = |q: &mut Sql| {
+    let from_records = |q: &mut Sql| {
+        q.push(SUMS).bind(policy.year as i64);
         if let Some(restrict) = restrict {
             q.push(" AND r.teacher_id IN (SELECT t.id FROM teachers t WHERE 1 = 1");
             restrict(q);
@@ -65,10 +65,8 @@ fn push_sums(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
         }
     };
     if policy.activity_caps.is_empty() {
-        q.push("sums AS (SELECT r.teacher_id, ")
-            .push(SUMS)
-            .bind(year);
-        only_restricted(q);
+        q.push("sums AS (SELECT r.teacher_id, ");
+        from_records(q);
         q.push(" GROUP BY r.teacher_id)");
         return;
     }
@@ -80,18 +78,16 @@ fn push_sums(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
             .bind(cap.tenths())
             .push(" AS BIGINT))");
     }
-    q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ")
-        .push(SUMS)
-        .bind(year);
-    only_restricted(q);
+    q.push("), per_type AS (SELECT r.teacher_id, r.activity_type, ");
+    from_records(q);
     q.push(
         " GROUP BY r.teacher_id, r.activity_type), \
          capped AS ( \
-           SELECT p.teacher_id, p.pub, p.prof, p.elec, p.carried, \
+           SELECT p.teacher_id, p.pub, p.prof, p.elec, \
              CASE WHEN c.cap IS NULL OR p.prof + p.elec <= c.cap THEN 0 ELSE p.prof + p.elec - c.cap END AS excess \
            FROM per_type p LEFT JOIN caps c ON c.activity_type = p.activity_type), \
          sums AS ( \
-           SELECT teacher_id, SUM(pub) AS pub, SUM(carried) AS carried, \
+           SELECT teacher_id, SUM(pub) AS pub, \
              SUM(prof - CASE WHEN excess > elec THEN excess - elec ELSE 0 END) AS prof, \
              SUM(elec - CASE WHEN excess > elec THEN elec ELSE excess END) AS elec \
            FROM capped GROUP BY teacher_id)",
@@ -103,23 +99,28 @@ pub type Restrict<'a> = Option<&'a dyn Fn(&mut Sql)>;
 
 /// The rules of the year's verification as CTEs, ending in `judged`: one row per teacher of
 /// the year's cohort (not departed before 1 January, and there by 31 December or holding a
-/// record of the year) with teacher_id, school_id, pub, prof (carried hours included), elec,
-/// carried, total and passed (0/1). The verification run stores it; live reports read it.
-/// Every CTE is referenced once, so the planner inlines it.
+/// record of the year, a carry-over included) with teacher_id, school_id, pub, prof (carried
+/// hours included), elec, carried, total and passed (0/1). The verification run stores it;
+/// live reports read it. Every CTE is referenced once, so the planner inlines it.
 pub fn push_judged(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
     push_sums(q, policy, restrict);
+    // The carry-over record of the year is the previous year's carry-out (see `carry_over`),
+    // joined here rather than added to the records summed: the planner then knows how many
+    // teachers it groups and aggregates in one parallel hash, without a sort.
     q.push(
         ", totals AS ( \
            SELECT t.id AS teacher_id, t.school_id, COALESCE(s.pub, 0) AS pub, \
-             COALESCE(s.prof, 0) + COALESCE(s.carried, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
-             COALESCE(s.carried, 0) AS carried \
+             COALESCE(s.prof, 0) + COALESCE(c.carry_out, 0) AS prof, COALESCE(s.elec, 0) AS elec, \
+             COALESCE(c.carry_out, 0) AS carried \
            FROM teachers t LEFT JOIN sums s ON s.teacher_id = t.id \
-           WHERE (t.status <> 'departed' OR t.departed_on >= ",
+           LEFT JOIN verification_results c ON c.teacher_id = t.id AND c.carry_out > 0 AND c.year = ",
     );
-    q.bind(format!("{:04}-01-01", policy.year))
+    q.bind(policy.year as i64 - 1);
+    q.push(" WHERE (t.status <> 'departed' OR t.departed_on >= ")
+        .bind(format!("{:04}-01-01", policy.year))
         .push(") AND (t.created_at <= ")
         .bind(year_end_ms(policy.year))
-        .push(" OR s.teacher_id IS NOT NULL)");
+        .push(" OR s.teacher_id IS NOT NULL OR c.teacher_id IS NOT NULL)");
     if let Some(restrict) = restrict {
         restrict(q);
     }
@@ -139,13 +140,14 @@ pub fn push_judged(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
     q.push(" THEN 1 ELSE 0 END AS passed FROM totals)");
 }
 
-/// Verifies `policy.year`: brings its results and the carry-over records of the next year in
-/// line with the records. Only rows whose figures changed are written, so a re-run after a
-/// few amendments writes a few rows, not a million.
+/// Verifies `policy.year`: brings its results in line with the records (and with the
+/// previous year's results, whose carry-out is this year's carry-in). Only rows whose figures
+/// changed are written, so a re-run after a few amendments writes a few rows, not a million.
 pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
     lock(c).await?;
     let year = policy.year as i64;
     let postgres = c.backend_name() == "PostgreSQL";
+    let first = !super::reports::has_results(c, policy.year).await?;
     // A run that failed on this connection may have left its stage behind (SQLite).
     Sql::new("DROP TABLE IF EXISTS verification_stage")
         .execute(c)
@@ -157,9 +159,37 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     } else {
         "CREATE TEMP TABLE verification_stage AS WITH "
     });
-    push_judged(&mut q, policy, None);
+    push_results(&mut q, policy);
+    q.execute(c).await?;
+    if first {
+        // Nothing stored to compare with: every row is new, and no index or statistics of
+        // the stage are needed to find which.
+        Sql::new(format!("{INSERT_RESULTS} {FROM_STAGE}"))
+            .execute(c)
+            .await?;
+    } else {
+        analyze(c, "verification_stage").await?;
+        sync_results(c, year).await?;
+    }
+    Sql::new("DROP TABLE verification_stage").execute(c).await?;
+    analyze(c, "verification_results").await?;
+    summary(c, policy.year).await
+}
+
+const INSERT_RESULTS: &str = "INSERT INTO verification_results (year, teacher_id, school_id, \
+    public_hours, professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, \
+    computed_at)";
+
+const FROM_STAGE: &str = "SELECT year, teacher_id, school_id, pub, prof, elec, carried, total, \
+    passed, carry_out, computed_at FROM verification_stage s";
+
+/// Appends the CTEs of `push_judged` and a SELECT of the year's results in the stage's
+/// columns: year, teacher_id, school_id, pub, prof, elec, carried, total, passed, carry_out,
+/// computed_at.
+fn push_results(q: &mut Sql, policy: &Policy) {
+    push_judged(q, policy, None);
     let m = &policy.minimums;
-    q.push(" SELECT ").bind(year);
+    q.push(" SELECT ").bind(policy.year as i64);
     q.push(" AS year, teacher_id, school_id, pub, prof, elec, carried, total, passed, CASE WHEN passed = 1 AND ");
     q.bind(policy.carry_over.enabled)
         .push(" = 1 AND prof > ")
@@ -175,14 +205,6 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
         .push(" END) ELSE 0 END AS carry_out, ")
         .bind(now_ms());
     q.push(" AS computed_at FROM judged");
-    q.execute(c).await?;
-    analyze(c, "verification_stage").await?;
-    sync_results(c, year).await?;
-    Sql::new("DROP TABLE verification_stage").execute(c).await?;
-    analyze(c, "verification_results").await?;
-    analyze(c, "records").await?;
-    write_carry_over(c, policy.year).await?;
-    summary(c, policy.year).await
 }
 
 /// Refreshes PostgreSQL's statistics of a table just written in bulk: with the counts of
@@ -222,57 +244,11 @@ async fn sync_results(c: &mut AnyConnection, year: i64) -> StoreResult<()> {
     );
     q.bind(year);
     q.execute(c).await?;
-    let mut q = Sql::new(
-        "INSERT INTO verification_results (year, teacher_id, school_id, public_hours, \
-         professional_hours, elective_hours, carried_in, total_hours, passed, carry_out, computed_at) \
-         SELECT year, teacher_id, school_id, pub, prof, elec, carried, total, passed, carry_out, computed_at \
-         FROM verification_stage s WHERE NOT EXISTS (SELECT 1 FROM verification_results v \
-         WHERE v.teacher_id = s.teacher_id AND v.year = ",
-    );
+    let mut q = Sql::new(format!(
+        "{INSERT_RESULTS} {FROM_STAGE} WHERE NOT EXISTS (SELECT 1 FROM verification_results v \
+         WHERE v.teacher_id = s.teacher_id AND v.year = "
+    ));
     q.bind(year).push(")");
-    q.execute(c).await?;
-    Ok(())
-}
-
-/// Brings the `carry_over` records of `year + 1` in line with the carry-out of `year`'s
-/// results: one record per teacher who carries hours, none for the others.
-async fn write_carry_over(c: &mut AnyConnection, year: i32) -> StoreResult<()> {
-    let next = year as i64 + 1;
-    let now = now_ms();
-    let mut q = Sql::new(
-        "DELETE FROM records WHERE source = 'carry_over' AND NOT EXISTS (SELECT 1 FROM \
-         verification_results v WHERE v.teacher_id = records.teacher_id AND v.carry_out > 0 AND v.year = ",
-    );
-    q.bind(year as i64).push(") AND year = ").bind(next);
-    q.execute(c).await?;
-    let mut q =
-        Sql::new("UPDATE records SET hours = v.carry_out, status = 'approved', updated_at = ");
-    q.bind(now).push(
-        " FROM verification_results v WHERE v.teacher_id = records.teacher_id \
-         AND records.source = 'carry_over' AND v.carry_out > 0 \
-         AND (records.hours <> v.carry_out OR records.status <> 'approved') AND v.year = ",
-    );
-    q.bind(year as i64).push(" AND records.year = ").bind(next);
-    q.execute(c).await?;
-    // Deterministic ids: a record dropped and later carried again gets the same id.
-    let mut q = Sql::new(
-        "INSERT INTO records (id, teacher_id, year, category, activity_type, title, hours, source, \
-         status, created_at, updated_at) SELECT ",
-    );
-    q.bind(format!("carry-{next}-"))
-        .push(" || v.teacher_id, v.teacher_id, ")
-        .bind(next);
-    q.push(", 'professional', 'other', ")
-        .bind(format!("{year}年度专业科目结转学时"));
-    q.push(", v.carry_out, 'carry_over', 'approved', ")
-        .bind(now)
-        .push(", ")
-        .bind(now);
-    q.push(
-        " FROM verification_results v WHERE v.carry_out > 0 AND NOT EXISTS (SELECT 1 FROM records r \
-         WHERE r.source = 'carry_over' AND r.teacher_id = v.teacher_id AND r.year = ",
-    );
-    q.bind(next).push(") AND v.year = ").bind(year as i64);
     q.execute(c).await?;
     Ok(())
 }
