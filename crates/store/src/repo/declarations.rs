@@ -256,28 +256,25 @@ pub async fn pending_tenths(
     Ok(row.try_get("pending")?)
 }
 
-/// A declaration of the teacher under review with the same normalised title and dates that
-/// overlap `start..=end`, other than `except`.
-pub async fn in_review_same_title(
-    c: &mut AnyConnection,
-    d: &Declaration,
-) -> StoreResult<Option<String>> {
-    let mut q = Sql::new("SELECT id FROM declarations WHERE teacher_id = ");
-    q.bind(d.teacher_id.as_str())
-        .push(" AND title_normalized = ");
-    q.bind(d.title_normalized.as_str()).push(" AND id <> ");
-    q.bind(d.id.as_str()).push(" AND start_date <= ");
-    q.bind(d.end_date.as_str()).push(" AND end_date >= ");
-    q.bind(d.start_date.as_str());
-    q.push(&format!(" AND status IN {IN_REVIEW} ORDER BY id LIMIT 1"));
-    Ok(q.fetch_optional(c).await?.map(|r| r.get("id")))
+/// Why another declaration of the same teacher blocks `d`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocker {
+    /// It holds a file identical to one of `d`'s (under review, or approved while its record
+    /// stands).
+    SameEvidence,
+    /// It is under review with the same normalised title and overlapping dates.
+    SameTitle,
 }
 
-/// A declaration of the same teacher holding a file identical to one of `d`'s: under review,
-/// or approved with its record still effective.
-pub async fn same_evidence(c: &mut AnyConnection, d: &Declaration) -> StoreResult<Option<String>> {
+/// The first declaration of the teacher that makes `d` a duplicate, identical files before
+/// titles (the order of the checks), in one statement: submissions run it inside the write
+/// transaction.
+pub async fn blocking_duplicate(
+    c: &mut AnyConnection,
+    d: &Declaration,
+) -> StoreResult<Option<(Blocker, String)>> {
     let mut q = Sql::new(
-        "SELECT o.id FROM evidence mine JOIN evidence e ON e.sha256 = mine.sha256 \
+        "SELECT CAST(1 AS BIGINT) AS k, o.id FROM evidence mine JOIN evidence e ON e.sha256 = mine.sha256 \
          JOIN declarations o ON o.id = e.declaration_id \
          LEFT JOIN records r ON r.id = o.record_id WHERE mine.declaration_id = ",
     );
@@ -285,10 +282,24 @@ pub async fn same_evidence(c: &mut AnyConnection, d: &Declaration) -> StoreResul
     q.bind(d.teacher_id.as_str()).push(" AND o.id <> ");
     q.bind(d.id.as_str());
     q.push(&format!(
-        " AND (o.status IN {IN_REVIEW} OR (o.status = 'approved' AND r.status = 'approved')) \
-         ORDER BY o.id LIMIT 1"
+        " AND (o.status IN {IN_REVIEW} OR (o.status = 'approved' AND r.status = 'approved'))"
     ));
-    Ok(q.fetch_optional(c).await?.map(|r| r.get("id")))
+    q.push(" UNION ALL SELECT CAST(2 AS BIGINT) AS k, id FROM declarations WHERE teacher_id = ");
+    q.bind(d.teacher_id.as_str())
+        .push(" AND title_normalized = ");
+    q.bind(d.title_normalized.as_str()).push(" AND id <> ");
+    q.bind(d.id.as_str()).push(" AND start_date <= ");
+    q.bind(d.end_date.as_str()).push(" AND end_date >= ");
+    q.bind(d.start_date.as_str());
+    q.push(&format!(" AND status IN {IN_REVIEW} ORDER BY 1, 2 LIMIT 1"));
+    let Some(row) = q.fetch_optional(c).await? else {
+        return Ok(None);
+    };
+    let kind = match row.try_get::<i64, _>(0)? {
+        1 => Blocker::SameEvidence,
+        _ => Blocker::SameTitle,
+    };
+    Ok(Some((kind, row.try_get(1)?)))
 }
 
 /// The teacher's effective records, carry-overs included, that can overlap a period starting

@@ -6,6 +6,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use xueshi_domain::{DeclarationStatus, Policy, normalize_title, review, time_rules};
 use xueshi_store::models::{Declaration, Evidence, Record};
+use xueshi_store::repo::declarations::Blocker;
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
 use xueshi_store::{Conn, Db, now_ms};
 
@@ -140,17 +141,20 @@ fn duplicate(message: String, existing_id: String) -> AppError {
 /// overlapping dates, among the teacher's declarations under review or approved (while their
 /// record stands) and effective records — organiser registrations included.
 async fn check_duplicates(c: &mut Conn, d: &Declaration) -> AppResult<()> {
-    if let Some(existing) = declarations::same_evidence(c, d).await? {
-        return Err(duplicate(
-            "证明材料与您已申报的另一项学时使用的文件完全相同，不得重复申报".into(),
-            existing,
-        ));
-    }
-    if let Some(existing) = declarations::in_review_same_title(c, d).await? {
-        return Err(duplicate(
-            "您已申报过同名且时间重叠的学习活动，不得重复申报".into(),
-            existing,
-        ));
+    match declarations::blocking_duplicate(c, d).await? {
+        Some((Blocker::SameEvidence, existing)) => {
+            return Err(duplicate(
+                "证明材料与您已申报的另一项学时使用的文件完全相同，不得重复申报".into(),
+                existing,
+            ));
+        }
+        Some((Blocker::SameTitle, existing)) => {
+            return Err(duplicate(
+                "您已申报过同名且时间重叠的学习活动，不得重复申报".into(),
+                existing,
+            ));
+        }
+        None => {}
     }
     let from_year = d
         .start_date
