@@ -16,7 +16,7 @@ if (!base || !loginsPath || !scanPath) {
 }
 const logins = JSON.parse(fs.readFileSync(loginsPath, 'utf8'));
 const scan = fs.readFileSync(scanPath);
-const connections = Number(connArg ?? 16);
+const connections = Number(connArg ?? 32);
 const seconds = Number(secondsArg ?? 30);
 const phases = new Set((process.env.PHASES ?? 'queue,batch,submit').split(','));
 const bearer = (token) => ({ authorization: `Bearer ${token}` });

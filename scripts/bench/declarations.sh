@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Load test of declarations and review (issue 4) against a running release server, on a
 # fresh SQLite data directory or a fresh PostgreSQL database; see docs/benchmarks.md.
-# Usage: scripts/bench/declarations.sh sqlite|postgres [connections] [seconds]
+# Usage: scripts/bench/declarations.sh sqlite|postgres [connections=32] [seconds=30]
 # PostgreSQL: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be
 # allowed to create the database xueshi_bench_decl, which is dropped first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 backend=${1:-sqlite}
-connections=${2:-16}
+connections=${2:-32}
 seconds=${3:-30}
 port=${BENCH_PORT:-18088}
 
