@@ -269,7 +269,7 @@ async fn insert_teachers(
 }
 
 /// Each teacher's declarations, approved by the school and waiting for the district, each
-/// with its certificate and the school's review in its history. Oldest in the queue first.
+/// with its certificate and the school's review in its history.
 async fn insert_pending(
     c: &mut xueshi_store::Conn,
     range: std::ops::Range<u64>,
@@ -302,7 +302,7 @@ async fn insert_pending(
         .push(", ")
         .bind(format!("{year}-03-02"));
     q.push(", 80, 'school_approved', 0, 1, ");
-    // Queued over the last weeks; a teacher's five declarations a minute apart.
+    // Queued over the last few days, teacher by teacher; each one's five a minute apart.
     let queued = format!("{now} - CAST(substr(t.id, 25) AS BIGINT) * 20000 - k.column1 * 60000");
     q.push(&format!("{queued}, {queued}, {queued}, {queued}"));
     teachers(&mut q);
