@@ -226,7 +226,7 @@ pub(super) fn org(name: &str, kind: OrgKind, parent: &Org, serial: Option<u64>) 
     }
 }
 
-async fn sqlx_count(c: &mut xueshi_store::Conn, q: &Sql) -> anyhow::Result<i64> {
+pub(super) async fn sqlx_count(c: &mut xueshi_store::Conn, q: &Sql) -> anyhow::Result<i64> {
     let row = q
         .fetch_optional(c)
         .await?
@@ -235,7 +235,7 @@ async fn sqlx_count(c: &mut xueshi_store::Conn, q: &Sql) -> anyhow::Result<i64> 
 }
 
 /// Refreshes planner statistics after a bulk load, as an operator would.
-async fn analyze(db: &Db) -> anyhow::Result<()> {
+pub(super) async fn analyze(db: &Db) -> anyhow::Result<()> {
     let mut c = db.pool().acquire().await?;
     Sql::new("ANALYZE").execute(&mut c).await?;
     Ok(())

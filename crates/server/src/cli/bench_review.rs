@@ -8,11 +8,12 @@ use std::time::Instant;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use xueshi_domain::{Deadlines, OrgKind, Policy, Role};
+use xueshi_store::models::User;
 use xueshi_store::repo::sql::Sql;
-use xueshi_store::repo::{audit, orgs, policies};
+use xueshi_store::repo::{audit, orgs, policies, sessions, users};
 use xueshi_store::{Db, now_ms};
 
-use super::bench::{bar, bench_id_number, org};
+use super::bench::{analyze, bar, bench_id_number, org, sqlx_count};
 use crate::auth::sessions::{new_token, token_hash};
 use crate::config::Config;
 use crate::services::new_id;
@@ -55,8 +56,7 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     let mut tx = db.begin().await?;
     let mut q = Sql::new("SELECT COUNT(*) AS n FROM teachers WHERE id LIKE ");
     q.bind(format!("{PREFIX}%"));
-    let row = q.query().fetch_one(&mut *tx).await?;
-    let existing: i64 = xueshi_store::Row::try_get(&row, "n")?;
+    let existing = sqlx_count(&mut tx, &q).await?;
     anyhow::ensure!(
         existing == 0,
         "数据库中已有审核压测数据（{existing} 名教师），请使用新的数据目录或数据库"
@@ -64,17 +64,13 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     let city = orgs::city(&mut tx).await?;
     let district = org("压测审核区", OrgKind::District, &city, None);
     orgs::insert(&mut tx, &district).await?;
-    let district_username = format!("bench_district_{}", &district.id[district.id.len() - 6..]);
-    insert_user(
-        &mut tx,
-        &district_username,
+    let district_user = staff(
+        format!("bench_district_{}", &district.id[district.id.len() - 6..]),
         &password_hash,
         Role::DistrictAdmin,
         &district.id,
-        None,
-        now,
-    )
-    .await?;
+    );
+    users::insert(&mut tx, &district_user).await?;
     let mut schools = Vec::new();
     for s in 0..teachers.div_ceil(TEACHERS_PER_SCHOOL) {
         let school = org(
@@ -84,17 +80,13 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
             Some(s),
         );
         orgs::insert(&mut tx, &school).await?;
-        let admin = format!("bench_school_{}", &school.id[school.id.len() - 8..]);
-        insert_user(
-            &mut tx,
-            &admin,
+        let admin = staff(
+            format!("bench_school_{}", &school.id[school.id.len() - 8..]),
             &password_hash,
             Role::SchoolAdmin,
             &school.id,
-            None,
-            now,
-        )
-        .await?;
+        );
+        users::insert(&mut tx, &admin).await?;
         schools.push(school.id);
     }
     tx.commit().await?;
@@ -115,14 +107,10 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     let expires = now + 7 * 24 * 3600 * 1000;
     let mut tx = db.begin().await?;
     let district_token = new_token();
-    let mut q = Sql::new("SELECT id FROM users WHERE username = ");
-    q.bind(district_username.as_str());
-    let row = q.query().fetch_one(&mut *tx).await?;
-    let district_user: String = xueshi_store::Row::try_get(&row, "id")?;
-    xueshi_store::repo::sessions::insert(
+    sessions::insert(
         &mut tx,
         &token_hash(&district_token),
-        &district_user,
+        &district_user.id,
         "bearer",
         now,
         expires,
@@ -131,18 +119,15 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     let mut teacher_tokens = Vec::new();
     for i in 0..submitters {
         let token = new_token();
-        let mut q = Sql::new(
-            "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) \
-             SELECT ",
-        );
-        q.bind(token_hash(&token))
-            .push(", id, 'bearer', ")
-            .bind(now)
-            .push(", ")
-            .bind(expires);
-        q.push(" FROM users WHERE teacher_id = ")
-            .bind(teacher_id(i));
-        q.execute(&mut tx).await?;
+        sessions::insert(
+            &mut tx,
+            &token_hash(&token),
+            &user_id(i),
+            "bearer",
+            now,
+            expires,
+        )
+        .await?;
         teacher_tokens.push(token);
     }
     let entry = audit::NewAudit {
@@ -155,16 +140,13 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     };
     audit::insert(&mut tx, &entry).await?;
     tx.commit().await?;
-    if db.backend() == xueshi_store::Backend::Postgres {
-        let mut c = db.pool().acquire().await?;
-        Sql::new("ANALYZE").execute(&mut c).await?;
-    }
+    analyze(&db).await?;
     db.close().await;
 
     let logins = Logins {
         year,
         district_id: district.id,
-        district_username,
+        district_username: district_user.username,
         district_token,
         teacher_tokens,
         pending,
@@ -181,6 +163,23 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
 
 fn teacher_id(n: u64) -> String {
     format!("{PREFIX}{n:012}")
+}
+
+/// The login of teacher `n`, known without a lookup so sessions can be written for it.
+fn user_id(n: u64) -> String {
+    format!("00000000-0000-7000-a000-{n:012}")
+}
+
+fn staff(username: String, password_hash: &str, role: Role, org_id: &str) -> User {
+    User {
+        id: new_id(),
+        username,
+        password_hash: password_hash.to_owned(),
+        role,
+        org_id: org_id.to_owned(),
+        teacher_id: None,
+        created_at: now_ms(),
+    }
 }
 
 /// The current credit year, with a policy whose deadlines are still ahead (moved later if
@@ -208,33 +207,6 @@ async fn open_year(db: &Db) -> anyhow::Result<i32> {
     Ok(year)
 }
 
-async fn insert_user(
-    c: &mut xueshi_store::Conn,
-    username: &str,
-    password_hash: &str,
-    role: Role,
-    org_id: &str,
-    teacher_id: Option<&str>,
-    now: i64,
-) -> anyhow::Result<()> {
-    let mut q = Sql::new(
-        "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) VALUES (",
-    );
-    q.bind(new_id()).push(", ").bind(username).push(", ");
-    q.bind(password_hash)
-        .push(", ")
-        .bind(role.as_str())
-        .push(", ");
-    q.bind(org_id)
-        .push(", ")
-        .bind(teacher_id)
-        .push(", ")
-        .bind(now)
-        .push(")");
-    q.execute(c).await?;
-    Ok(())
-}
-
 /// Teachers `range` with their logins (username = ID number, as teachers log in).
 async fn insert_teachers(
     c: &mut xueshi_store::Conn,
@@ -258,7 +230,7 @@ async fn insert_teachers(
         teachers.bind(id_number.clone()).push(", ");
         teachers.bind(school.as_str()).push(", 'active', ");
         teachers.bind(now).push(", ").bind(now).push(")");
-        users.push(sep).bind(new_id()).push(", ").bind(id_number);
+        users.push(sep).bind(user_id(i)).push(", ").bind(id_number);
         users.push(", ").bind(password_hash).push(", 'teacher', ");
         users.bind(school.as_str()).push(", ").bind(teacher_id(i));
         users.push(", ").bind(now).push(")");
