@@ -4,7 +4,6 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use xueshi_domain::authz::Actor;
-use xueshi_domain::{Role, TeacherStatus};
 use xueshi_store::models::User;
 use xueshi_store::{Db, now_ms, repo};
 
@@ -72,45 +71,29 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// The session's user, if the session is live and the user may still log in.
 async fn load_active(db: &Db, hash: &str) -> AppResult<Option<(User, Actor)>> {
     let mut c = db.pool().acquire().await?;
-    // The same rules as `login_allowed`, checked in the one query.
     let Some((user, district_id)) = repo::sessions::active_user_for(&mut c, hash, now_ms()).await?
     else {
         return Ok(None);
     };
-    let actor = Actor {
-        user_id: user.id.clone(),
-        role: user.role,
-        org_id: user.org_id.clone(),
-        district_id,
-        teacher_id: user.teacher_id.clone(),
-    };
+    let actor = actor(&user, district_id);
     Ok(Some((user, actor)))
 }
 
 /// The actor for a user who may log in: not a departed teacher, not staff of an archived
 /// organisation.
 pub async fn login_allowed(c: &mut xueshi_store::Conn, user: &User) -> AppResult<Option<Actor>> {
-    let Some(org) = repo::orgs::get(c, &user.org_id).await? else {
-        return Ok(None);
-    };
-    if !org.is_active() {
-        return Ok(None);
-    }
-    if let Some(teacher_id) = &user.teacher_id {
-        let teacher = repo::teachers::get(c, teacher_id).await?;
-        if teacher.is_none_or(|t| t.status == TeacherStatus::Departed) {
-            return Ok(None);
-        }
-    } else if user.role == Role::Teacher {
-        return Ok(None);
-    }
-    Ok(Some(Actor {
+    let district_id = repo::users::active_district(c, &user.id).await?;
+    Ok(district_id.map(|d| actor(user, d)))
+}
+
+fn actor(user: &User, district_id: Option<String>) -> Actor {
+    Actor {
         user_id: user.id.clone(),
         role: user.role,
-        org_id: org.id.clone(),
-        district_id: org.district_id.clone(),
+        org_id: user.org_id.clone(),
+        district_id,
         teacher_id: user.teacher_id.clone(),
-    }))
+    }
 }
 
 /// The client's address, for throttling and the audit log.

@@ -4,6 +4,7 @@
 use sqlx::AnyConnection;
 
 use super::sql::Sql;
+use super::users::ACTIVE_USERS;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
 
@@ -38,12 +39,8 @@ pub async fn active_user_for(
     now: i64,
 ) -> StoreResult<Option<(User, Option<String>)>> {
     let mut q = Sql::new(format!(
-        "SELECT {USER_COLUMNS}, o.district_id AS org_district_id FROM sessions s \
-         JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
-         LEFT JOIN teachers t ON t.id = u.teacher_id \
-         WHERE o.status = 'active' \
-         AND ((u.teacher_id IS NULL AND u.role <> 'teacher') OR t.status <> 'departed') \
-         AND s.token_hash = "
+        "SELECT {USER_COLUMNS}, o.district_id AS org_district_id FROM sessions s, {ACTIVE_USERS} \
+         AND u.id = s.user_id AND s.token_hash = "
     ));
     q.bind(token_hash).push(" AND s.expires_at > ").bind(now);
     let Some(row) = q.fetch_optional(c).await? else {

@@ -4,6 +4,29 @@ use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
 
+/// The users who may act — staff of an active organisation, teachers who have not
+/// departed — aliased `u`, with their organisation `o`; callers append `AND …`. Login and
+/// every authenticated request apply the rule through this one text.
+pub(crate) const ACTIVE_USERS: &str = "users u JOIN orgs o ON o.id = u.org_id \
+    LEFT JOIN teachers t ON t.id = u.teacher_id WHERE o.status = 'active' \
+    AND ((u.teacher_id IS NULL AND u.role <> 'teacher') OR t.status <> 'departed')";
+
+/// The district of the organisation of `user_id`, if that user may act (see [`ACTIVE_USERS`]);
+/// `None` when they may not.
+pub async fn active_district(
+    c: &mut AnyConnection,
+    user_id: &str,
+) -> StoreResult<Option<Option<String>>> {
+    let mut q = Sql::new(format!(
+        "SELECT o.district_id AS org_district_id FROM {ACTIVE_USERS} AND u.id = "
+    ));
+    q.bind(user_id);
+    q.fetch_optional(c)
+        .await?
+        .map(|row| Ok(sqlx::Row::try_get(&row, "org_district_id")?))
+        .transpose()
+}
+
 pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
     let mut q = Sql::new(
         "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) VALUES (",
