@@ -205,10 +205,9 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
     // The batch's own entry; committing it flushes every item's commit to disk before the
     // reviewer is answered (the items' commits did not wait for it, see `Via::Batch`).
     let mut tx = db.begin().await?;
-    let place = Place {
-        district_id: ctx.actor.district_id.clone(),
-        school_id: (ctx.actor.role == Role::SchoolAdmin).then(|| ctx.actor.org_id.clone()),
-    };
+    let reviewer_org = orgs::get(&mut tx, &ctx.actor.org_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("reviewer without an organisation")))?;
     let detail = json!({
         "decision": verdict.decision,
         "items": results.len(),
@@ -219,7 +218,7 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
         ctx,
         "review.batch",
         ("org", &ctx.actor.org_id),
-        &place,
+        &Place::of(&reviewer_org),
         detail,
     )
     .await?;
