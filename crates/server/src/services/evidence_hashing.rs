@@ -9,10 +9,9 @@
 //! still takes its process's share from the database server.)
 
 use std::sync::OnceLock;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use xueshi_files::{EvidenceKind, FileError, FileStore, perceptual_hash};
 use xueshi_store::repo::evidence;
 use xueshi_store::{Db, now_ms};
@@ -41,15 +40,15 @@ type Job = (
 );
 
 /// The one hashing thread of this process, started on first use at the lowest priority.
-fn hasher() -> &'static mpsc::SyncSender<Job> {
-    static HASHER: OnceLock<mpsc::SyncSender<Job>> = OnceLock::new();
+fn hasher() -> &'static mpsc::Sender<Job> {
+    static HASHER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
     HASHER.get_or_init(|| {
-        let (send, receive) = mpsc::sync_channel::<Job>(BATCH as usize);
+        let (send, mut receive) = mpsc::channel::<Job>(BATCH as usize);
         std::thread::Builder::new()
             .name("evidence-hasher".into())
             .spawn(move || {
                 lowest_priority();
-                for (bytes, kind, reply) in receive {
+                while let Some((bytes, kind, reply)) = receive.blocking_recv() {
                     let _ = reply.send(perceptual_hash(&bytes, kind));
                 }
             })
@@ -72,11 +71,9 @@ fn lowest_priority() {
 
 async fn hash(bytes: axum::body::Bytes, kind: EvidenceKind) -> AppResult<Option<String>> {
     let (reply, answer) = oneshot::channel();
-    let send = hasher().clone();
-    // The channel is bounded: wait for room off the async threads.
-    tokio::task::spawn_blocking(move || send.send((bytes, kind, reply)))
+    hasher()
+        .send((bytes, kind, reply))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|_| AppError::Internal(anyhow::anyhow!("the hashing thread has stopped")))?;
     answer
         .await
