@@ -2,9 +2,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use crate::{StoreError, StoreResult, migrate};
+
+/// A PostgreSQL connection idle for longer is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 pub type Tx = Transaction<'static, sqlx::Any>;
 pub type Conn = AnyConnection;
@@ -50,6 +53,18 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    // sqlx pings a connection on every acquire by default: a round trip per
+                    // request and more. One busy a moment ago is alive; only one that sat idle
+                    // (the server may have restarted since) is tested first.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PING_AFTER_IDLE {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(options)
                     .await?;
                 Db {
@@ -59,8 +74,10 @@ impl Db {
                 }
             }
             Backend::Sqlite => {
-                let writer = sqlite_pool(1, 256).connect_with(options.clone()).await?;
-                let reader = sqlite_pool(8, 64).connect_with(options).await?;
+                let writer = sqlite_pool(1, 256, true)
+                    .connect_with(options.clone())
+                    .await?;
+                let reader = sqlite_pool(8, 64, false).connect_with(options).await?;
                 Db {
                     reader,
                     writer,
@@ -117,17 +134,23 @@ impl Db {
 
 /// A SQLite pool whose connections each keep `cache_mib` of pages in memory: SQLite's
 /// default 2 MB cache thrashes once the ledger's indexes reach hundreds of megabytes.
-fn sqlite_pool(size: u32, cache_mib: u32) -> AnyPoolOptions {
+/// Only the writer maps the file: a reader drops its mapping whenever another connection
+/// has written since its last read, and on deadline day that is every read (the unmapping
+/// and its page faults cost more than reading the pages).
+fn sqlite_pool(size: u32, cache_mib: u32, mmap: bool) -> AnyPoolOptions {
+    let mmap_bytes: u64 = if mmap { 1 << 30 } else { 0 };
     AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))
+        // An in-process database has no far end that could hang up.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                      PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
                      PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY; \
-                     PRAGMA mmap_size = 1073741824;",
+                     PRAGMA mmap_size = {mmap_bytes};",
                     cache_mib * 1024
                 );
                 conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
@@ -145,5 +168,23 @@ pub fn redact(url: &str) -> String {
             format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{AnyConnection, Connection, Row};
+
+    /// `.cargo/config.toml` builds SQLite with the query planner stability guarantee; without
+    /// it every statement is planned again on each run once ANALYZE has gathered STAT4 data.
+    #[tokio::test]
+    async fn sqlite_keeps_prepared_plans() {
+        sqlx::any::install_default_drivers();
+        let mut c = AnyConnection::connect("sqlite::memory:").await.unwrap();
+        let row = sqlx::query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS qpsg")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(row.get::<i64, _>("qpsg"), 1);
     }
 }
