@@ -37,6 +37,7 @@ impl Application {
             files,
             config: Arc::new(config),
             metrics: metrics::handle(),
+            in_flight: metrics::InFlight::default(),
         };
         let listener = TcpListener::bind(&state.config.bind).await?;
         Ok(Application {
@@ -69,6 +70,7 @@ impl Application {
             tokio::spawn(crate::services::evidence_hashing::run_forever(
                 self.state.db.clone(),
                 self.state.files.clone(),
+                self.state.in_flight.clone(),
             ))
         });
         let service = self
@@ -110,7 +112,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render))
-        .route_layer(middleware::from_fn(metrics::track))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::map_response(too_large_as_json))
         .layer(TraceLayer::new_for_http())

@@ -1,7 +1,7 @@
 //! Prometheus metrics: request counts and latencies by route and status.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -30,31 +30,33 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Requests this process is answering right now: background work gives way while any are.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// Requests this server is answering right now: background work gives way while any are.
+/// One counter per server (tests run several servers in one process).
+#[derive(Clone, Debug, Default)]
+pub struct InFlight(Arc<AtomicUsize>);
 
-pub fn requests_in_flight() -> usize {
-    IN_FLIGHT.load(Ordering::Relaxed)
+impl InFlight {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn enter(&self) -> InFlightGuard {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        InFlightGuard(self.0.clone())
+    }
 }
 
 /// Counts a request as in flight until dropped (also when its future is cancelled).
-struct InFlight;
+pub(crate) struct InFlightGuard(Arc<AtomicUsize>);
 
-impl InFlight {
-    fn enter() -> InFlight {
-        IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
-        InFlight
-    }
-}
-
-impl Drop for InFlight {
+impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-pub async fn track(req: Request, next: Next) -> Response {
-    let _in_flight = InFlight::enter();
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let _in_flight = state.in_flight.enter();
     let started = Instant::now();
     // Label by route template, never by raw path, so ids do not explode the series.
     let route = req

@@ -14,4 +14,5 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Evidence files: local disk or S3-compatible storage.
     pub files: xueshi_files::FileStore,
+    pub in_flight: crate::metrics::InFlight,
 }

@@ -3,8 +3,9 @@
 //! second; reviewers need the hash only when they look, days later. So an upload
 //! stores the file and its SHA-256 (which the duplicate check needs at once), and this
 //! worker hashes the images that wait, oldest first, on one thread of lowest CPU priority,
-//! and while this server is answering requests it hashes at most a few images a second:
-//! requests come first, and the backlog drains when they pause. (Nice alone is not enough:
+//! and while this server is answering requests it waits for a moment with none in flight
+//! (or, under unbroken load, hashes one image every couple of seconds): requests come
+//! first, and the backlog drains when they pause. (Nice alone is not enough:
 //! Linux's autogroups share the CPU between processes before nice applies, so a nice thread
 //! still takes its process's share from the database server.)
 
@@ -18,13 +19,16 @@ use xueshi_store::{Db, now_ms};
 
 use super::declarations::warnings::phash_bytes;
 use crate::error::{AppError, AppResult};
+use crate::metrics::InFlight;
 
 /// Images hashed per round between database reads.
 const BATCH: i64 = 32;
 /// How often to look for work nobody announced (another server's uploads, a restart).
 const POLL: Duration = Duration::from_secs(10);
-/// The pause before each image while requests are being answered.
-const GIVE_WAY: Duration = Duration::from_millis(100);
+/// How long an image waits for a moment with no request in flight, at most.
+const GIVE_WAY: Duration = Duration::from_secs(2);
+/// How often that moment is looked for.
+const GIVE_WAY_STEP: Duration = Duration::from_millis(20);
 
 /// Wakes this process's workers when an upload leaves an image to hash.
 static WAKE: Notify = Notify::const_new();
@@ -81,16 +85,19 @@ async fn hash(bytes: axum::body::Bytes, kind: EvidenceKind) -> AppResult<Option<
 }
 
 /// Hashes up to `limit` waiting images; returns how many were settled.
-pub async fn hash_waiting(db: &Db, files: &FileStore, limit: i64) -> AppResult<usize> {
+pub async fn hash_waiting(
+    db: &Db,
+    files: &FileStore,
+    in_flight: &InFlight,
+    limit: i64,
+) -> AppResult<usize> {
     let waiting = {
         let mut c = db.pool().acquire().await?;
         evidence::unhashed(&mut c, limit).await?
     };
     let mut settled = 0;
     for item in waiting {
-        if crate::metrics::requests_in_flight() > 0 {
-            tokio::time::sleep(GIVE_WAY).await;
-        }
+        give_way(in_flight).await;
         let phash = match files.get(&item.storage_key).await {
             Ok(bytes) => match xueshi_files::sniff(&bytes) {
                 Some(kind @ (EvidenceKind::Jpeg | EvidenceKind::Png)) => hash(bytes, kind).await?,
@@ -116,14 +123,25 @@ pub async fn hash_waiting(db: &Db, files: &FileStore, limit: i64) -> AppResult<u
     Ok(settled)
 }
 
+/// Waits until no request is in flight, or [`GIVE_WAY`] has passed. Decoding a phone
+/// photo costs more CPU than a whole submission, so under unbroken load this bounds the
+/// hashing to a sliver of the machine.
+async fn give_way(in_flight: &InFlight) {
+    let mut waited = Duration::ZERO;
+    while in_flight.count() > 0 && waited < GIVE_WAY {
+        tokio::time::sleep(GIVE_WAY_STEP).await;
+        waited += GIVE_WAY_STEP;
+    }
+}
+
 /// Runs until aborted: hashes whatever waits, then sleeps until woken or [`POLL`] passes.
-pub async fn run_forever(db: Db, files: FileStore) {
+pub async fn run_forever(db: Db, files: FileStore, in_flight: InFlight) {
     loop {
         // Registered before looking, so an upload during the round is not missed.
         let woken = WAKE.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match hash_waiting(&db, &files, BATCH).await {
+        match hash_waiting(&db, &files, &in_flight, BATCH).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "evidence hashing failed; will retry"),
@@ -132,5 +150,47 @@ pub async fn run_forever(db: Db, files: FileStore) {
             _ = woken => {}
             _ = tokio::time::sleep(POLL) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_way_while_requests_are_in_flight_but_not_forever() {
+        let in_flight = InFlight::default();
+        let started = tokio::time::Instant::now();
+        give_way(&in_flight).await;
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "an idle server hashes at once"
+        );
+
+        let request = in_flight.enter();
+        let started = tokio::time::Instant::now();
+        give_way(&in_flight).await;
+        assert_eq!(
+            started.elapsed(),
+            GIVE_WAY,
+            "unbroken load still lets one image through"
+        );
+
+        let waiting = tokio::spawn({
+            let in_flight = in_flight.clone();
+            async move {
+                let started = tokio::time::Instant::now();
+                give_way(&in_flight).await;
+                started.elapsed()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        drop(request);
+        let waited = waiting.await.unwrap();
+        assert!(
+            waited >= Duration::from_millis(500) && waited < GIVE_WAY,
+            "{waited:?}"
+        );
     }
 }
