@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_derived_carry_over"),
     migration!(7, "0007_evidence_hashing"),
     migration!(8, "0008_declaration_counts"),
+    migration!(9, "0009_declaration_counts_plpgsql"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {
