@@ -15,12 +15,36 @@ use crate::{StoreError, StoreResult, now_ms};
 const IN_REVIEW: &str = "('submitted', 'school_approved')";
 
 pub async fn insert(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
-    let mut q = Sql::new(
+    let mut q = insert_head();
+    q.push("VALUES (");
+    push_values(&mut q, d);
+    q.push(")");
+    q.execute(c).await?;
+    Ok(())
+}
+
+/// Inserts `d` only if its teacher still belongs to `d.school_id` (the school was read before
+/// the write transaction); `false` when the teacher has moved since.
+pub async fn insert_if_at_school(c: &mut AnyConnection, d: &Declaration) -> StoreResult<bool> {
+    let mut q = insert_head();
+    q.push("SELECT ");
+    push_values(&mut q, d);
+    q.push(" WHERE EXISTS (SELECT 1 FROM teachers WHERE id = ");
+    q.bind(d.teacher_id.as_str()).push(" AND school_id = ");
+    q.bind(d.school_id.as_str()).push(")");
+    Ok(q.execute(c).await? == 1)
+}
+
+fn insert_head() -> Sql {
+    Sql::new(
         "INSERT INTO declarations (id, teacher_id, school_id, district_id, city_affiliated, \
          year, category, activity_type, title, title_normalized, organizer, start_date, \
          end_date, hours, approved_hours, status, foreign_certificate, certificate_states_hours, \
-         submitted_at, queued_at, created_at, updated_at, record_id) VALUES (",
-    );
+         submitted_at, queued_at, created_at, updated_at, record_id) ",
+    )
+}
+
+fn push_values(q: &mut Sql, d: &Declaration) {
     q.bind(d.id.as_str()).push(", ");
     q.bind(d.teacher_id.as_str()).push(", ");
     q.bind(d.school_id.as_str()).push(", ");
@@ -43,9 +67,7 @@ pub async fn insert(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
     q.bind(d.queued_at).push(", ");
     q.bind(d.created_at).push(", ");
     q.bind(d.updated_at).push(", ");
-    q.bind(d.record_id.clone()).push(")");
-    q.execute(c).await?;
-    Ok(())
+    q.bind(d.record_id.clone());
 }
 
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Declaration>> {

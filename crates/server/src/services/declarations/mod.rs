@@ -76,15 +76,23 @@ pub(crate) async fn school_of(c: &mut Conn, d: &Declaration) -> AppResult<Org> {
 pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<Detail> {
     let teacher_id = require_teacher(ctx)?.to_owned();
     let fields = input.validate()?;
+    // The teacher's school is read before the write transaction (on SQLite the one writer
+    // is the queue on deadline day); the insert checks it still holds, and only if the
+    // teacher has moved in between is it read again under the lock.
+    let (teacher, school) = {
+        let mut c = db.pool().acquire().await?;
+        teacher_and_school(&mut c, &teacher_id).await?
+    };
+    let mut declaration = fields.into_draft(new_id(), &teacher, &school, now_ms());
     let mut tx = db.begin().await?;
-    let teacher = teacher_repo::get(&mut tx, &teacher_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let school = orgs::get(&mut tx, &teacher.school_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let declaration = fields.into_draft(new_id(), &teacher, &school, now_ms());
-    declarations::insert(&mut tx, &declaration).await?;
+    let mut school = school;
+    if !declarations::insert_if_at_school(&mut tx, &declaration).await? {
+        (_, school) = teacher_and_school(&mut tx, &teacher_id).await?;
+        declaration.school_id = school.id.clone();
+        declaration.district_id = school.district_id.clone();
+        declaration.city_affiliated = school.city_affiliated;
+        declarations::insert(&mut tx, &declaration).await?;
+    }
     let detail = json!({ "after": form::audit_view(&declaration) });
     record(
         &mut tx,
@@ -102,6 +110,16 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
         reviews: Vec::new(),
         warnings: Vec::new(),
     })
+}
+
+async fn teacher_and_school(c: &mut Conn, teacher_id: &str) -> AppResult<(Teacher, Org)> {
+    let teacher = teacher_repo::get(c, teacher_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let school = orgs::get(c, &teacher.school_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((teacher, school))
 }
 
 /// Changes the given fields of a draft or returned declaration.
