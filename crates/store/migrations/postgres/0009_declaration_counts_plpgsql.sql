@@ -1,7 +1,7 @@
 -- The counting trigger called a LANGUAGE sql helper. PostgreSQL parses and plans the body of
--- such a function afresh on every call that it cannot inline (an INSERT never inlines): the
--- parser was the largest piece of the database's CPU on deadline-day submissions. PL/pgSQL
--- keeps each statement's plan for the session, so the upsert now lives in the trigger itself.
+-- such a function afresh on every call that it cannot inline (an INSERT never inlines), and
+-- every submission and review runs it twice. PL/pgSQL keeps each statement's plan for the
+-- session, so the upsert now lives in the trigger itself.
 CREATE OR REPLACE FUNCTION declaration_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     first_add BOOLEAN;
