@@ -186,6 +186,50 @@ async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
         .expect_error(403, "forbidden");
 }
 
+/// A new draft's school is read before its write transaction; the insert must refuse a
+/// school the teacher has left in between, so the draft is filed again under the new one.
+#[tokio::test]
+async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
+    use xueshi_store::repo::declarations;
+    let s = scene("天河").await;
+    let id = s.app.submitted(&s.token, "调动前的申报", 1).await;
+    let b = tree(&s.app, "海珠").await;
+    s.app
+        .patch(
+            &format!("/teachers/{}", s.teacher),
+            &s.app.city_token,
+            json!({ "school_id": b.school }),
+        )
+        .await
+        .expect(200);
+    let mut c = s.app.db.pool().acquire().await.unwrap();
+    let mut draft = declarations::get(&mut c, &id).await.unwrap().unwrap();
+    assert_eq!(
+        draft.school_id, b.school,
+        "the transfer moved the declaration"
+    );
+    draft.id = format!("{id}-again");
+    draft.school_id = s.tree.school.clone();
+    assert!(
+        !declarations::insert_if_at_school(&mut c, &draft)
+            .await
+            .unwrap()
+    );
+    assert!(
+        declarations::get(&mut c, &draft.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    draft.school_id = b.school.clone();
+    draft.district_id = Some(b.district.clone());
+    assert!(
+        declarations::insert_if_at_school(&mut c, &draft)
+            .await
+            .unwrap()
+    );
+}
+
 #[tokio::test]
 async fn a_transferred_teachers_declarations_go_to_the_new_school() {
     let s = scene("天河").await;
