@@ -186,13 +186,8 @@ async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
         .expect_error(403, "forbidden");
 }
 
-/// A new draft's school is read before its write transaction; the insert must refuse a
-/// school the teacher has left in between, so the draft is filed again under the new one.
-#[tokio::test]
-async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
-    use xueshi_store::repo::declarations;
-    let s = scene("天河").await;
-    let id = s.app.submitted(&s.token, "调动前的申报", 1).await;
+/// Moves the scene's teacher to a school of a new district.
+async fn transfer_to_new_school(s: &crate::declaring::Scene) -> crate::helpers::Tree {
     let b = tree(&s.app, "海珠").await;
     s.app
         .patch(
@@ -202,6 +197,17 @@ async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
         )
         .await
         .expect(200);
+    b
+}
+
+/// A new draft's school is read before its write transaction; the insert must refuse a
+/// school the teacher has left in between, so the draft is filed again under the new one.
+#[tokio::test]
+async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
+    use xueshi_store::repo::declarations;
+    let s = scene("天河").await;
+    let id = s.app.submitted(&s.token, "调动前的申报", 1).await;
+    let b = transfer_to_new_school(&s).await;
     let mut c = s.app.db.pool().acquire().await.unwrap();
     let mut draft = declarations::get(&mut c, &id).await.unwrap().unwrap();
     assert_eq!(
@@ -234,15 +240,7 @@ async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
 async fn a_transferred_teachers_declarations_go_to_the_new_school() {
     let s = scene("天河").await;
     let id = s.app.submitted(&s.token, "跨校申报", 1).await;
-    let b = tree(&s.app, "海珠").await;
-    s.app
-        .patch(
-            &format!("/teachers/{}", s.teacher),
-            &s.app.city_token,
-            json!({ "school_id": b.school }),
-        )
-        .await
-        .expect(200);
+    let b = transfer_to_new_school(&s).await;
     let old = s
         .app
         .api_get("/declarations?status=submitted", &s.tree.school_token)

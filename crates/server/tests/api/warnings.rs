@@ -154,26 +154,21 @@ async fn an_image_waiting_for_comparison_is_flagged_until_it_is_hashed() {
     assert_eq!(kinds(&d), ["image_check_pending"], "{d}");
 
     // The hasher's round (what every other server runs in the background) settles both.
-    let settled = xueshi_server::services::evidence_hashing::hash_waiting(
-        &app.db,
-        &app.files,
-        &Default::default(),
-        10,
-    )
-    .await
-    .unwrap();
+    let no_requests = Default::default();
+    let round = || {
+        xueshi_server::services::evidence_hashing::hash_waiting(
+            &app.db,
+            &app.files,
+            &no_requests,
+            10,
+        )
+    };
+    let settled = round().await.unwrap();
     assert_eq!(settled, 2);
     let d = app.declaration(&s.tree.school_token, &photo).await;
     assert_eq!(kinds(&d), ["similar_evidence"], "{d}");
     assert_eq!(d["warnings"][0]["declaration_id"], copy);
     // Nothing is left, so another round settles nothing.
-    let again = xueshi_server::services::evidence_hashing::hash_waiting(
-        &app.db,
-        &app.files,
-        &Default::default(),
-        10,
-    )
-    .await
-    .unwrap();
+    let again = round().await.unwrap();
     assert_eq!(again, 0);
 }
