@@ -79,13 +79,12 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
     // The teacher's school is read before the write transaction (on SQLite the one writer
     // is the queue on deadline day); the insert checks it still holds, and only if the
     // teacher has moved in between is it read again under the lock.
-    let (teacher, school) = {
+    let (teacher, mut school) = {
         let mut c = db.pool().acquire().await?;
         teacher_and_school(&mut c, &teacher_id).await?
     };
     let mut declaration = fields.into_draft(new_id(), &teacher, &school, now_ms());
     let mut tx = db.begin().await?;
-    let mut school = school;
     if !declarations::insert_if_at_school(&mut tx, &declaration).await? {
         (_, school) = teacher_and_school(&mut tx, &teacher_id).await?;
         declaration.school_id = school.id.clone();
