@@ -104,12 +104,13 @@ pub fn next_status(
     }
 }
 
-/// The teacher may change a draft, or one returned for correction.
+/// The statuses in which the teacher may change a declaration and its files: a draft, or one
+/// returned for correction.
+pub const EDITABLE: [DeclarationStatus; 2] =
+    [DeclarationStatus::Draft, DeclarationStatus::Returned];
+
 pub fn can_edit(status: DeclarationStatus) -> bool {
-    matches!(
-        status,
-        DeclarationStatus::Draft | DeclarationStatus::Returned
-    )
+    EDITABLE.contains(&status)
 }
 
 /// The teacher may submit a draft, or resubmit one returned for correction.

@@ -365,6 +365,24 @@ impl Job {
     }
 }
 
+/// A teacher's name and their current school as a new declaration copies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filing {
+    pub teacher_name: String,
+    pub school_id: String,
+    pub district_id: Option<String>,
+    pub city_affiliated: bool,
+}
+
+impl Filing {
+    /// Files `d` under this school.
+    pub fn apply_to(&self, d: &mut Declaration) {
+        d.school_id = self.school_id.clone();
+        d.district_id = self.district_id.clone();
+        d.city_affiliated = self.city_affiliated;
+    }
+}
+
 /// A teacher's declaration (个人申报) of study done through other channels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Declaration {

@@ -26,7 +26,7 @@ pub mod users;
 pub mod verification;
 
 use xueshi_domain::authz::{Action, Actor, role_allows};
-use xueshi_store::models::Org;
+use xueshi_store::models::{Declaration, Org};
 use xueshi_store::repo::audit::{self, NewAudit};
 use xueshi_store::{Conn, StoreResult};
 
@@ -85,6 +85,19 @@ impl Place {
         Place {
             district_id,
             school_id,
+        }
+    }
+
+    /// Where entries about a declaration go: the school it is filed under, which it copies
+    /// (with the school's district) and keeps current when its teacher transfers.
+    pub fn of_declaration(d: &Declaration) -> Place {
+        Place {
+            district_id: if d.city_affiliated {
+                None
+            } else {
+                d.district_id.clone()
+            },
+            school_id: Some(d.school_id.clone()),
         }
     }
 

@@ -236,6 +236,50 @@ async fn a_draft_is_not_filed_under_a_school_the_teacher_has_left() {
     );
 }
 
+/// An upload checks its declaration before its write transaction and confirms in one
+/// statement that the checks still hold: its teacher's, at the school it was read at,
+/// editable, with room for one more file.
+#[tokio::test]
+async fn an_upload_confirms_its_checks_in_one_statement() {
+    use xueshi_store::models::Declaration;
+    use xueshi_store::repo::declarations;
+    let s = scene("天河").await;
+    let draft = s
+        .app
+        .ready(
+            &s.token,
+            form("上传前的草稿", "2030-06-01", "2030-06-02"),
+            1,
+        )
+        .await;
+    let submitted = s.app.submitted(&s.token, "已提交的申报", 2).await;
+    let mut c = s.app.db.pool().acquire().await.unwrap();
+    let read = declarations::get(&mut c, &draft).await.unwrap().unwrap();
+    let touch = |d: Declaration, max: usize| {
+        let db = s.app.db.clone();
+        async move {
+            let mut c = db.pool().acquire().await.unwrap();
+            declarations::touch_editable(&mut c, &d, max).await.unwrap()
+        }
+    };
+    assert!(touch(read.clone(), 20).await);
+    assert!(!touch(read.clone(), 1).await, "it holds one file already");
+    let someone_else = Declaration {
+        teacher_id: "someone-else".into(),
+        ..read.clone()
+    };
+    assert!(!touch(someone_else, 20).await);
+    let under_review = declarations::get(&mut c, &submitted)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!touch(under_review, 20).await);
+    transfer_to_new_school(&s).await;
+    assert!(!touch(read, 20).await, "read before the teacher moved");
+    let moved = declarations::get(&mut c, &draft).await.unwrap().unwrap();
+    assert!(touch(moved, 20).await);
+}
+
 #[tokio::test]
 async fn a_transferred_teachers_declarations_go_to_the_new_school() {
     let s = scene("天河").await;

@@ -2,8 +2,8 @@
 //! duplicates.
 
 use sqlx::{AnyConnection, Row};
-use xueshi_domain::DeclarationStatus;
 use xueshi_domain::authz::Scope;
+use xueshi_domain::{DeclarationStatus, review};
 
 use super::carry_over::{self, Years};
 use super::clamp_limit;
@@ -148,6 +148,30 @@ pub async fn touch(c: &mut AnyConnection, id: &str) -> StoreResult<()> {
     q.bind(now_ms()).push(" WHERE id = ").bind(id);
     q.execute(c).await?;
     Ok(())
+}
+
+/// Marks `d` changed as a file is added to it, if it is still its teacher's, at the school
+/// it was read at, editable, and holds fewer than `max_files` files; `false` otherwise (the
+/// caller reads it again to say which). One statement for the upload's common case.
+pub async fn touch_editable(
+    c: &mut AnyConnection,
+    d: &Declaration,
+    max_files: usize,
+) -> StoreResult<bool> {
+    let mut q = Sql::new("UPDATE declarations SET updated_at = ");
+    q.bind(now_ms()).push(" WHERE id = ").bind(d.id.as_str());
+    q.push(" AND teacher_id = ").bind(d.teacher_id.as_str());
+    q.push(" AND school_id = ").bind(d.school_id.as_str());
+    q.push(" AND status IN (");
+    for (i, status) in review::EDITABLE.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(status.as_str());
+    }
+    q.push(") AND (SELECT COUNT(*) FROM evidence WHERE declaration_id = ");
+    q.bind(d.id.as_str()).push(") < ").bind(max_files as i64);
+    Ok(q.execute(c).await? == 1)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -358,15 +382,22 @@ pub async fn overlapping(c: &mut AnyConnection, d: &Declaration) -> StoreResult<
         .collect()
 }
 
-/// Serialises work on one teacher's declarations (a row lock on PostgreSQL; SQLite's write
-/// transaction already holds the database).
-pub async fn lock_teacher(c: &mut AnyConnection, teacher_id: &str) -> StoreResult<()> {
-    // SQLite's write transactions (BEGIN IMMEDIATE) already run one at a time.
-    if c.backend_name() != "PostgreSQL" {
-        return Ok(());
+/// A declaration by id, holding its teacher's row until the transaction ends on PostgreSQL,
+/// so that one teacher's submissions run one at a time (SQLite's write transaction already
+/// holds the whole database). The lock does not block inserts that reference the teacher.
+/// After waiting for it the declaration's row is as it was when the statement began: its
+/// status may be stale, so the caller changes it only on condition of that status.
+pub async fn get_locking_teacher(
+    c: &mut AnyConnection,
+    id: &str,
+) -> StoreResult<Option<Declaration>> {
+    let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.id = "));
+    q.bind(id);
+    if c.backend_name() == "PostgreSQL" {
+        q.push(" FOR NO KEY UPDATE OF t");
     }
-    let mut q = Sql::new("UPDATE teachers SET updated_at = updated_at WHERE id = ");
-    q.bind(teacher_id);
-    q.execute(c).await?;
-    Ok(())
+    q.fetch_optional(c)
+        .await?
+        .map(|r| Declaration::from_row(&r))
+        .transpose()
 }

@@ -1,11 +1,11 @@
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 use xueshi_domain::TeacherStatus;
 use xueshi_domain::authz::Scope;
 
 use super::clamp_limit;
 use super::orgs::page;
 use super::sql::Sql;
-use crate::models::{Page, TEACHER_COLUMNS, Teacher};
+use crate::models::{Filing, Page, TEACHER_COLUMNS, Teacher};
 use crate::{StoreError, StoreResult, now_ms};
 
 pub async fn insert(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
@@ -43,6 +43,24 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Teacher>
         .await?
         .map(|r| Teacher::from_row(&r))
         .transpose()
+}
+
+/// The teacher's name and current school, in one read, for a new declaration.
+pub async fn filing(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Filing>> {
+    let mut q = Sql::new(
+        "SELECT t.name, t.school_id, o.district_id, o.city_affiliated FROM teachers t \
+         JOIN orgs o ON o.id = t.school_id WHERE t.id = ",
+    );
+    q.bind(id);
+    let Some(row) = q.fetch_optional(c).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Filing {
+        teacher_name: row.try_get("name")?,
+        school_id: row.try_get("school_id")?,
+        district_id: row.try_get("district_id")?,
+        city_affiliated: row.try_get::<i64, _>("city_affiliated")? != 0,
+    }))
 }
 
 pub async fn by_id_number(c: &mut AnyConnection, id_number: &str) -> StoreResult<Option<Teacher>> {

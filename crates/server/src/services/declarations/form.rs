@@ -9,7 +9,7 @@ use serde_json::json;
 use xueshi_domain::{
     ActivityType, Category, DeclarationStatus, FieldError, Hours, normalize_title, time_rules,
 };
-use xueshi_store::models::{Declaration, Org, Teacher};
+use xueshi_store::models::{Declaration, Filing};
 
 use crate::error::{AppError, AppResult};
 
@@ -90,14 +90,20 @@ impl DeclarationInput {
 }
 
 impl Fields {
-    /// A new draft of `teacher`, filed under their current school.
-    pub fn into_draft(self, id: String, teacher: &Teacher, school: &Org, now: i64) -> Declaration {
+    /// A new draft of the teacher, filed under their current school.
+    pub fn into_draft(
+        self,
+        id: String,
+        teacher_id: &str,
+        filing: &Filing,
+        now: i64,
+    ) -> Declaration {
         let mut d = Declaration {
             id,
-            teacher_id: teacher.id.clone(),
-            school_id: school.id.clone(),
-            district_id: school.district_id.clone(),
-            city_affiliated: school.city_affiliated,
+            teacher_id: teacher_id.to_owned(),
+            school_id: String::new(),
+            district_id: None,
+            city_affiliated: false,
             year: 0,
             category: self.category,
             activity_type: self.activity_type,
@@ -116,9 +122,10 @@ impl Fields {
             created_at: now,
             updated_at: now,
             record_id: None,
-            teacher_name: teacher.name.clone(),
+            teacher_name: filing.teacher_name.clone(),
             record_status: None,
         };
+        filing.apply_to(&mut d);
         self.apply_to(&mut d);
         d
     }

@@ -9,9 +9,9 @@ pub(crate) mod warnings;
 use serde_json::json;
 use xueshi_domain::authz;
 use xueshi_domain::{DeclarationStatus, Role, review};
-use xueshi_store::models::{Declaration, Evidence, Org, Page, Review, Teacher};
+use xueshi_store::models::{Declaration, Evidence, Filing, Org, Page, Review, Teacher};
 use xueshi_store::repo::declarations::{self, DeclarationFilter};
-use xueshi_store::repo::{evidence, orgs, reviews, teachers as teacher_repo};
+use xueshi_store::repo::{evidence, reviews, teachers as teacher_repo};
 use xueshi_store::{Conn, Db, StoreError, now_ms};
 
 use super::{Ctx, Place, new_id, record, teachers};
@@ -45,9 +45,14 @@ pub(crate) fn wrong_state(d: &Declaration, action: &str) -> AppError {
 
 /// A declaration of the calling teacher (403 for other roles, 404 for others' declarations).
 pub(crate) async fn own(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Declaration> {
-    let teacher_id = require_teacher(ctx)?;
-    match declarations::get(c, id).await? {
-        Some(d) if d.teacher_id == teacher_id => Ok(d),
+    require_teacher(ctx)?;
+    theirs(ctx, declarations::get(c, id).await?)
+}
+
+/// `found`, if it is the calling teacher's; 404 otherwise, as if it did not exist.
+fn theirs(ctx: &Ctx, found: Option<Declaration>) -> AppResult<Declaration> {
+    match found {
+        Some(d) if Some(d.teacher_id.as_str()) == ctx.actor.teacher_id.as_deref() => Ok(d),
         _ => Err(AppError::NotFound),
     }
 }
@@ -66,30 +71,22 @@ pub(crate) async fn visible(
     Ok((declaration, teacher, school))
 }
 
-/// The teacher's current school, where audit entries about their declarations are filed.
-pub(crate) async fn school_of(c: &mut Conn, d: &Declaration) -> AppResult<Org> {
-    orgs::get(c, &d.school_id)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("declaration {} has no school", d.id)))
-}
-
 pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<Detail> {
-    let teacher_id = require_teacher(ctx)?.to_owned();
+    let teacher_id = require_teacher(ctx)?;
     let fields = input.validate()?;
     // The teacher's school is read before the write transaction (on SQLite the one writer
     // is the queue on deadline day); the insert checks it still holds, and only if the
     // teacher has moved in between is it read again under the lock.
-    let (teacher, mut school) = {
+    let filing = {
         let mut c = db.pool().acquire().await?;
-        teacher_and_school(&mut c, &teacher_id).await?
+        filing_of(&mut c, teacher_id).await?
     };
-    let mut declaration = fields.into_draft(new_id(), &teacher, &school, now_ms());
+    let mut declaration = fields.into_draft(new_id(), teacher_id, &filing, now_ms());
     let mut tx = db.begin().await?;
     if !declarations::insert_if_at_school(&mut tx, &declaration).await? {
-        (_, school) = teacher_and_school(&mut tx, &teacher_id).await?;
-        declaration.school_id = school.id.clone();
-        declaration.district_id = school.district_id.clone();
-        declaration.city_affiliated = school.city_affiliated;
+        filing_of(&mut tx, teacher_id)
+            .await?
+            .apply_to(&mut declaration);
         declarations::insert(&mut tx, &declaration).await?;
     }
     let detail = json!({ "after": form::audit_view(&declaration) });
@@ -98,7 +95,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
         ctx,
         "declaration.create",
         ("declaration", &declaration.id),
-        &Place::of(&school),
+        &Place::of_declaration(&declaration),
         detail,
     )
     .await?;
@@ -111,14 +108,10 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
     })
 }
 
-async fn teacher_and_school(c: &mut Conn, teacher_id: &str) -> AppResult<(Teacher, Org)> {
-    let teacher = teacher_repo::get(c, teacher_id)
+async fn filing_of(c: &mut Conn, teacher_id: &str) -> AppResult<Filing> {
+    teacher_repo::filing(c, teacher_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let school = orgs::get(c, &teacher.school_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((teacher, school))
+        .ok_or(AppError::NotFound)
 }
 
 /// Changes the given fields of a draft or returned declaration.
@@ -131,14 +124,13 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, patch: DeclarationPatch) -> Ap
     let mut after = before.clone();
     patch.validate_onto(&mut after)?;
     declarations::update_content(&mut tx, &after).await?;
-    let school = school_of(&mut tx, &after).await?;
     let detail = json!({ "before": form::audit_view(&before), "after": form::audit_view(&after) });
     record(
         &mut tx,
         ctx,
         "declaration.update",
         ("declaration", id),
-        &Place::of(&school),
+        &Place::of_declaration(&after),
         detail,
     )
     .await?;
@@ -167,7 +159,6 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     declarations::set_status(&mut tx, &after, before.status)
         .await
         .map_err(|e| raced(e, &before))?;
-    let school = school_of(&mut tx, &after).await?;
     let detail =
         json!({ "before": { "status": before.status }, "after": { "status": after.status } });
     record(
@@ -175,7 +166,7 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         ctx,
         "declaration.withdraw",
         ("declaration", id),
-        &Place::of(&school),
+        &Place::of_declaration(&after),
         detail,
     )
     .await?;

@@ -10,33 +10,26 @@ use xueshi_store::repo::declarations::Blocker;
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
 use xueshi_store::{Conn, Db, now_ms};
 
-use super::{Detail, form, own, raced, require_teacher, school_of, wrong_state};
+use super::{Detail, form, own, raced, require_teacher, theirs, wrong_state};
 use crate::error::{AppError, AppResult};
 use crate::services::evidence::ProofKind;
 use crate::services::{Ctx, Place, record};
 
 pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
-    let teacher_id = require_teacher(ctx)?;
-    // What rarely changes — the school, the year's policy — is read before the write lock
-    // (SQLite has one writer; on deadline day it is the queue), and read again under it
-    // only if the declaration has since moved to another school or year.
-    let (mut school, mut policy) = {
+    require_teacher(ctx)?;
+    // The year's policy rarely changes: it is read before the write lock (SQLite has one
+    // writer; on deadline day it is the queue), and again under it only if the declaration
+    // has since moved to another year.
+    let mut policy = {
         let mut c = db.pool().acquire().await?;
         let d = own(&mut c, ctx, id).await?;
-        (
-            school_of(&mut c, &d).await?,
-            policies::get(&mut c, d.year).await?,
-        )
+        policies::get(&mut c, d.year).await?
     };
     let mut tx = db.begin().await?;
     // One submission at a time per teacher, so two cannot both miss each other as duplicates.
-    declarations::lock_teacher(&mut tx, teacher_id).await?;
-    let before = own(&mut tx, ctx, id).await?;
+    let before = theirs(ctx, declarations::get_locking_teacher(&mut tx, id).await?)?;
     if !review::can_submit(before.status) {
         return Err(wrong_state(&before, "提交"));
-    }
-    if school.id != before.school_id {
-        school = school_of(&mut tx, &before).await?;
     }
     if policy.as_ref().is_some_and(|p| p.year != before.year) {
         policy = policies::get(&mut tx, before.year).await?;
@@ -68,12 +61,15 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         ctx,
         "declaration.submit",
         ("declaration", id),
-        &Place::of(&school),
+        &Place::of_declaration(&after),
         detail,
     )
     .await?;
     tx.commit().await?;
-    let history = {
+    // A draft has never been reviewed; a returned declaration shows why it came back.
+    let history = if before.status == DeclarationStatus::Draft {
+        Vec::new()
+    } else {
         let mut c = db.pool().acquire().await?;
         reviews::for_declaration(&mut c, id).await?
     };
