@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_evidence_hashing"),
     migration!(8, "0008_declaration_counts"),
     migration!(9, "0009_declaration_counts_plpgsql"),
+    migration!(10, "0010_city_queue"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

@@ -161,12 +161,16 @@ pub struct ListQuery {
     pub school_id: Option<String>,
     pub district_id: Option<String>,
     pub teacher_id: Option<String>,
+    /// `true`: city-affiliated schools (局属学校) only, the city's second-level queue;
+    /// `false`: the other schools only. (An addition to API.md.)
+    pub city_affiliated: Option<bool>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
 
 /// Declarations in the caller's scope, oldest in the queue first (review queues:
-/// `?status=submitted` for schools, `?status=school_approved` for the second level).
+/// `?status=submitted` for schools, `?status=school_approved` for the second level,
+/// `&city_affiliated=true` for the city's).
 #[utoipa::path(get, path = "/declarations", tag = "declarations", params(ListQuery),
     responses((status = 200, body = DeclarationList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -180,6 +184,7 @@ pub async fn list(
         school_id: q.school_id,
         district_id: q.district_id,
         teacher_id: q.teacher_id,
+        city_affiliated: q.city_affiliated,
         cursor: q.cursor,
         limit: q.limit,
     };

@@ -69,6 +69,8 @@ pub async fn queue(
     let status = queue_status(role)?;
     let filter = DeclarationFilter {
         status: Some(status),
+        // The city's second level is the city-affiliated schools'; districts review the rest.
+        city_affiliated: (role == Role::CityAdmin).then_some(true),
         cursor: q.cursor,
         limit: Some(50),
         ..Default::default()
@@ -109,7 +111,7 @@ pub async fn queue(
         .collect();
     let heading = match role {
         Role::SchoolAdmin => "学校初审",
-        Role::CityAdmin => "复审（局属学校由市级审核）",
+        Role::CityAdmin => "局属学校复审",
         _ => "区级复审",
     };
     let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);

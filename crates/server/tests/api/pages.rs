@@ -402,6 +402,41 @@ async fn a_school_returns_or_rejects_a_batch_from_its_queue_page() {
     }
 }
 
+/// The city's second level is the city-affiliated schools' (局属学校); the other schools'
+/// declarations wait for their districts, not in the city's queue.
+#[tokio::test]
+async fn the_citys_review_queue_holds_the_city_affiliated_schools_only() {
+    let scene = crate::declaring::scene("黄埔").await;
+    let app = &scene.app;
+    let body = json!({ "name": "广州市第六中学", "kind": "school", "parent_id": scene.tree.district,
+        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
+    let affiliated = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let affiliated_admin = app.admin("liuzhong", "school_admin", &affiliated).await;
+    app.teacher(&affiliated, "局属老师", 2).await;
+    let city_teacher = app.login(&id_number(2), PASSWORD).await;
+    for (token, school_token, title, seed) in [
+        (&scene.token, &scene.tree.school_token, "区属学校的申报", 1),
+        (&city_teacher, &affiliated_admin, "局属学校的申报", 2),
+    ] {
+        let id = app.submitted(token, title, seed).await;
+        app.review(school_token, &id, json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+    }
+    let city = session(app, "city").await;
+    let (status, html) = page(app, &city, "/review").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("局属学校复审") && html.contains("1 份待审核"));
+    assert!(html.contains("局属学校的申报") && !html.contains("区属学校的申报"));
+    let district = session(app, "黄埔_district").await;
+    let (_, html) = page(app, &district, "/review").await;
+    assert!(html.contains("区级复审") && html.contains("1 份待审核"));
+    assert!(html.contains("区属学校的申报") && !html.contains("局属学校的申报"));
+}
+
 #[tokio::test]
 async fn a_district_publishes_a_notice_and_its_contacts_which_its_teachers_see_on_login() {
     let app = spawn_app().await;

@@ -98,6 +98,31 @@ async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
         [&first, &second, &third, &theirs, &city_school].map(String::clone)
     );
     assert_eq!(city["counts"]["submitted"], 5);
+    // The city's own second level: city-affiliated schools, whatever district they stand in.
+    let affiliated_only = app
+        .api_get(
+            "/declarations?status=submitted&city_affiliated=true",
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&affiliated_only), [&city_school].map(String::clone));
+    assert_eq!(affiliated_only["counts"]["submitted"], 1);
+    let the_rest = app
+        .api_get(
+            "/declarations?status=submitted&city_affiliated=false",
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        ids(&the_rest),
+        [&first, &second, &third, &theirs].map(String::clone)
+    );
+    assert_eq!(the_rest["counts"]["submitted"], 4);
+    app.api_get("/declarations?city_affiliated=maybe", &app.city_token)
+        .await
+        .expect_error(400, "bad_request");
     let filtered = app
         .api_get(
             &format!(

@@ -181,6 +181,9 @@ pub struct DeclarationFilter {
     pub school_id: Option<String>,
     pub district_id: Option<String>,
     pub teacher_id: Option<String>,
+    /// Only city-affiliated schools (`true`: the city's second-level queue) or only the
+    /// others.
+    pub city_affiliated: Option<bool>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -220,6 +223,14 @@ fn push_scope_and_filter(q: &mut Sql, scope: &Scope, f: &DeclarationFilter) {
     }
     if let Some(teacher) = &f.teacher_id {
         q.push(" AND d.teacher_id = ").bind(teacher.as_str());
+    }
+    // A literal, so that the city's partial queue index is seen to apply.
+    if let Some(affiliated) = f.city_affiliated {
+        q.push(if affiliated {
+            " AND d.city_affiliated = 1"
+        } else {
+            " AND d.city_affiliated = 0"
+        });
     }
 }
 
