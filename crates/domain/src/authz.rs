@@ -4,6 +4,7 @@
 //! looked up), then a scope question about the loaded target (outside the scope is 404).
 
 use crate::enums::{OrgKind, Role};
+use crate::review::ReviewLevel;
 
 /// The logged-in user, with the facts about their organisation that scopes need.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,6 +255,19 @@ pub fn manages_contacts(actor: &Actor, org: &OrgPlace) -> bool {
         }
 }
 
+/// May the actor review, at `level`, a declaration of a teacher of `school`? The school's own
+/// administrator first; then the district's, or the city's for a city-affiliated school.
+pub fn may_review(actor: &Actor, school: &OrgPlace, level: ReviewLevel) -> bool {
+    match level {
+        ReviewLevel::School => actor.role == Role::SchoolAdmin && actor.org_id == school.id,
+        ReviewLevel::Second if school.city_affiliated => actor.role == Role::CityAdmin,
+        ReviewLevel::Second => {
+            actor.role == Role::DistrictAdmin
+                && school.district_id.as_deref() == Some(actor.org_id.as_str())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +289,35 @@ mod tests {
             parent_id: Some(district.into()),
             district_id: Some(district.into()),
             city_affiliated,
+        }
+    }
+
+    #[test]
+    fn the_school_reviews_first_then_its_district_or_the_city_for_city_affiliated_schools() {
+        use ReviewLevel::*;
+        let cases = [
+            (Role::SchoolAdmin, "s1", false, School, true),
+            (Role::SchoolAdmin, "s2", false, School, false),
+            (Role::SchoolAdmin, "s1", false, Second, false),
+            (Role::DistrictAdmin, "d1", false, School, false),
+            (Role::DistrictAdmin, "d1", false, Second, true),
+            (Role::DistrictAdmin, "d2", false, Second, false),
+            (Role::DistrictAdmin, "d1", true, Second, false),
+            (Role::CityAdmin, "c", true, Second, true),
+            (Role::CityAdmin, "c", false, Second, false),
+            (Role::CityAdmin, "c", true, School, false),
+            (Role::SchoolAdmin, "s1", true, School, true),
+        ];
+        for (role, org, affiliated, level, allowed) in cases {
+            assert_eq!(
+                may_review(
+                    &actor(role, org, None),
+                    &school("s1", "d1", affiliated),
+                    level
+                ),
+                allowed,
+                "{role} {org} affiliated={affiliated} {level:?}"
+            );
         }
     }
 

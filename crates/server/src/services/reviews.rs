@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
-use xueshi_domain::authz::{self, Actor, OrgPlace};
+use xueshi_domain::authz;
 use xueshi_domain::{
     Decision, DeclarationStatus, FieldError, Hours, Policy, ReasonCode, RecordStatus, ReviewLevel,
     Role, Source, review, time_rules,
@@ -120,19 +120,6 @@ fn require_reviewer(ctx: &Ctx) -> AppResult<()> {
     match ctx.actor.role {
         Role::SchoolAdmin | Role::DistrictAdmin | Role::CityAdmin => Ok(()),
         _ => Err(AppError::Forbidden),
-    }
-}
-
-/// May the actor review, at `level`, a declaration of a teacher of `school`? The school's own
-/// administrator first; then the district's, or the city's for a city-affiliated school.
-pub fn may_review(actor: &Actor, school: &OrgPlace, level: ReviewLevel) -> bool {
-    match level {
-        ReviewLevel::School => actor.role == Role::SchoolAdmin && actor.org_id == school.id,
-        ReviewLevel::Second if school.city_affiliated => actor.role == Role::CityAdmin,
-        ReviewLevel::Second => {
-            actor.role == Role::DistrictAdmin
-                && school.district_id.as_deref() == Some(actor.org_id.as_str())
-        }
     }
 }
 
@@ -300,7 +287,7 @@ async fn apply(
             before.status.label_zh()
         ))
     })?;
-    if !may_review(&ctx.actor, &school.place(), level) {
+    if !authz::may_review(&ctx.actor, &school.place(), level) {
         return Err(AppError::Forbidden);
     }
     let policy = targets.policies.get(&before.year).ok_or_else(|| {
@@ -407,56 +394,5 @@ fn effective_record(d: &Declaration, reviewer_id: &str, now: i64) -> Record {
         created_by: Some(reviewer_id.to_owned()),
         created_at: now,
         revoke_reason: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use xueshi_domain::OrgKind;
-
-    fn actor(role: Role, org: &str) -> Actor {
-        Actor {
-            user_id: "u".into(),
-            role,
-            org_id: org.into(),
-            district_id: None,
-            teacher_id: None,
-        }
-    }
-
-    fn school(city_affiliated: bool) -> OrgPlace {
-        OrgPlace {
-            id: "s1".into(),
-            kind: OrgKind::School,
-            parent_id: Some("d1".into()),
-            district_id: Some("d1".into()),
-            city_affiliated,
-        }
-    }
-
-    #[test]
-    fn the_school_reviews_first_then_its_district_or_the_city_for_city_affiliated_schools() {
-        use ReviewLevel::*;
-        let cases = [
-            (Role::SchoolAdmin, "s1", false, School, true),
-            (Role::SchoolAdmin, "s2", false, School, false),
-            (Role::SchoolAdmin, "s1", false, Second, false),
-            (Role::DistrictAdmin, "d1", false, School, false),
-            (Role::DistrictAdmin, "d1", false, Second, true),
-            (Role::DistrictAdmin, "d2", false, Second, false),
-            (Role::DistrictAdmin, "d1", true, Second, false),
-            (Role::CityAdmin, "c", true, Second, true),
-            (Role::CityAdmin, "c", false, Second, false),
-            (Role::CityAdmin, "c", true, School, false),
-            (Role::SchoolAdmin, "s1", true, School, true),
-        ];
-        for (role, org, affiliated, level, allowed) in cases {
-            assert_eq!(
-                may_review(&actor(role, org), &school(affiliated), level),
-                allowed,
-                "{role} {org} affiliated={affiliated} {level:?}"
-            );
-        }
     }
 }
