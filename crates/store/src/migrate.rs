@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_declaration_counts"),
     migration!(9, "0009_declaration_counts_plpgsql"),
     migration!(10, "0010_city_queue"),
+    migration!(11, "0011_teacher_results"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {
