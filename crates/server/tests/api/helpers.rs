@@ -242,6 +242,18 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A city-affiliated school (局属学校): the city, not its district, reviews and manages it.
+    pub async fn affiliated_school(&self, parent_id: &str, name: &str) -> String {
+        let body = json!({
+            "name": name, "kind": "school", "parent_id": parent_id,
+            "ownership": "public", "school_type": "secondary", "city_affiliated": true
+        });
+        self.post("/orgs", &self.city_token, body).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Creates an administrator and logs them in.
     pub async fn admin(&self, username: &str, role: &str, org_id: &str) -> String {
         let body =

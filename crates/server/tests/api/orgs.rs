@@ -187,12 +187,7 @@ async fn lists_are_scoped_filtered_and_paginated() {
     app.school(&t.district, "花都区第二小学").await;
     let other = app.district("南沙区").await;
     let foreign = app.school(&other, "南沙区第一小学").await;
-    let body = json!({ "name": "花都局属中学", "kind": "school", "parent_id": t.district,
-        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-    let affiliated = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let affiliated = app.affiliated_school(&t.district, "花都局属中学").await;
 
     let list = app
         .api_get("/orgs?kind=school", &t.district_token)

@@ -41,14 +41,9 @@ async fn lists_are_scoped_filtered_oldest_first_keyset_paginated_and_counted() {
     let s = scene("天河").await;
     let app = &s.app;
     let b = tree(app, "越秀").await;
-    let affiliated = {
-        let body = json!({ "name": "广州市第一中学", "kind": "school", "parent_id": s.tree.district,
-            "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-        app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let affiliated = app
+        .affiliated_school(&s.tree.district, "广州市第一中学")
+        .await;
     let first = app.submitted(&s.token, "第一项", 1).await;
     let second = app.submitted(&s.token, "第二项", 2).await;
     let third = app.submitted(&s.token, "第三项", 3).await;

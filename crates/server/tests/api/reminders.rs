@@ -136,12 +136,7 @@ async fn reviewers_with_pending_declarations_are_reminded_before_their_deadlines
     let t = tree(&app, "白云").await;
     let idle = tree(&app, "花都").await;
     app.set_policy(2030, policy(2030)).await;
-    let body = json!({ "name": "市属中学", "kind": "school", "parent_id": app.city_id,
-        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-    let affiliated = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let affiliated = app.affiliated_school(&app.city_id, "市属中学").await;
     let teacher = app.teacher(&t.school, "甲", 1).await;
     let city_teacher = app.teacher(&affiliated, "乙", 2).await;
     app.teacher(&idle.school, "丙", 3).await;

@@ -351,12 +351,7 @@ async fn each_caller_sees_its_own_scope() {
 async fn city_affiliated_schools_form_their_own_group_for_the_city() {
     let app = spawn_app().await;
     let t = tree(&app, "越秀").await;
-    let body = json!({ "name": "市属中学", "kind": "school", "parent_id": app.city_id,
-        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-    let affiliated = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let affiliated = app.affiliated_school(&app.city_id, "市属中学").await;
     app.set_policy(2030, policy(2030)).await;
     app.teacher(&t.school, "区属", 1).await;
     app.teacher(&affiliated, "局属", 2).await;

@@ -304,12 +304,9 @@ async fn wrong_level_wrong_state_out_of_scope_and_wrong_role_are_each_refused() 
 async fn the_city_is_the_second_level_for_city_affiliated_schools() {
     let s = scene("越秀").await;
     let app = &s.app;
-    let body = json!({ "name": "广州市执信中学", "kind": "school", "parent_id": s.tree.district,
-        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-    let school = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let school = app
+        .affiliated_school(&s.tree.district, "广州市执信中学")
+        .await;
     let school_token = app.admin("zhixin", "school_admin", &school).await;
     app.teacher(&school, "局属老师", 2).await;
     let teacher = app.login(&id_number(2), PASSWORD).await;
