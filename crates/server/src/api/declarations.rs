@@ -185,6 +185,7 @@ pub async fn list(
         district_id: q.district_id,
         teacher_id: q.teacher_id,
         city_affiliated: q.city_affiliated,
+        newest_first: false,
         cursor: q.cursor,
         limit: q.limit,
     };

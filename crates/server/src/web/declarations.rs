@@ -48,6 +48,8 @@ struct ListPage {
     layout: Layout,
     flash: Option<String>,
     rows: Vec<DeclarationRow>,
+    /// The cursor of the next, older page.
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -55,20 +57,28 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
+#[derive(Deserialize)]
+pub struct ListQuery {
+    done: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The teacher's declarations, latest first, a page at a time.
 pub async fn list(
     State(state): State<AppState>,
     user: WebUser,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<ListQuery>,
 ) -> PageResult {
     let filter = DeclarationFilter {
-        limit: Some(200),
+        newest_first: true,
+        cursor: q.cursor,
+        limit: Some(PAGE_SIZE),
         ..Default::default()
     };
     let (page, _) = declarations::list(&state.db, &user.me.ctx, &filter).await?;
     let rows = page
         .items
         .into_iter()
-        .rev()
         .map(|d| DeclarationRow {
             attention: attention(d.status),
             id: d.id,
@@ -82,8 +92,12 @@ pub async fn list(
         layout: user.layout,
         flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
         rows,
+        older: page.next_cursor,
     })?)
 }
+
+/// Declarations on a page of the teacher's list: more than a year's, seldom more than two.
+const PAGE_SIZE: i64 = 50;
 
 /// The form's fields as typed, to show them again after an error.
 #[derive(Default)]

@@ -408,12 +408,9 @@ async fn a_school_returns_or_rejects_a_batch_from_its_queue_page() {
 async fn the_citys_review_queue_holds_the_city_affiliated_schools_only() {
     let scene = crate::declaring::scene("黄埔").await;
     let app = &scene.app;
-    let body = json!({ "name": "广州市第六中学", "kind": "school", "parent_id": scene.tree.district,
-        "ownership": "public", "school_type": "secondary", "city_affiliated": true });
-    let affiliated = app.post("/orgs", &app.city_token, body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let affiliated = app
+        .affiliated_school(&scene.tree.district, "广州市第六中学")
+        .await;
     let affiliated_admin = app.admin("liuzhong", "school_admin", &affiliated).await;
     app.teacher(&affiliated, "局属老师", 2).await;
     let city_teacher = app.login(&id_number(2), PASSWORD).await;
@@ -435,6 +432,43 @@ async fn the_citys_review_queue_holds_the_city_affiliated_schools_only() {
     let (_, html) = page(app, &district, "/review").await;
     assert!(html.contains("区级复审") && html.contains("1 份待审核"));
     assert!(html.contains("区属学校的申报") && !html.contains("局属学校的申报"));
+}
+
+/// The teacher's own list shows the latest first, fifty at a time, with a link to older ones.
+#[tokio::test]
+async fn the_teachers_list_pages_from_the_latest_declaration_back() {
+    use crate::declaring::{form, scene};
+    let scene = scene("南沙").await;
+    let app = &scene.app;
+    let body = |title: &str| form(title, "2030-05-01", "2030-05-02");
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(5));
+    app.declare(&scene.token, body("最早的申报")).await;
+    pause().await;
+    for n in 0..50 {
+        app.declare(&scene.token, body(&format!("第{n}项培训")))
+            .await;
+    }
+    pause().await;
+    app.declare(&scene.token, body("最新的申报")).await;
+    let s = session(app, &id_number(1)).await;
+    let (status, first) = page(app, &s, "/declarations").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = |html: &str| html.matches("class=\"record-title\"").count();
+    assert_eq!(rows(&first), 50);
+    let latest = first
+        .find("最新的申报")
+        .expect("the latest is on the first page");
+    assert!(first.find("项培训").is_some_and(|other| latest < other));
+    assert!(!first.contains("最早的申报"));
+    let older = first
+        .split("href=\"/declarations?cursor=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to older declarations");
+    let (_, second) = page(app, &s, &format!("/declarations?cursor={older}")).await;
+    assert_eq!(rows(&second), 2);
+    assert!(second.contains("最早的申报") && !second.contains("最新的申报"));
+    assert!(!second.contains("更早的申报"), "nothing older");
 }
 
 #[tokio::test]

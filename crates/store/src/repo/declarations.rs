@@ -184,6 +184,8 @@ pub struct DeclarationFilter {
     /// Only city-affiliated schools (`true`: the city's second-level queue) or only the
     /// others.
     pub city_affiliated: Option<bool>,
+    /// Latest in the queue first (a teacher's own list) instead of the queues' oldest first.
+    pub newest_first: bool,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -246,11 +248,17 @@ pub async fn list(
     if let Some(status) = f.status {
         q.push(" AND d.status = ").bind(status.as_str());
     }
+    let (after, order) = if f.newest_first {
+        ("<", " ORDER BY d.queued_at DESC, d.id DESC LIMIT ")
+    } else {
+        (">", " ORDER BY d.queued_at, d.id LIMIT ")
+    };
     if let Some((at, id)) = f.cursor.as_deref().and_then(parse_cursor) {
-        q.push(" AND (d.queued_at, d.id) > (").bind(at);
+        q.push(&format!(" AND (d.queued_at, d.id) {after} ("))
+            .bind(at);
         q.push(", ").bind(id).push(")");
     }
-    q.push(" ORDER BY d.queued_at, d.id LIMIT ").bind(limit + 1);
+    q.push(order).bind(limit + 1);
     let mut items = q
         .fetch_all(c)
         .await?
