@@ -13,6 +13,7 @@ mod declaring;
 mod e2e;
 mod evidence;
 mod exports;
+mod form_session;
 mod health;
 mod import;
 mod ledger;

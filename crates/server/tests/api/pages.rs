@@ -2,75 +2,11 @@
 //! (cookie session and CSRF token, as a browser sends them).
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::COOKIE;
 use serde_json::json;
 
+use crate::form_session::{Session, session};
 use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
-
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-async fn session(app: &TestApp, username: &str) -> Session {
-    let token = app.login(username, PASSWORD).await;
-    let _ = token;
-    // A cookie session through the login form, as the browser gets it.
-    let start = app
-        .client
-        .get(format!("{}/", app.address))
-        .send()
-        .await
-        .unwrap();
-    let csrf_cookie = start
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("xueshi_csrf=")))
-        .unwrap()
-        .to_owned();
-    let login_csrf = csrf_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
-    let resp = app
-        .client
-        .post(format!("{}/login", app.address))
-        .header(COOKIE, format!("xueshi_csrf={login_csrf}"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("csrf", &login_csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let set = resp
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("xueshi_session=")))
-        .unwrap()
-        .to_owned();
-    let token = set
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
-    let csrf =
-        xueshi_server::web::csrf_for_session(&xueshi_server::auth::sessions::token_hash(&token));
-    Session {
-        cookie: format!("xueshi_session={token}"),
-        csrf,
-    }
-}
 
 async fn page(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
     let resp = app

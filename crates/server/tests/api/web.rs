@@ -1,56 +1,7 @@
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::COOKIE;
 
+use crate::form_session::{form_login, set_cookie, value_of};
 use crate::helpers::{PASSWORD, id_number, spawn_app, tree};
-
-fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-fn value_of(set_cookie: &str) -> &str {
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-}
-
-/// Logs in through the login form and answers the session cookie header.
-async fn form_login(app: &crate::helpers::TestApp, username: &str) -> (String, String) {
-    let start = app
-        .client
-        .get(format!("{}/", app.address))
-        .send()
-        .await
-        .unwrap();
-    let csrf_cookie =
-        cookie_value(&start, "xueshi_csrf").expect("the login page sets a CSRF cookie");
-    let csrf = value_of(&csrf_cookie).to_owned();
-    let page = start.text().await.unwrap();
-    assert!(page.contains(&csrf), "the form repeats the CSRF token");
-    let resp = app
-        .client
-        .post(format!("{}/login", app.address))
-        .header(COOKIE, format!("xueshi_csrf={csrf}"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/home");
-    let session = cookie_value(&resp, "xueshi_session").expect("a session cookie");
-    (session, csrf)
-}
 
 #[tokio::test]
 async fn the_start_page_is_the_login_form() {
@@ -122,7 +73,7 @@ async fn a_login_form_without_its_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 403);
-    assert!(cookie_value(&resp, "xueshi_session").is_none());
+    assert!(set_cookie(&resp, "xueshi_session").is_none());
 }
 
 #[tokio::test]
@@ -134,7 +85,7 @@ async fn a_wrong_password_is_explained_on_the_form() {
         .send()
         .await
         .unwrap();
-    let csrf = value_of(&cookie_value(&start, "xueshi_csrf").unwrap()).to_owned();
+    let csrf = value_of(&set_cookie(&start, "xueshi_csrf").unwrap()).to_owned();
     let resp = app
         .client
         .post(format!("{}/login", app.address))

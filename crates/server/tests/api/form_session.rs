@@ -1,0 +1,75 @@
+//! A cookie session opened through the login form, as a browser opens it: the pages' tests
+//! and the login form's own tests share it.
+
+use reqwest::header::{COOKIE, SET_COOKIE};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// The `Set-Cookie` header that sets the cookie `name`, with its attributes.
+pub fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The cookie's value in a `Set-Cookie` header.
+pub fn value_of(set_cookie: &str) -> &str {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+}
+
+/// Logs in through the login form; answers the session's `Set-Cookie` header and the form's
+/// CSRF token.
+pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
+    let start = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csrf_cookie = set_cookie(&start, "xueshi_csrf").expect("the login page sets a CSRF cookie");
+    let csrf = value_of(&csrf_cookie).to_owned();
+    let page = start.text().await.unwrap();
+    assert!(page.contains(&csrf), "the form repeats the CSRF token");
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header(COOKIE, format!("xueshi_csrf={csrf}"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/home");
+    let session = set_cookie(&resp, "xueshi_session").expect("a session cookie");
+    (session, csrf)
+}
+
+/// What a logged-in browser sends: the session cookie, and the CSRF token its forms carry.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub async fn session(app: &TestApp, username: &str) -> Session {
+    let (set, _) = form_login(app, username).await;
+    let token = value_of(&set);
+    Session {
+        cookie: format!("xueshi_session={token}"),
+        csrf: xueshi_server::web::csrf_for_session(&xueshi_server::auth::sessions::token_hash(
+            token,
+        )),
+    }
+}
