@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_declaration_counts_plpgsql"),
     migration!(10, "0010_city_queue"),
     migration!(11, "0011_teacher_results"),
+    migration!(12, "0012_declaration_counts_one_upsert"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {
