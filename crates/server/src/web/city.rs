@@ -58,45 +58,57 @@ fn fields(p: &Policy, form: Option<&HashMap<String, String>>) -> (Vec<Field>, Ve
         |name: &str, default: String| form.and_then(|f| f.get(name).cloned()).unwrap_or(default);
     let m = &p.minimums;
     let d = &p.deadlines;
+    // Each input with the dotted name the policy's validation reports its errors under.
     let minimums = [
-        ("public", "公需科目", m.public),
-        ("professional", "专业科目", m.professional),
-        ("elective", "个人选修科目", m.elective),
-        ("total", "合计", m.total),
+        ("public", "minimums.public", "公需科目", m.public),
+        (
+            "professional",
+            "minimums.professional",
+            "专业科目",
+            m.professional,
+        ),
+        ("elective", "minimums.elective", "个人选修科目", m.elective),
+        ("total", "minimums.total", "合计", m.total),
     ]
-    .map(|(name, label, h)| Field {
+    .map(|(name, field, label, h)| Field {
         name,
-        field: field_name("minimums", name),
+        field,
         label,
         value: value(name, h.to_string()),
     });
     let deadlines = [
-        ("declaration", "教师个人申报截止", d.declaration),
-        ("registration", "主办单位登记截止", d.registration),
-        ("school_review", "学校初审截止", d.school_review),
-        ("district_review", "区（市）复审截止", d.district_review),
+        (
+            "declaration",
+            "deadlines.declaration",
+            "教师个人申报截止",
+            d.declaration,
+        ),
+        (
+            "registration",
+            "deadlines.registration",
+            "主办单位登记截止",
+            d.registration,
+        ),
+        (
+            "school_review",
+            "deadlines.school_review",
+            "学校初审截止",
+            d.school_review,
+        ),
+        (
+            "district_review",
+            "deadlines.district_review",
+            "区（市）复审截止",
+            d.district_review,
+        ),
     ]
-    .map(|(name, label, date)| Field {
+    .map(|(name, field, label, date)| Field {
         name,
-        field: field_name("deadlines", name),
+        field,
         label,
         value: value(name, date.to_string()),
     });
     (minimums.into(), deadlines.into())
-}
-
-/// The dotted field names the policy's validation reports.
-fn field_name(group: &str, name: &str) -> &'static str {
-    match (group, name) {
-        ("minimums", "public") => "minimums.public",
-        ("minimums", "professional") => "minimums.professional",
-        ("minimums", "elective") => "minimums.elective",
-        ("minimums", "total") => "minimums.total",
-        ("deadlines", "declaration") => "deadlines.declaration",
-        ("deadlines", "registration") => "deadlines.registration",
-        ("deadlines", "school_review") => "deadlines.school_review",
-        _ => "deadlines.district_review",
-    }
 }
 
 fn suggested(year: i32) -> Policy {
