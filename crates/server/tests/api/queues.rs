@@ -476,3 +476,38 @@ async fn two_duplicates_submitted_at_once_cannot_both_pass() {
         assert_eq!(statuses, [200, 409], "{} / {}", first.body, second.body);
     }
 }
+
+/// A double tap submits once; the second is told the declaration is already submitted.
+#[tokio::test]
+async fn the_same_declaration_submitted_twice_at_once_is_submitted_once() {
+    let s = scene("南沙").await;
+    for round in 0..6 {
+        let id = s
+            .app
+            .ready(
+                &s.token,
+                form(&format!("连按两次{round}"), "2030-06-01", "2030-06-03"),
+                30 + round,
+            )
+            .await;
+        let (first, second) =
+            tokio::join!(s.app.submit(&s.token, &id), s.app.submit(&s.token, &id));
+        let (ok, refused) = if first.status == 200 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "conflict");
+        assert_eq!(
+            refused.body["error"]["message"],
+            "“待学校审核”状态的申报不能提交"
+        );
+        let audit = s.app.audit_actions(&id).await;
+        assert_eq!(
+            audit.iter().filter(|a| *a == "declaration.submit").count(),
+            1
+        );
+    }
+}

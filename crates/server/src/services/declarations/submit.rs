@@ -8,9 +8,9 @@ use xueshi_domain::{DeclarationStatus, Policy, normalize_title, review, time_rul
 use xueshi_store::models::{Declaration, Evidence, Record};
 use xueshi_store::repo::declarations::Blocker;
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
-use xueshi_store::{Conn, Db, now_ms};
+use xueshi_store::{Conn, Db, StoreError, now_ms};
 
-use super::{Detail, form, own, raced, require_teacher, theirs, wrong_state};
+use super::{Detail, form, own, require_teacher, theirs, wrong_state};
 use crate::error::{AppError, AppResult};
 use crate::services::evidence::ProofKind;
 use crate::services::{Ctx, Place, record};
@@ -49,9 +49,15 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         queued_at: now,
         ..before.clone()
     };
-    declarations::set_status(&mut tx, &after, before.status)
-        .await
-        .map_err(|e| raced(e, &before))?;
+    match declarations::set_status(&mut tx, &after, before.status).await {
+        Ok(()) => {}
+        // Read under the teacher's lock, `before` may predate another submission of the same
+        // declaration (a double tap): say what it has become.
+        Err(StoreError::NotFound) => {
+            return Err(wrong_state(&own(&mut tx, ctx, id).await?, "提交"));
+        }
+        Err(e) => return Err(e.into()),
+    }
     let detail = json!({
         "before": { "status": before.status },
         "after": { "status": after.status, "year": after.year, "hours": after.hours },
