@@ -66,8 +66,10 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
 /// The PDF's text without the spaces and line breaks of its layout, or `None` (with a note)
 /// when `pdftotext` is not installed and `XUESHI_REQUIRE_PDFTOTEXT` is not `1`.
 fn pdf_text(pdf: &[u8]) -> Option<String> {
+    // -layout: by default pdftotext drops a hyphen that ends a line, as if it split a word,
+    // and the verification code may end a line with one.
     let child = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-", "-"])
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn();
