@@ -1,6 +1,7 @@
+use std::collections::HashSet;
 use std::fmt;
-use std::path::Path as FsPath;
-use std::sync::Arc;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
@@ -18,7 +19,18 @@ use crate::FileError;
 #[derive(Clone)]
 pub struct FileStore {
     inner: Arc<dyn ObjectStore>,
+    /// The same store when it is on local disk: a write there is flushed to the disk before
+    /// `put` returns.
+    local: Option<Arc<Local>>,
     description: String,
+}
+
+struct Local {
+    store: Arc<LocalFileSystem>,
+    root: PathBuf,
+    /// Directories whose entries, up to the root, this process has flushed: a file put in one
+    /// needs only itself and its directory flushed.
+    durable_dirs: Mutex<HashSet<PathBuf>>,
 }
 
 /// Connection settings for S3-compatible storage (AWS, MinIO, Aliyun OSS, …).
@@ -77,12 +89,19 @@ impl FileStore {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)
             .map_err(|e| FileError::Backend(format!("creating {}: {e}", dir.display())))?;
+        let root = std::fs::canonicalize(dir)
+            .map_err(|e| FileError::Backend(format!("resolving {}: {e}", dir.display())))?;
         // Removes the emptied fan-out directories when evidence is deleted.
-        let inner = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
-        Ok(FileStore::from_object_store(
-            Arc::new(inner),
-            format!("local:{}", dir.display()),
-        ))
+        let store = Arc::new(LocalFileSystem::new_with_prefix(&root)?.with_automatic_cleanup(true));
+        Ok(FileStore {
+            inner: store.clone(),
+            local: Some(Arc::new(Local {
+                store,
+                root,
+                durable_dirs: Mutex::default(),
+            })),
+            description: format!("local:{}", dir.display()),
+        })
     }
 
     /// A store in an S3-compatible bucket (path-style requests, which every S3 clone accepts).
@@ -114,13 +133,28 @@ impl FileStore {
 
     /// Wraps any object_store backend.
     pub fn from_object_store(inner: Arc<dyn ObjectStore>, description: String) -> FileStore {
-        FileStore { inner, description }
+        FileStore {
+            inner,
+            local: None,
+            description,
+        }
     }
 
-    /// Writes `bytes` at `key`, replacing what was there; atomic on every backend.
+    /// Writes `bytes` at `key`, replacing what was there; atomic on every backend, and durable
+    /// when it returns (S3 answers once it has stored the object; on local disk the file and
+    /// the directories naming it are flushed), so that no committed row names a file a power
+    /// cut could take back.
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), FileError> {
         let path = parse_key(key)?;
         self.inner.put(&path, PutPayload::from(bytes)).await?;
+        if let Some(local) = &self.local {
+            let file = local.store.path_to_filesystem(&path)?;
+            let local = local.clone();
+            tokio::task::spawn_blocking(move || local.flush(&file))
+                .await
+                .map_err(|e| FileError::Backend(e.to_string()))?
+                .map_err(|e| FileError::Backend(format!("flushing {key}: {e}")))?;
+        }
         Ok(())
     }
 
@@ -150,6 +184,34 @@ impl FileStore {
     pub fn describe(&self) -> &str {
         &self.description
     }
+}
+
+impl Local {
+    /// Flushes a new `file` and its directory; the first time in a directory, also each
+    /// directory above it up to the root (a new fan-out directory is on disk only once its
+    /// parent's entry is).
+    fn flush(&self, file: &FsPath) -> std::io::Result<()> {
+        let Some(dir) = file.parent() else {
+            return Ok(());
+        };
+        let known = self.durable_dirs.lock().is_ok_and(|d| d.contains(dir));
+        sync_to(file, if known { dir } else { &self.root })?;
+        if !known && let Ok(mut dirs) = self.durable_dirs.lock() {
+            dirs.insert(dir.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Flushes `file`, then each directory from its own up to and including `last`.
+fn sync_to(file: &FsPath, last: &FsPath) -> std::io::Result<()> {
+    std::fs::File::open(file)?.sync_all()?;
+    let mut dir = file.parent();
+    while let Some(d) = dir.filter(|d| d.starts_with(last)) {
+        std::fs::File::open(d)?.sync_all()?;
+        dir = d.parent();
+    }
+    Ok(())
 }
 
 /// Copies every object under `prefix` (whole path segments; `""` for everything) from one
@@ -213,6 +275,27 @@ mod tests {
         .unwrap();
         assert_eq!(config.endpoint, None);
         assert!(!config.allow_http);
+    }
+
+    #[tokio::test]
+    async fn a_local_put_flushes_its_directories_once_then_the_file_and_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::local(dir.path()).unwrap();
+        store
+            .put("evidence/ab/one", Bytes::from_static(b"1"))
+            .await
+            .unwrap();
+        store
+            .put("evidence/ab/two", Bytes::from_static(b"2"))
+            .await
+            .unwrap();
+        let local = store.local.as_ref().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(
+            *local.durable_dirs.lock().unwrap(),
+            HashSet::from([root.join("evidence/ab")])
+        );
+        assert!(sync_to(&root.join("evidence/ab/missing"), &root).is_err());
     }
 
     #[tokio::test]
