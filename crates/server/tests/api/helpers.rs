@@ -22,6 +22,45 @@ pub struct TestApp {
     pub city_token: String,
     pub city_id: String,
     _dir: tempfile::TempDir,
+    /// The test's own PostgreSQL database, dropped with the app.
+    pg_database: Option<TestDatabase>,
+}
+
+/// A database made for one test: the server URL to reach it from, and its name.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for TestApp {
+    /// A full run makes some 150 databases; left behind, their autovacuum visits alone
+    /// slow the machine down.
+    fn drop(&mut self) {
+        let Some(TestDatabase { admin_url, name }) = self.pg_database.take() else {
+            return;
+        };
+        // Its own thread and runtime: a test's runtime may be single-threaded and is busy
+        // dropping this app.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database");
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map(drop)
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("note: the test database was not dropped: {e}");
+        }
+    }
 }
 
 pub struct Answer {
@@ -65,7 +104,7 @@ impl Answer {
     }
 }
 
-async fn database_url() -> Option<String> {
+async fn test_database() -> Option<TestDatabase> {
     let base = std::env::var("XUESHI_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
@@ -77,8 +116,20 @@ async fn database_url() -> Option<String> {
         .execute(&mut admin)
         .await
         .expect("a test database can be created");
-    let (prefix, _) = base.rsplit_once('/').expect("the URL names a database");
-    Some(format!("{prefix}/{name}"))
+    Some(TestDatabase {
+        admin_url: base,
+        name,
+    })
+}
+
+impl TestDatabase {
+    fn url(&self) -> String {
+        let (prefix, _) = self
+            .admin_url
+            .rsplit_once('/')
+            .expect("the URL names a database");
+        format!("{prefix}/{}", self.name)
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -88,10 +139,11 @@ pub async fn spawn_app() -> TestApp {
 /// A test app whose configuration `adjust` changes first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
+    let pg_database = test_database().await;
     let mut config = Config {
         bind: "127.0.0.1:0".into(),
         data_dir: dir.path().to_path_buf(),
-        database_url: database_url().await,
+        database_url: pg_database.as_ref().map(TestDatabase::url),
         ..Config::default()
     };
     adjust(&mut config);
@@ -129,6 +181,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         city_token: String::new(),
         city_id: city.id,
         _dir: dir,
+        pg_database,
     };
     app.city_token = app.login("city", PASSWORD).await;
     app
