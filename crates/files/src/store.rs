@@ -174,10 +174,20 @@ impl FileStore {
 
     /// Deletes `key`. Deleting a missing key succeeds, as it does on S3, so retries are safe.
     pub async fn delete(&self, key: &str) -> Result<(), FileError> {
-        match self.inner.delete(&parse_key(key)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+        let path = parse_key(key)?;
+        match self.inner.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
+        // The emptied directory is removed with its last file: if it is made again, its
+        // entry must be flushed again.
+        if let Some(local) = &self.local
+            && let Some(dir) = local.store.path_to_filesystem(&path)?.parent()
+            && let Ok(mut dirs) = local.durable_dirs.lock()
+        {
+            dirs.remove(dir);
+        }
+        Ok(())
     }
 
     /// Human-readable location, without credentials, for logs and health pages.
@@ -295,6 +305,8 @@ mod tests {
             *local.durable_dirs.lock().unwrap(),
             HashSet::from([root.join("evidence/ab")])
         );
+        store.delete("evidence/ab/one").await.unwrap();
+        assert!(local.durable_dirs.lock().unwrap().is_empty());
         assert!(sync_to(&root.join("evidence/ab/missing"), &root).is_err());
     }
 
