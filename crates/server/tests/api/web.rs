@@ -1,6 +1,6 @@
 use reqwest::header::COOKIE;
 
-use crate::form_session::{form_login, set_cookie, value_of};
+use crate::form_session::{Session, form_login, session, set_cookie, value_of};
 use crate::helpers::{PASSWORD, id_number, spawn_app, tree};
 
 #[tokio::test]
@@ -107,10 +107,7 @@ async fn a_wrong_password_is_explained_on_the_form() {
 #[tokio::test]
 async fn logging_out_ends_the_cookie_session() {
     let app = spawn_app().await;
-    let (session, _) = form_login(&app, "city").await;
-    let cookie = format!("xueshi_session={}", value_of(&session));
-    let token_hash = xueshi_server::auth::sessions::token_hash(value_of(&session));
-    let csrf = xueshi_server::web::csrf_for_session(&token_hash);
+    let Session { cookie, csrf } = session(&app, "city").await;
     let forged = app
         .client
         .post(format!("{}/logout", app.address))
