@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod ledger;
 pub mod policy;
 pub mod review;
+pub mod text;
 pub mod time_rules;
 pub mod title;
 
@@ -20,5 +21,6 @@ pub use id_number::{IdNumber, IdNumberError, check_char, mask_phone};
 pub use ledger::{Outcome, RecordLine, YearTotals, evaluate, public_course_credit, year_totals};
 pub use policy::*;
 pub use review::{Decision, ReviewLevel, TransitionError};
+pub use text::{TextKind, refuse_control_characters};
 pub use time_rules::SHANGHAI;
 pub use title::normalize_title;

@@ -1,8 +1,6 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::FileError;
-
 /// Largest accepted evidence file: a phone photo or a multi-page scan fits well below this.
 pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
 
@@ -60,20 +58,6 @@ pub fn sniff(bytes: &[u8]) -> Option<EvidenceKind> {
     }
 }
 
-/// Checks an upload: not empty, within [`MAX_EVIDENCE_BYTES`], and of an accepted kind.
-pub fn check_evidence(bytes: &[u8]) -> Result<EvidenceKind, FileError> {
-    if bytes.is_empty() {
-        return Err(FileError::Invalid("empty file".into()));
-    }
-    if bytes.len() > MAX_EVIDENCE_BYTES {
-        return Err(FileError::Invalid(format!(
-            "file is {} bytes; the limit is {MAX_EVIDENCE_BYTES}",
-            bytes.len()
-        )));
-    }
-    sniff(bytes).ok_or_else(|| FileError::Invalid("not a JPEG, PNG or PDF file".into()))
-}
-
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -125,17 +109,6 @@ mod tests {
         assert_eq!(sniff(text), None);
         assert_eq!(sniff(&[]), None);
         assert_eq!(sniff(&[0xFF, 0xD8]), None);
-        assert!(matches!(check_evidence(text), Err(FileError::Invalid(_))));
-    }
-
-    #[test]
-    fn check_bounds_size() {
-        let mut big = vec![0u8; MAX_EVIDENCE_BYTES + 1];
-        big[..3].copy_from_slice(JPEG_MAGIC);
-        assert!(matches!(check_evidence(&big), Err(FileError::Invalid(_))));
-        big.truncate(MAX_EVIDENCE_BYTES);
-        assert_eq!(check_evidence(&big).unwrap(), EvidenceKind::Jpeg);
-        assert!(check_evidence(&[]).is_err());
     }
 
     #[test]

@@ -5,6 +5,12 @@ pub enum FileError {
     NotFound,
     #[error("invalid file: {0}")]
     Invalid(String),
+    /// Not a well-formed file of an accepted kind (415); the message is for people, in Chinese.
+    #[error("unsupported file: {0}")]
+    Unsupported(String),
+    /// Of an accepted kind but over a limit (422); the message is for people, in Chinese.
+    #[error("refused file: {0}")]
+    Refused(String),
     #[error("file storage error: {0}")]
     Backend(String),
 }

@@ -1,15 +1,22 @@
-//! Evidence files: content checks (type sniffing, size bound, hashes) and one file store
-//! over local disk or S3-compatible object storage.
+//! Evidence files: content checks (parsing, size and pixel bounds, metadata removal, hashes)
+//! and one file store over local disk or S3-compatible object storage.
 //!
-//! Uploads are judged by their bytes, never by their name or declared type, and stored
-//! content-addressed ([`evidence_key`]) so identical files are kept once.
+//! Uploads are judged by their bytes, never by their name or declared type, stored without
+//! their metadata ([`prepare_evidence`]) and content-addressed ([`evidence_key`]) so
+//! identical files are kept once.
 
 mod check;
 mod error;
+mod jpeg;
+mod pdf;
 mod phash;
+mod png;
+mod prepare;
 mod store;
 
-pub use check::{EvidenceKind, MAX_EVIDENCE_BYTES, check_evidence, sha256_hex, sniff};
+pub use check::{EvidenceKind, MAX_EVIDENCE_BYTES, sha256_hex, sniff};
 pub use error::FileError;
+pub use pdf::MAX_PDF_PAGES;
 pub use phash::{hash_distance, perceptual_hash};
+pub use prepare::{MAX_PIXELS, Prepared, prepare_evidence};
 pub use store::{FileStore, S3Config, copy_all, evidence_key};

@@ -7,8 +7,9 @@ use crate::EvidenceKind;
 
 /// Larger than any phone camera or A3 scan at 600 dpi; larger is treated as hostile.
 const MAX_DIMENSION: u32 = 12_000;
-/// Decoder allocation cap, checked against the header before pixels are decoded.
-const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+/// Decoder allocation cap, checked against the header before pixels are decoded: an RGBA
+/// picture at the upload pixel cap, and working room.
+const MAX_ALLOC: u64 = 4 * crate::MAX_PIXELS + 16 * 1024 * 1024;
 
 /// A perceptual hash of a JPEG or PNG, as base64, for spotting the same picture re-encoded,
 /// resized or slightly edited. `None` for PDFs and for images that cannot be decoded within

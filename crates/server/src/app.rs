@@ -1,6 +1,5 @@
 //! Assembling and running the server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,15 +8,19 @@ use axum::middleware;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use xueshi_store::{Db, repo};
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{api, metrics, web};
+use crate::{api, metrics, security, web};
 
 /// Largest request body: evidence scans are up to 20 MB, plus multipart framing.
 pub const BODY_LIMIT: usize = 21 * 1024 * 1024;
+/// Longest pause between two pieces of a request body (a phone on a weak signal pauses for
+/// seconds, not half a minute).
+const BODY_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Application {
     listener: TcpListener,
@@ -32,12 +35,14 @@ impl Application {
         let db = open_db(&config).await?;
         let files = config.file_store()?;
         tracing::info!(store = files.describe(), "evidence store");
+        let limits = crate::rate_limit::RateLimits::new(config.user_rate, config.address_rate);
         let state = AppState {
             db,
             files,
             config: Arc::new(config),
             metrics: metrics::handle(),
             in_flight: metrics::InFlight::default(),
+            limits,
         };
         let listener = TcpListener::bind(&state.config.bind).await?;
         Ok(Application {
@@ -73,12 +78,10 @@ impl Application {
                 self.state.in_flight.clone(),
             ))
         });
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let limits = tokio::spawn(self.state.limits.clone().sweep_forever());
+        let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs.max(1));
+        crate::serve::serve(self.listener, self.router, header_timeout, shutdown).await?;
+        limits.abort();
         janitor.abort();
         reminders.abort();
         if let Some(hashing) = hashing {
@@ -107,6 +110,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 }
 
 pub fn router(state: AppState) -> Router {
+    let hsts = state.config.secure_cookies;
     Router::new()
         .nest("/api/v1", api::router().fallback(api::not_found))
         .merge(web::router())
@@ -117,7 +121,12 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // A client that stops sending a body half way holds nothing for long.
+        .layer(RequestBodyTimeoutLayer::new(BODY_FRAME_TIMEOUT))
         .layer(middleware::map_response(too_large_as_json))
+        .layer(middleware::map_response(move |r| async move {
+            security::add_headers(r, hsts)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -40,6 +40,14 @@ pub struct Config {
     pub font_paths: Vec<PathBuf>,
     /// Where people reach the site: certificates' QR codes open `<this>/verify/<code>`.
     pub public_base_url: String,
+    /// Authenticated requests per second per user, sustained, with bursts of three times as
+    /// many (API.md); `0` turns the limit off (load tests).
+    pub user_rate: u32,
+    /// Public verification lookups per minute per client address (API.md); `0` off.
+    pub address_rate: u32,
+    /// Seconds a connection may take to send a request's headers, or stay idle between
+    /// requests, before it is closed (slow clients hold no socket for long).
+    pub header_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -59,6 +67,11 @@ impl Default for Config {
             evidence_hashing: true,
             font_paths: Vec::new(),
             public_base_url: "http://127.0.0.1:8080".into(),
+            // The heaviest page (a review queue of 50 with their thumbnails) is about 55
+            // requests: well inside a burst of 120.
+            user_rate: 40,
+            address_rate: 120,
+            header_timeout_secs: 10,
         }
     }
 }

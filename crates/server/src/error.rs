@@ -44,8 +44,12 @@ pub enum AppError {
     DeadlinePassed(String),
     #[error("missing evidence: {0}")]
     MissingEvidence(String),
+    /// Login attempts over the lockout rules (15 minutes).
     #[error("rate limited")]
     RateLimited,
+    /// Requests over a rate limit; `retry_after` seconds until the next is allowed.
+    #[error("too many requests; retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -62,10 +66,19 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// Human-readable message in Chinese.
     pub message: String,
+    /// Per-field or per-row findings: a list of at most [`MAX_DETAILS`] entries (`invalid`),
+    /// or an object (`duplicate`: `existing_id`; `step_required`: `next`).
     #[schema(value_type = Object)]
     #[serde(skip_serializing_if = "Value::is_null")]
     pub details: Value,
+    /// `true` when `details` was cut at [`MAX_DETAILS`] entries.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub details_truncated: bool,
 }
+
+/// Entries of a `details` list answered at most (API.md): a file of 100,000 bad rows is
+/// answered in kilobytes, and the count is in the message.
+pub const MAX_DETAILS: usize = 1_000;
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -86,7 +99,7 @@ impl AppError {
             Invalid(_) | Rows { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             DeadlinePassed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed"),
             MissingEvidence(_) => (StatusCode::UNPROCESSABLE_ENTITY, "missing_evidence"),
-            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            RateLimited | TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -107,6 +120,9 @@ impl AppError {
                 _ => "提交的内容有误，请检查标出的字段".into(),
             },
             RateLimited => "尝试次数过多，请15分钟后再试".into(),
+            TooManyRequests { retry_after } => {
+                format!("请求过于频繁，请{retry_after}秒后再试")
+            }
             Internal(_) => "服务器内部错误，请稍后再试".into(),
         }
     }
@@ -127,14 +143,46 @@ impl IntoResponse for AppError {
         if let AppError::Internal(cause) = &self {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
+        let mut details = self.details();
+        let mut details_truncated = false;
+        if let Value::Array(list) = &mut details
+            && list.len() > MAX_DETAILS
+        {
+            list.truncate(MAX_DETAILS);
+            details_truncated = true;
+        }
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
                 message: self.message(),
-                details: self.details(),
+                details,
+                details_truncated,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        let retry_after = match &self {
+            AppError::RateLimited => Some(15 * 60),
+            AppError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+impl AppError {
+    /// A refused upload: not a well-formed file of an accepted kind (415), or over a limit (422).
+    pub fn from_file(e: xueshi_files::FileError) -> AppError {
+        use xueshi_files::FileError;
+        match e {
+            FileError::Unsupported(m) => AppError::UnsupportedMedia(m),
+            FileError::Refused(m) => AppError::invalid("file", m),
+            other => AppError::Internal(other.into()),
+        }
     }
 }
 
@@ -142,6 +190,9 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::BadText(_) => {
+                AppError::invalid("text", "内容不能包含控制字符（如 U+0000）")
+            }
             StoreError::Unique(constraint) => AppError::Duplicate {
                 message: format!("记录已存在（{constraint}）"),
                 existing_id: None,

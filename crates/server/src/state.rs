@@ -15,4 +15,5 @@ pub struct AppState {
     /// Evidence files: local disk or S3-compatible storage.
     pub files: xueshi_files::FileStore,
     pub in_flight: crate::metrics::InFlight,
+    pub limits: crate::rate_limit::RateLimits,
 }

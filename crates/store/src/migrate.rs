@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_city_queue"),
     migration!(11, "0011_teacher_results"),
     migration!(12, "0012_declaration_counts_one_upsert"),
+    migration!(13, "0013_evidence_original_sha256"),
 ];
 
 pub async fn run(db: &Db) -> StoreResult<()> {

@@ -477,7 +477,10 @@ pub struct Evidence {
     pub declaration_id: String,
     /// `certificate | translation | hours_proof`
     pub kind: String,
+    /// SHA-256 of the stored file (images without their metadata).
     pub sha256: String,
+    /// SHA-256 of the file as uploaded, for the identical-file checks.
+    pub original_sha256: String,
     pub phash: Option<String>,
     /// When the perceptual hash was computed (or found impossible); `None` while an image
     /// waits for the background hasher.
@@ -488,8 +491,8 @@ pub struct Evidence {
     pub created_at: i64,
 }
 
-pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, e.phash, \
-    e.phash_checked_at, e.size, e.content_type, e.storage_key, e.created_at";
+pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, \
+    COALESCE(e.original_sha256, e.sha256) AS original_sha256, e.phash, e.phash_checked_at, e.size, e.content_type, e.storage_key, e.created_at";
 
 impl Evidence {
     pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Evidence> {
@@ -498,6 +501,7 @@ impl Evidence {
             declaration_id: row.try_get("declaration_id")?,
             kind: row.try_get("kind")?,
             sha256: row.try_get("sha256")?,
+            original_sha256: row.try_get("original_sha256")?,
             phash: row.try_get("phash")?,
             phash_checked_at: row.try_get("phash_checked_at")?,
             size: row.try_get("size")?,

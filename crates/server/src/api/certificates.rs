@@ -592,9 +592,11 @@ pub(crate) async fn check(db: &Db, code: &str) -> AppResult<Verification> {
 /// away answers `valid: false, revoked: true`.
 #[utoipa::path(get, path = "/verify/{code}", tag = "reports", security(()),
     params(("code" = String, Path, description = "The code from the certificate's QR code")),
-    responses((status = 200, body = Verification), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Verification), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "over `XUESHI_ADDRESS_RATE` lookups a minute from this address")))]
 pub async fn verify(
     State(state): State<AppState>,
+    _limit: crate::auth::extract::PublicLookup,
     Path(code): Path<String>,
 ) -> AppResult<Json<Verification>> {
     Ok(Json(check(&state.db, &code).await?))

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::response::IntoResponse;
 use serde::Serialize;
@@ -21,7 +22,10 @@ pub struct EvidenceDto {
     pub id: String,
     /// `certificate | translation | hours_proof`
     pub kind: String,
+    /// SHA-256 of the stored (and served) file: images lose their metadata on upload.
     pub sha256: String,
+    /// SHA-256 of the file as uploaded.
+    pub original_sha256: String,
     pub size: i64,
     pub content_type: String,
     pub created_at: String,
@@ -39,6 +43,7 @@ impl From<Evidence> for EvidenceDto {
             id: e.id,
             kind: e.kind,
             sha256: e.sha256,
+            original_sha256: e.original_sha256,
             size: e.size,
             content_type: e.content_type,
             created_at: time_text(e.created_at),
@@ -96,22 +101,37 @@ pub async fn download(
 ) -> AppResult<impl IntoResponse> {
     let (file, bytes) =
         evidence::download(&state.db, &state.files, &me.ctx, &id, &evidence_id).await?;
-    let extension = match file.content_type.as_str() {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        _ => "pdf",
+    Ok(served_file(&file, bytes))
+}
+
+/// An uploaded file as served: the type from the kind stored, never from the upload;
+/// pictures `inline` in a sandbox with nothing allowed to load, PDFs as downloads (browsers'
+/// PDF viewers do not run in a sandbox, and a download never runs in the platform's origin).
+fn served_file(file: &Evidence, bytes: axum::body::Bytes) -> axum::response::Response {
+    let (content_type, extension, disposition) = match file.content_type.as_str() {
+        "image/jpeg" => ("image/jpeg", "jpg", "inline"),
+        "image/png" => ("image/png", "png", "inline"),
+        _ => ("application/pdf", "pdf", "attachment"),
     };
-    let disposition = format!("inline; filename=\"evidence-{}.{extension}\"", file.id);
-    Ok((
+    let disposition = format!(
+        "{disposition}; filename=\"evidence-{}.{extension}\"",
+        file.id
+    );
+    (
         [
-            (CONTENT_TYPE, file.content_type),
+            (CONTENT_TYPE, content_type.to_owned()),
             (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (CONTENT_DISPOSITION, disposition),
+            (CONTENT_SECURITY_POLICY, FILE_CSP.to_owned()),
             (CACHE_CONTROL, "private, no-cache".to_owned()),
         ],
         bytes,
-    ))
+    )
+        .into_response()
 }
+
+/// Served uploads may load nothing and run nothing (API.md).
+const FILE_CSP: &str = "default-src 'none'; sandbox";
 
 /// Remove a file from a draft or returned declaration.
 #[utoipa::path(delete, path = "/declarations/{id}/evidence/{evidence_id}", tag = "declarations",

@@ -99,7 +99,7 @@ pub async fn reconcile(
 ) -> AppResult<Response> {
     me.ctx.require(xueshi_domain::authz::Action::Reconcile)?;
     let bytes = file_field(multipart).await?;
-    let result = reconciliation::reconcile(&state.db, &me.ctx, &bytes).await?;
+    let result = reconciliation::reconcile(&state.db, &me.ctx, bytes).await?;
     match q.format.unwrap_or_default() {
         ReportFormat::Json => Ok(Json(result).into_response()),
         ReportFormat::Xlsx => {

@@ -245,12 +245,14 @@ pub async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     multipart: Multipart,
 ) -> AppResult<Json<Registered>> {
+    trainings::check_may_register(&state.db, &me.ctx, &id).await?;
     let bytes = file_field(multipart).await?;
-    let rows = sheet::read(
-        &bytes,
+    let rows = sheet::read_upload(
+        bytes,
         trainings::SHEET_COLUMNS,
         &trainings::SHEET_COLUMNS[..2],
-    )?;
+    )
+    .await?;
     let attendees = trainings::from_sheet(rows);
     trainings::register(&state.db, &me.ctx, &id, attendees, q.dry_run, "import")
         .await?

@@ -35,6 +35,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let (user, actor) = load_active(&state.db, &hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        state.limits.check_user(&user.id)?;
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
         Ok(CurrentUser {
             user,
@@ -121,6 +122,19 @@ impl FromRequestParts<AppState> for ClientIp {
             .map(|ConnectInfo(addr)| addr.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientIp(ip))
+    }
+}
+
+/// A public lookup (certificate verification), counted against the client address's limit.
+pub struct PublicLookup;
+
+impl FromRequestParts<AppState> for PublicLookup {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<PublicLookup> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        state.limits.check_address(&ip)?;
+        Ok(PublicLookup)
     }
 }
 

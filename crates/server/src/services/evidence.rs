@@ -1,12 +1,13 @@
-//! Evidence (证明材料): JPEG, PNG or PDF judged by content, at most 20 MB, stored
-//! content-addressed in the file store with its SHA-256; images get a perceptual hash in the
-//! background (`evidence_hashing`). Served back only to the teacher and the reviewers in scope.
+//! Evidence (证明材料): JPEG, PNG or PDF judged by parsing, at most 20 MB, images at most
+//! 40 megapixels and stored without their metadata, content-addressed in the file store by
+//! the stored file's SHA-256 (the upload's own is kept for the identical-file checks); images
+//! get a perceptual hash of the stored picture in the background (`evidence_hashing`). Served back only to the teacher and the reviewers in scope.
 
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use xueshi_domain::review;
-use xueshi_files::{EvidenceKind, FileStore, MAX_EVIDENCE_BYTES, evidence_key, sha256_hex};
+use xueshi_files::{FileStore, MAX_EVIDENCE_BYTES, evidence_key, prepare_evidence};
 use xueshi_store::models::Evidence;
 use xueshi_store::repo::{declarations, evidence};
 use xueshi_store::{Db, now_ms};
@@ -79,23 +80,21 @@ pub async fn upload(
         }
         None => return Err(AppError::invalid("kind", "请选择材料类型（字段名 kind）")),
     };
-    let bytes = upload
+    let upload_bytes = upload
         .file
         .ok_or_else(|| AppError::invalid("file", "请上传文件（字段名 file）"))?;
-    if bytes.len() > MAX_EVIDENCE_BYTES {
+    if upload_bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(AppError::TooLarge);
     }
-    let sniffed = xueshi_files::sniff(&bytes).ok_or_else(|| {
-        AppError::UnsupportedMedia("证明材料只能是 JPEG、PNG 图片或 PDF 文件".into())
-    })?;
-    // Hashing 20 MB is CPU work: off the async threads.
-    let hashed = bytes.clone();
-    let sha256 = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+    // Parsing, metadata removal and hashing are CPU work: off the async threads.
+    let prepared = tokio::task::spawn_blocking(move || prepare_evidence(&upload_bytes))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::from_file)?;
     let now = now_ms();
-    let image = sniffed != EvidenceKind::Pdf;
-    let key = evidence_key(&sha256);
+    let image = prepared.kind.is_image();
+    let key = evidence_key(&prepared.sha256);
+    let bytes = Bytes::from(prepared.bytes);
     let stored = async {
         if !files.exists(&key).await? {
             files.put(&key, bytes.clone()).await?;
@@ -107,12 +106,13 @@ pub async fn upload(
         id: new_id(),
         declaration_id: declaration_id.to_owned(),
         kind: kind.as_str().to_owned(),
-        sha256,
+        sha256: prepared.sha256,
+        original_sha256: prepared.original_sha256,
         phash: None,
         // A PDF has no picture to compare: settled at once.
         phash_checked_at: (!image).then_some(now),
         size: bytes.len() as i64,
-        content_type: sniffed.content_type().to_owned(),
+        content_type: prepared.kind.content_type().to_owned(),
         storage_key: key,
         created_at: now,
     };
@@ -133,7 +133,7 @@ pub async fn upload(
         declarations::touch(&mut tx, &d.id).await?;
     }
     evidence::insert(&mut tx, &file, &[]).await?;
-    let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "size": file.size, "content_type": file.content_type });
+    let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "original_sha256": file.original_sha256, "size": file.size, "content_type": file.content_type });
     record(
         &mut tx,
         ctx,

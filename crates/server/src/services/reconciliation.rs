@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use serde::Serialize;
 use xueshi_domain::IdNumber;
 use xueshi_domain::authz::{self, Action};
@@ -60,9 +61,9 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// Checks the active teachers in the caller's scope against the roster in `bytes` (XLSX, or
 /// CSV in UTF-8 or GB18030).
-pub async fn reconcile(db: &Db, ctx: &Ctx, bytes: &[u8]) -> AppResult<Reconciliation> {
+pub async fn reconcile(db: &Db, ctx: &Ctx, bytes: Bytes) -> AppResult<Reconciliation> {
     ctx.require(Action::Reconcile)?;
-    let rows = sheet::read(bytes, ROSTER_COLUMNS, ROSTER_COLUMNS)?;
+    let rows = sheet::read_upload(bytes, ROSTER_COLUMNS, ROSTER_COLUMNS).await?;
     let roster_rows = rows.len();
     let roster: HashMap<String, String> = rows
         .into_iter()

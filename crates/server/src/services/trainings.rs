@@ -179,6 +179,13 @@ pub async fn list(
     Ok(trainings::list(&mut c, &authz::scope(&ctx.actor), cursor, limit).await?)
 }
 
+/// Refuses, before a file is read, a caller who may not register for this training: the
+/// spreadsheet parser is never reached by someone the registration itself would turn away.
+pub async fn check_may_register(db: &Db, ctx: &Ctx, training_id: &str) -> AppResult<()> {
+    let mut c = db.pool().acquire().await?;
+    visible(&mut c, ctx, training_id).await.map(drop)
+}
+
 /// Registers attendees of a training, all or nothing. With `dry_run` nothing is written and
 /// the answer says what would be.
 pub async fn register(
@@ -205,6 +212,12 @@ pub async fn register(
     }
     if attendees.is_empty() {
         return Err(AppError::invalid("entries", "没有要登记的教师"));
+    }
+    if attendees.len() > super::sheet::MAX_ROWS {
+        return Err(AppError::invalid(
+            "entries",
+            format!("一次最多登记{}人，请分批登记", super::sheet::MAX_ROWS),
+        ));
     }
     let (teachers_by_key, schools) = resolve(&mut tx, &attendees).await?;
     let mut problems = Vec::new();

@@ -6,6 +6,7 @@ mod admin;
 mod city;
 mod csrf;
 mod declarations;
+mod form_text;
 mod forms;
 mod layout;
 mod notices;
@@ -79,6 +80,18 @@ pub fn router() -> Router<AppState> {
         .route("/verify/{code}", get(verify::page))
         .route("/static/app.css", get(stylesheet))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
+        .route("/static/app.js", get(app_script))
+        .layer(axum::middleware::from_fn(form_text::check))
+}
+
+async fn app_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -14,7 +14,7 @@ use xueshi_store::repo::orgs;
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render};
-use crate::error::AppError;
+use crate::error::{AppError, MAX_DETAILS};
 use crate::services::sheet;
 use crate::services::trainings::{self, CreateTraining};
 use crate::state::AppState;
@@ -234,11 +234,13 @@ pub async fn import(
     let mut page = training_page(&state, user, &id).await?;
     let outcome = match bytes.filter(|b| !b.is_empty()) {
         None => Err(AppError::invalid("file", "请选择要上传的名单文件")),
-        Some(bytes) => match sheet::read(
-            &bytes,
+        Some(bytes) => match sheet::read_upload(
+            bytes,
             trainings::SHEET_COLUMNS,
             &trainings::SHEET_COLUMNS[..2],
-        ) {
+        )
+        .await
+        {
             Ok(rows) => {
                 trainings::register(
                     &state.db,
@@ -267,12 +269,18 @@ pub async fn import(
             StatusCode::OK
         }
         Ok(Err(problems)) => {
+            let shown = if problems.len() > MAX_DETAILS {
+                format!("（下表列出前 {MAX_DETAILS} 处）")
+            } else {
+                String::new()
+            };
             page.error = Some(format!(
-                "名单中有 {} 处错误，全部未登记。请按下表修改后重新上传：",
+                "名单中有 {} 处错误，全部未登记。请按下表修改后重新上传{shown}：",
                 problems.len()
             ));
             page.problems = problems
                 .iter()
+                .take(MAX_DETAILS)
                 .map(|p| {
                     let j = p.to_json();
                     (j["row"].to_string(), p.column.to_owned(), p.message.clone())

@@ -22,8 +22,10 @@ struct VerifyPage {
 
 pub async fn page(
     State(state): State<AppState>,
+    crate::auth::extract::ClientIp(ip): crate::auth::extract::ClientIp,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
+    state.limits.check_address(&ip)?;
     let (result, status) = match check(&state.db, &code).await {
         Ok(v) => (Some(v), StatusCode::OK),
         Err(AppError::NotFound) => (None, StatusCode::NOT_FOUND),

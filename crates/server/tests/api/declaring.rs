@@ -42,10 +42,44 @@ pub fn jpeg(seed: u32) -> Vec<u8> {
     encode(&certificate_image(seed), image::ImageFormat::Jpeg)
 }
 
-/// A small PDF; `text` makes each one different.
+/// A small one-page PDF; `text` makes each one different.
 pub fn pdf(text: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {text}\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-        .into_bytes()
+    pdf_of_size(text, 0)
+}
+
+/// A one-page PDF of at least `size` bytes (a comment pads it before the cross-references).
+pub fn pdf_of_size(text: &str, size: usize) -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Info ({text}) >>"),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let tail_len = 200;
+    if size > out.len() + tail_len {
+        out.push(b'%');
+        out.resize(size - tail_len - 1, b' ');
+        out.push(b'\n');
+    }
+    let xref = out.len();
+    let mut tail = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for offset in offsets {
+        tail.push_str(&format!("{offset:010} 00000 n \n"));
+    }
+    tail.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out.extend_from_slice(tail.as_bytes());
+    if size > out.len() {
+        out.resize(size, b'\n');
+    }
+    out
 }
 
 /// A teacher of a fresh district and school, logged in, with the 2030 policy in place.

@@ -10,7 +10,7 @@ use reqwest::multipart::{Form, Part};
 use sqlx::Row;
 use xueshi_files::{MAX_EVIDENCE_BYTES, S3Config, sha256_hex};
 
-use crate::declaring::{form, jpeg, pdf, png, scene, scene_in};
+use crate::declaring::{form, jpeg, pdf, pdf_of_size, png, scene, scene_in};
 use crate::helpers::{PASSWORD, id_number, spawn_app_with, tree};
 
 #[tokio::test]
@@ -35,8 +35,18 @@ async fn jpeg_png_and_pdf_are_accepted_by_content_whatever_their_name() {
             .expect(201);
         assert_eq!(e["kind"], "certificate");
         assert_eq!(e["content_type"], content_type, "{name}");
-        assert_eq!(e["sha256"], sha);
-        assert_eq!(e["size"], size);
+        // The upload's hash is kept; what is stored (and answered) is the file as served.
+        assert_eq!(e["original_sha256"], sha);
+        let served = fetch(&s.app, e["url"].as_str().unwrap(), &s.token)
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(e["sha256"], sha256_hex(&served));
+        assert_eq!(e["size"], served.len());
+        if content_type == "application/pdf" {
+            assert_eq!(served.len(), size, "a PDF is stored as it came");
+        }
         assert!(e["id"].as_str().is_some());
     }
     // Text named like a picture, and an empty file, are refused.
@@ -64,14 +74,14 @@ async fn files_up_to_20_mb_are_accepted_and_larger_ones_refused_with_413() {
         .app
         .declare(&s.token, form("大文件", "2030-06-01", "2030-06-02"))
         .await;
-    let mut largest = pdf("large").into_iter().collect::<Vec<u8>>();
-    largest.resize(MAX_EVIDENCE_BYTES, b' ');
+    let largest = pdf_of_size("large", MAX_EVIDENCE_BYTES);
+    assert_eq!(largest.len(), MAX_EVIDENCE_BYTES);
     let mut too_large = largest.clone();
     s.app
         .upload(&s.token, &id, "certificate", "largest.pdf", largest)
         .await
         .expect(201);
-    too_large.push(b' ');
+    too_large.push(b'\n');
     s.app
         .upload(&s.token, &id, "certificate", "too-large.pdf", too_large)
         .await

@@ -15,6 +15,7 @@ mod evidence;
 mod exports;
 mod form_session;
 mod health;
+mod hostile;
 mod import;
 mod ledger;
 mod notifications;

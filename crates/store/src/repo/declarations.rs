@@ -339,7 +339,8 @@ pub async fn blocking_duplicate(
     d: &Declaration,
 ) -> StoreResult<Option<(Blocker, String)>> {
     let mut q = Sql::new(
-        "SELECT CAST(1 AS BIGINT) AS k, o.id FROM evidence mine JOIN evidence e ON e.sha256 = mine.sha256 \
+        "SELECT CAST(1 AS BIGINT) AS k, o.id FROM evidence mine \
+         JOIN evidence e ON e.original_sha256 = mine.original_sha256 \
          JOIN declarations o ON o.id = e.declaration_id \
          LEFT JOIN records r ON r.id = o.record_id WHERE mine.declaration_id = ",
     );

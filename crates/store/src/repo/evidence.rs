@@ -10,13 +10,14 @@ use crate::models::{EVIDENCE_COLUMNS, Evidence};
 /// Inserts the row and, for an image already hashed, one band row per byte of its hash.
 pub async fn insert(c: &mut AnyConnection, e: &Evidence, phash_bytes: &[u8]) -> StoreResult<()> {
     let mut q = Sql::new(
-        "INSERT INTO evidence (id, declaration_id, kind, sha256, phash, phash_checked_at, size, \
-         content_type, storage_key, created_at) VALUES (",
+        "INSERT INTO evidence (id, declaration_id, kind, sha256, original_sha256, phash, \
+         phash_checked_at, size, content_type, storage_key, created_at) VALUES (",
     );
     q.bind(e.id.as_str()).push(", ");
     q.bind(e.declaration_id.as_str()).push(", ");
     q.bind(e.kind.as_str()).push(", ");
     q.bind(e.sha256.as_str()).push(", ");
+    q.bind(e.original_sha256.as_str()).push(", ");
     q.bind(e.phash.clone()).push(", ");
     q.bind(e.phash_checked_at).push(", ");
     q.bind(e.size).push(", ");
@@ -140,7 +141,8 @@ pub async fn same_file_elsewhere(
     teacher_id: &str,
 ) -> StoreResult<Vec<(String, String)>> {
     let mut q = Sql::new(
-        "SELECT DISTINCT e.sha256, o.id FROM evidence mine JOIN evidence e ON e.sha256 = mine.sha256 \
+        "SELECT DISTINCT e.sha256, o.id FROM evidence mine \
+         JOIN evidence e ON e.original_sha256 = mine.original_sha256 \
          JOIN declarations o ON o.id = e.declaration_id WHERE mine.declaration_id = ",
     );
     q.bind(declaration_id).push(" AND o.teacher_id <> ");
