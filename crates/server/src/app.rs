@@ -7,6 +7,7 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -112,7 +113,12 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 pub fn router(state: AppState) -> Router {
     let hsts = state.config.secure_cookies;
     Router::new()
-        .nest("/api/v1", api::router().fallback(api::not_found))
+        .nest(
+            "/api/v1",
+            api::router()
+                .fallback(api::not_found)
+                .layer(middleware::map_response(api::errors_as_json)),
+        )
         .merge(web::router())
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render))
@@ -127,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(move |r| async move {
             security::add_headers(r, hsts)
         }))
+        // A handler's panic answers 500 instead of dropping the connection.
+        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

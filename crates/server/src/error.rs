@@ -68,12 +68,45 @@ pub struct ErrorDetail {
     pub message: String,
     /// Per-field or per-row findings: a list of at most [`MAX_DETAILS`] entries (`invalid`),
     /// or an object (`duplicate`: `existing_id`; `step_required`: `next`).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = details_schema)]
     #[serde(skip_serializing_if = "Value::is_null")]
     pub details: Value,
     /// `true` when `details` was cut at [`MAX_DETAILS`] entries.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub details_truncated: bool,
+}
+
+/// `details`: a list of findings (a field and its message, or a file's row and column and
+/// the message), or an object (`existing_id` of a duplicate).
+fn details_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    let text = || ObjectBuilder::new().schema_type(SchemaType::new(Type::String));
+    let finding = ObjectBuilder::new()
+        .property(
+            "field",
+            text().description(Some("点分字段名，如 `minimums.public`")),
+        )
+        .property(
+            "row",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .description(Some("文件中的行号（Excel 显示的行号）")),
+        )
+        .property("column", text().description(Some("文件中的列名")))
+        .property("message", text())
+        .required("message");
+    let schema: Schema = OneOfBuilder::new()
+        .item(
+            ArrayBuilder::new()
+                .items(finding)
+                .max_items(Some(MAX_DETAILS)),
+        )
+        .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Object)))
+        .build()
+        .into();
+    schema
 }
 
 /// Entries of a `details` list answered at most (API.md): a file of 100,000 bad rows is

@@ -12,6 +12,7 @@ mod exports;
 pub mod extract;
 mod ledger;
 mod notifications;
+mod openapi_doc;
 mod orgs;
 mod policies;
 mod reports;
@@ -34,6 +35,12 @@ use crate::state::AppState;
     info(title = "Xueshi 学时 API", version = "1", description = "继续教育学时申报、审核与验证平台"),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
+    // Query enums the handlers take by reference.
+    components(schemas(
+        crate::services::exports::FileFormat,
+        crate::services::reports::ShortOf,
+        reports::ReportFormat
+    )),
     security(("bearer" = []))
 )]
 struct ApiDoc;
@@ -102,7 +109,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(announcements::contacts))
         .merge(certificates::router())
         .split_for_parts();
-    let document = openapi.to_json().expect("the OpenAPI document serialises");
+    let mut document = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    openapi_doc::complete(&mut document);
+    let document = document.to_string();
     router.route(
         "/openapi.json",
         get(move || async move {
@@ -120,6 +129,46 @@ fn evidence_upload() -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
     let (schemas, paths, method_router) = routes!(evidence::upload);
     let limit = axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT);
     (schemas, paths, method_router.layer(limit))
+}
+
+/// axum's own rejections (a path segment that is not a number, a body of the wrong type)
+/// are plain text: under `/api/v1` every error answers in the API's format, with its code.
+pub async fn errors_as_json(response: axum::response::Response) -> axum::response::Response {
+    use crate::error::AppError;
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let error = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            AppError::BadRequest(format!("请求内容类型不受支持：{text}"))
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            AppError::invalid("body", format!("请求内容无效：{text}"))
+        }
+        StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
+        StatusCode::FORBIDDEN => AppError::Forbidden,
+        s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{status}: {text}")),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let mut r = AppError::BadRequest("不支持该请求方法".into()).into_response();
+            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            return r;
+        }
+        _ => AppError::BadRequest(format!("请求格式错误：{text}")),
+    };
+    error.into_response()
 }
 
 /// Unknown API paths answer in the API's error format.

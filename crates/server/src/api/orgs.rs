@@ -69,7 +69,8 @@ pub async fn get(
 
 /// Rename, archive (注销) or reactivate an organisation.
 #[utoipa::path(patch, path = "/orgs/{id}", tag = "orgs", request_body = UpdateOrg,
-    responses((status = 200, body = OrgDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrgDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`duplicate`: a sibling has the new name")))]
 pub async fn update(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -144,6 +144,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         bind: "127.0.0.1:0".into(),
         data_dir: dir.path().to_path_buf(),
         database_url: pg_database.as_ref().map(TestDatabase::url),
+        // Tests call as fast as the machine goes, faster than any person; the limit's own
+        // tests set it.
+        user_rate: 0,
         ..Config::default()
     };
     adjust(&mut config);

@@ -134,3 +134,70 @@ async fn an_upload_is_read_off_the_async_threads() {
     .unwrap();
     assert_eq!(rows.len(), 1);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A minimal XLSX around a sheet's XML, as the hostile fixtures are made.
+    fn workbook(sheet_data: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        let parts = [
+            ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#.to_owned()),
+            ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+            ("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+            ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#)),
+        ];
+        for (name, body) in parts {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_bytes_as_csv_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            if let Ok(rows) = read(&bytes, COLUMNS, &COLUMNS[..1]) {
+                prop_assert!(rows.len() <= MAX_ROWS);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_behind_a_zip_signature_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let mut file = b"PK\x03\x04".to_vec();
+            file.extend_from_slice(&bytes);
+            let _ = read(&file, COLUMNS, &COLUMNS[..1]);
+        }
+
+        /// Cells at any position, of any text: read within the caps, or refused with a reason.
+        #[test]
+        fn sheets_with_cells_anywhere_are_read_or_refused(
+            cells in proptest::collection::vec((0u32..1_048_576, 0u32..16_384, "[^<>&]{0,20}"), 0..40),
+        ) {
+            let mut xml = String::from(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>"#);
+            for (row, col, text) in &cells {
+                let mut name = String::new();
+                let mut c = col + 1;
+                while c > 0 {
+                    name.insert(0, (b'A' + ((c - 1) % 26) as u8) as char);
+                    c = (c - 1) / 26;
+                }
+                xml.push_str(&format!(
+                    r#"<row r="{}"><c r="{name}{}" t="inlineStr"><is><t>{text}</t></is></c></row>"#,
+                    row + 2, row + 2
+                ));
+            }
+            match read(&workbook(&xml), COLUMNS, &COLUMNS[..1]) {
+                Ok(rows) => prop_assert!(rows.len() <= MAX_ROWS),
+                Err(AppError::Invalid(e)) => prop_assert!(!e[0].message.is_empty()),
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+    }
+}
