@@ -278,6 +278,15 @@ async fn a_declaration_goes_from_a_phone_through_both_reviews_to_effective_hours
         d.find(By::Css(".evidence img")).await.is_ok(),
         "the evidence is shown inline"
     );
+    // Loaded, under the pages' Content-Security-Policy and the file's own sandbox.
+    let width = d
+        .execute(
+            "return document.querySelector('.evidence img').naturalWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.json().as_u64().unwrap_or(0) > 0, "the picture loads");
     d.find(By::Css("button[value=approve]"))
         .await
         .unwrap()
@@ -298,12 +307,22 @@ async fn a_declaration_goes_from_a_phone_through_both_reviews_to_effective_hours
         second.contains("区级复审") && second.contains("广州市骨干教师培训班"),
         "{second}"
     );
-    d.find(By::Css("input[name=ids]"))
+    // "Select all" is the platform's own script (static/app.js): it runs under the CSP.
+    d.find(By::Css("input[data-select-all]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    assert!(
+        d.find(By::Css("input[name=ids]"))
+            .await
+            .unwrap()
+            .is_selected()
+            .await
+            .unwrap(),
+        "select all ticks every declaration"
+    );
     d.find(By::Css("button[value=approve]"))
         .await
         .unwrap()
