@@ -129,12 +129,12 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // A client that stops sending a body half way holds nothing for long.
         .layer(RequestBodyTimeoutLayer::new(BODY_FRAME_TIMEOUT))
+        // A handler's panic answers 500 instead of dropping the connection.
+        .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(too_large_as_json))
         .layer(middleware::map_response(move |r| async move {
             security::add_headers(r, hsts)
         }))
-        // A handler's panic answers 500 instead of dropping the connection.
-        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,7 +1,8 @@
 //! Evidence (证明材料): JPEG, PNG or PDF judged by parsing, at most 20 MB, images at most
 //! 40 megapixels and stored without their metadata, content-addressed in the file store by
 //! the stored file's SHA-256 (the upload's own is kept for the identical-file checks); images
-//! get a perceptual hash of the stored picture in the background (`evidence_hashing`). Served back only to the teacher and the reviewers in scope.
+//! get a perceptual hash of the stored picture in the background (`evidence_hashing`).
+//! Served back only to the teacher and the reviewers in scope.
 
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};

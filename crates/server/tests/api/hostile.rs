@@ -344,12 +344,14 @@ async fn slow_clients_are_disconnected_while_others_are_served() {
 #[tokio::test]
 async fn requests_over_the_rate_limits_are_told_when_to_retry() {
     let app = spawn_app_with(|c| {
-        c.user_rate = 2;
+        c.user_rate = 3;
         c.address_rate = 3;
     })
     .await;
+    // Made first: the city administrator's own budget is spent below.
+    let t = tree(&app, "番禺").await;
     let mut limited = None;
-    for _ in 0..20 {
+    for _ in 0..40 {
         let answer = app.api_get("/orgs/city", &app.city_token).await;
         if answer.status == 429 {
             limited = Some(answer);
@@ -358,6 +360,8 @@ async fn requests_over_the_rate_limits_are_told_when_to_retry() {
     }
     let limited = limited.expect("a burst past 3× the rate is limited");
     assert_eq!(limited.code(), "rate_limited");
+    // Everyone else behind the same address (a school's NAT) keeps their own budget.
+    app.api_get("/orgs/city", &t.school_token).await.expect(200);
     // Public lookups are limited per address.
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -374,4 +378,20 @@ async fn requests_over_the_rate_limits_are_told_when_to_retry() {
     }
     assert_eq!(statuses[..3], [(404, false); 3]);
     assert_eq!(statuses[3], (429, true));
+}
+
+#[tokio::test]
+async fn a_form_with_control_characters_is_refused_before_its_handler() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=city%00&password=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("username") && page.contains("U+0000"), "{page}");
 }
