@@ -393,5 +393,8 @@ async fn a_form_with_control_characters_is_refused_before_its_handler() {
         .unwrap();
     assert_eq!(resp.status(), 422);
     let page = resp.text().await.unwrap();
-    assert!(page.contains("username") && page.contains("U+0000"), "{page}");
+    assert!(
+        page.contains("username") && page.contains("U+0000"),
+        "{page}"
+    );
 }
