@@ -38,6 +38,15 @@ async fn post_file(app: &TestApp, path: &str, token: &str, bytes: Vec<u8>) -> (u
     (status, serde_json::from_str(&text).unwrap())
 }
 
+/// `GET path` (a path from the server's root), with a bearer token when given.
+async fn fetch(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.get(format!("{}{path}", app.address));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
 /// The server still answers another user at once.
 async fn still_serving(app: &TestApp) {
     app.api_get("/orgs/city", &app.city_token).await.expect(200);
@@ -189,14 +198,7 @@ async fn hostile_evidence_is_refused_or_stored_without_its_metadata() {
         .await
         .expect(201);
     assert_eq!(e["original_sha256"], xueshi_files::sha256_hex(&photo));
-    let resp = s
-        .app
-        .client
-        .get(format!("{}{}", s.app.address, e["url"].as_str().unwrap()))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .unwrap();
+    let resp = fetch(&s.app, e["url"].as_str().unwrap(), Some(&s.token)).await;
     let headers = resp.headers().clone();
     assert_eq!(
         headers["content-security-policy"],
@@ -217,14 +219,7 @@ async fn hostile_evidence_is_refused_or_stored_without_its_metadata() {
         .upload(&s.token, &id, "hours_proof", "p.pdf", fixture("plain.pdf"))
         .await
         .expect(201);
-    let resp = s
-        .app
-        .client
-        .get(format!("{}{}", s.app.address, pdf["url"].as_str().unwrap()))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .unwrap();
+    let resp = fetch(&s.app, pdf["url"].as_str().unwrap(), Some(&s.token)).await;
     assert!(
         resp.headers()["content-disposition"]
             .to_str()
@@ -276,13 +271,7 @@ async fn control_characters_are_refused_alike_on_every_backend() {
 async fn every_page_and_answer_carries_the_security_headers() {
     let app = spawn_app().await;
     for path in ["/", "/api/v1/orgs/city", "/static/app.js"] {
-        let resp = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .bearer_auth(&app.city_token)
-            .send()
-            .await
-            .unwrap();
+        let resp = fetch(&app, path, Some(&app.city_token)).await;
         let h = resp.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(
@@ -294,12 +283,7 @@ async fn every_page_and_answer_carries_the_security_headers() {
         assert!(!h.contains_key("strict-transport-security"));
     }
     let secure = spawn_app_with(|c| c.secure_cookies = true).await;
-    let resp = secure
-        .client
-        .get(format!("{}/", secure.address))
-        .send()
-        .await
-        .unwrap();
+    let resp = fetch(&secure, "/", None).await;
     assert!(
         resp.headers()["strict-transport-security"]
             .to_str()
@@ -365,12 +349,7 @@ async fn requests_over_the_rate_limits_are_told_when_to_retry() {
     // Public lookups are limited per address.
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let resp = app
-            .client
-            .get(format!("{}/api/v1/verify/NOSUCHCODE", app.address))
-            .send()
-            .await
-            .unwrap();
+        let resp = fetch(&app, "/api/v1/verify/NOSUCHCODE", None).await;
         statuses.push((
             resp.status().as_u16(),
             resp.headers().get("retry-after").is_some(),
