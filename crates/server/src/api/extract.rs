@@ -9,7 +9,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::error::Category;
 use xueshi_domain::{FieldError, TextKind, refuse_control_characters};
 
 use crate::error::AppError;
@@ -43,12 +42,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        Category::Data => AppError::BadRequest(format!("JSON 格式错误：{e}")),
-        _ if e.to_string().contains("trailing characters") => {
+    // Any error reading a `Value` is of the syntax: data errors come from the typed read below.
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        if e.to_string().contains("trailing characters") {
             AppError::BadRequest("JSON 之后有多余内容".into())
+        } else {
+            AppError::BadRequest(format!("JSON 格式错误：{e}"))
         }
-        _ => AppError::BadRequest(format!("JSON 格式错误：{e}")),
     })?;
     let mut refused = Vec::new();
     refuse_bad_text(&value, &mut String::new(), &mut refused);

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::declaring::{form, scene};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, tree};
+use crate::helpers::{TestApp, Tree, spawn_app, spawn_app_with, tree};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -47,6 +47,20 @@ async fn fetch(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Respo
     req.send().await.unwrap()
 }
 
+/// An 8-hour professional training of the tree's school in 2030.
+async fn school_training(app: &TestApp, t: &Tree) -> String {
+    app.training(
+        &t.school_token,
+        &t.school,
+        "school",
+        "professional",
+        "training_course",
+        8.0,
+        2030,
+    )
+    .await
+}
+
 /// The server still answers another user at once.
 async fn still_serving(app: &TestApp) {
     app.api_get("/orgs/city", &app.city_token).await.expect(200);
@@ -61,17 +75,7 @@ async fn hostile_spreadsheets_are_refused_before_and_while_parsing() {
         app.login(&crate::helpers::id_number(1), crate::helpers::PASSWORD)
             .await
     };
-    let training = app
-        .training(
-            &t.school_token,
-            &t.school,
-            "school",
-            "professional",
-            "training_course",
-            8.0,
-            2030,
-        )
-        .await;
+    let training = school_training(&app, &t).await;
     let import = format!("/trainings/{training}/attendance/import");
     // A teacher may not register attendance: refused before a byte of the file is read.
     let (status, body) = post_file(&app, &import, &teacher, fixture("sparse-range.xlsx")).await;
@@ -116,17 +120,7 @@ async fn hostile_spreadsheets_are_refused_before_and_while_parsing() {
 async fn a_file_of_thousands_of_bad_rows_answers_a_thousand_and_says_it_cut() {
     let app = spawn_app().await;
     let t = tree(&app, "荔湾").await;
-    let training = app
-        .training(
-            &t.school_token,
-            &t.school,
-            "school",
-            "professional",
-            "training_course",
-            8.0,
-            2030,
-        )
-        .await;
+    let training = school_training(&app, &t).await;
     let mut csv = String::from("姓名,身份证号,学时\n");
     for i in 0..3000 {
         csv.push_str(&format!("某人{i},不是身份证号,8\n"));
