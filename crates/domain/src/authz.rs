@@ -64,7 +64,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
         CreateOrg | UpdateOrg => matches!(role, DistrictAdmin | CityAdmin),
-        CreateUser | ViewAudit => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin),
+        CreateUser => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin),
+        ViewAudit => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin | Auditor),
         ViewTeachers | CreateTeacher | UpdateTeacher => {
             matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin)
         }
@@ -90,6 +91,8 @@ pub enum Scope {
     Teacher(String),
     /// A provider's own organisation and events.
     Provider(String),
+    /// No rows: the auditor outside the audit log.
+    Nothing,
 }
 
 pub fn scope(actor: &Actor) -> Scope {
@@ -99,6 +102,16 @@ pub fn scope(actor: &Actor) -> Scope {
         Role::SchoolAdmin => Scope::School(actor.org_id.clone()),
         Role::ProviderAdmin => Scope::Provider(actor.org_id.clone()),
         Role::Teacher => Scope::Teacher(actor.teacher_id.clone().unwrap_or_default()),
+        Role::Auditor => Scope::Nothing,
+    }
+}
+
+/// The audit entries an actor reads: the auditor all of them, everyone else what their
+/// scope covers.
+pub fn audit_scope(actor: &Actor) -> Scope {
+    match actor.role {
+        Role::Auditor => Scope::All,
+        _ => scope(actor),
     }
 }
 
@@ -119,7 +132,7 @@ pub fn sees_org(actor: &Actor, org: &OrgPlace) -> bool {
         Role::SchoolAdmin | Role::Teacher => {
             org.kind == OrgKind::District && actor.district_id.as_deref() == Some(&org.id)
         }
-        Role::ProviderAdmin => false,
+        Role::ProviderAdmin | Role::Auditor => false,
     }
 }
 
@@ -158,6 +171,7 @@ pub fn org_kind_for_role(role: Role) -> OrgKind {
         Role::DistrictAdmin => OrgKind::District,
         Role::CityAdmin => OrgKind::City,
         Role::ProviderAdmin => OrgKind::Provider,
+        Role::Auditor => OrgKind::City,
     }
 }
 
@@ -167,6 +181,9 @@ pub fn org_kind_for_role(role: Role) -> OrgKind {
 pub fn may_create_admin(actor: &Actor, role: Role, org: &OrgPlace) -> bool {
     if role == Role::Teacher {
         return false;
+    }
+    if role == Role::Auditor {
+        return actor.role == Role::CityAdmin && org.kind == OrgKind::City;
     }
     match actor.role {
         Role::CityAdmin => true,
@@ -179,6 +196,26 @@ pub fn may_create_admin(actor: &Actor, role: Role, org: &OrgPlace) -> bool {
     }
 }
 
+/// May the actor reset the password or second factor of a user of `role` in `org`? Only
+/// from a level above (API.md): a school for its teachers, a district for its own schools'
+/// and providers' staff and teachers, the city for everyone. Never one's own account.
+pub fn may_reset_credentials(actor: &Actor, user_id: &str, role: Role, org: &OrgPlace) -> bool {
+    if user_id == actor.user_id {
+        return false;
+    }
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => {
+            matches!(
+                role,
+                Role::Teacher | Role::SchoolAdmin | Role::ProviderAdmin
+            ) && in_district(&actor.org_id, org)
+        }
+        Role::SchoolAdmin => role == Role::Teacher && org.id == actor.org_id,
+        _ => false,
+    }
+}
+
 /// May the actor see this teacher? `school` is the teacher's current school.
 pub fn sees_teacher(actor: &Actor, teacher_id: &str, school: &OrgPlace) -> bool {
     match actor.role {
@@ -186,7 +223,7 @@ pub fn sees_teacher(actor: &Actor, teacher_id: &str, school: &OrgPlace) -> bool 
         Role::DistrictAdmin => in_district(&actor.org_id, school),
         Role::SchoolAdmin => school.id == actor.org_id,
         Role::Teacher => actor.teacher_id.as_deref() == Some(teacher_id),
-        Role::ProviderAdmin => false,
+        Role::ProviderAdmin | Role::Auditor => false,
     }
 }
 
@@ -319,6 +356,79 @@ mod tests {
                 "{role} {org} affiliated={affiliated} {level:?}"
             );
         }
+    }
+
+    #[test]
+    fn credentials_are_reset_from_a_level_above_only() {
+        use Role::*;
+        let s1 = school("s1", "d1", false);
+        let affiliated = school("s1", "d1", true);
+        let district = OrgPlace {
+            kind: OrgKind::District,
+            ..school("d1", "d1", false)
+        };
+        let cases = [
+            (SchoolAdmin, "s1", Teacher, &s1, true),
+            (SchoolAdmin, "s1", SchoolAdmin, &s1, false),
+            (SchoolAdmin, "s2", Teacher, &s1, false),
+            (DistrictAdmin, "d1", Teacher, &s1, true),
+            (DistrictAdmin, "d1", SchoolAdmin, &s1, true),
+            (DistrictAdmin, "d1", SchoolAdmin, &affiliated, false),
+            (DistrictAdmin, "d2", SchoolAdmin, &s1, false),
+            (DistrictAdmin, "d1", DistrictAdmin, &district, false),
+            (CityAdmin, "c", DistrictAdmin, &district, true),
+            (CityAdmin, "c", Teacher, &affiliated, true),
+            (Teacher, "s1", Teacher, &s1, false),
+            (Auditor, "c", Teacher, &s1, false),
+            (ProviderAdmin, "p", Teacher, &s1, false),
+        ];
+        for (role, org, target, place, allowed) in cases {
+            let a = actor(role, org, None);
+            assert_eq!(
+                may_reset_credentials(&a, "other", target, place),
+                allowed,
+                "{role} {org} → {target} in {}",
+                place.id
+            );
+        }
+        let city = actor(CityAdmin, "c", None);
+        assert!(!may_reset_credentials(&city, &city.user_id, CityAdmin, &s1));
+    }
+
+    #[test]
+    fn only_the_city_creates_an_auditor_and_the_auditor_reads_only_the_audit() {
+        let city_org = OrgPlace {
+            id: "c".into(),
+            kind: OrgKind::City,
+            parent_id: None,
+            district_id: None,
+            city_affiliated: false,
+        };
+        let city = actor(Role::CityAdmin, "c", None);
+        assert!(may_create_admin(&city, Role::Auditor, &city_org));
+        assert!(!may_create_admin(
+            &city,
+            Role::Auditor,
+            &school("s1", "d1", false)
+        ));
+        let district = actor(Role::DistrictAdmin, "d1", Some("d1"));
+        assert!(!may_create_admin(&district, Role::Auditor, &city_org));
+        let auditor = actor(Role::Auditor, "c", None);
+        for action in [
+            Action::CreateOrg,
+            Action::CreateUser,
+            Action::ViewTeachers,
+            Action::EditPolicy,
+            Action::RunVerification,
+            Action::ViewReports,
+            Action::OrganizeTraining,
+        ] {
+            assert!(!role_allows(Role::Auditor, action), "{action:?}");
+        }
+        assert!(role_allows(Role::Auditor, Action::ViewAudit));
+        assert_eq!(scope(&auditor), Scope::Nothing);
+        assert_eq!(audit_scope(&auditor), Scope::All);
+        assert!(!sees_org(&auditor, &school("s1", "d1", false)));
     }
 
     #[test]

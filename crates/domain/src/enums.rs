@@ -126,6 +126,8 @@ domain_enum! {
         DistrictAdmin = "district_admin", "区教育局管理员";
         CityAdmin = "city_admin", "市管理员";
         ProviderAdmin = "provider_admin", "培训机构管理员";
+        /// Reads the whole audit log and changes nothing (等级保护: separated audit duties).
+        Auditor = "auditor", "审计管理员";
     }
 }
 
@@ -294,7 +296,7 @@ mod tests {
         let role: Vec<_> = Role::ALL.iter().map(Role::as_str).collect();
         assert_eq!(
             codes(&role),
-            "teacher school_admin district_admin city_admin provider_admin"
+            "teacher school_admin district_admin city_admin provider_admin auditor"
         );
         let school: Vec<_> = SchoolType::ALL.iter().map(SchoolType::as_str).collect();
         assert_eq!(

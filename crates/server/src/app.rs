@@ -25,6 +25,8 @@ const BODY_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` alone, when `metrics_bind` is set.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
 }
@@ -33,6 +35,15 @@ impl Application {
     /// Opens the database (migrating it), makes sure the city exists, and binds the port
     /// (`:0` picks a free one; [`Application::port`] tells which).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with(config, Arc::new(crate::services::reminders::LogNotifier)).await
+    }
+
+    /// [`Application::build`] with the notifier one-time codes go through.
+    pub async fn build_with(
+        config: Config,
+        notifier: Arc<dyn crate::services::reminders::Notifier>,
+    ) -> anyhow::Result<Application> {
+        config.check()?;
         let db = open_db(&config).await?;
         let files = config.file_store()?;
         tracing::info!(store = files.describe(), "evidence store");
@@ -44,10 +55,17 @@ impl Application {
             metrics: metrics::handle(),
             in_flight: metrics::InFlight::default(),
             limits,
+            clock: crate::clock::Clock::default(),
+            notifier,
         };
         let listener = TcpListener::bind(&state.config.bind).await?;
+        let metrics_listener = match state.config.metrics_bind.as_deref() {
+            Some(bind) if !bind.is_empty() => Some(TcpListener::bind(bind).await?),
+            _ => None,
+        };
         Ok(Application {
             listener,
+            metrics_listener,
             router: router(state.clone()),
             state,
         })
@@ -55,6 +73,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port of the metrics listener, if there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let listener = self.metrics_listener.as_ref()?;
+        listener.local_addr().ok().map(|a| a.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -66,7 +90,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let janitor = tokio::spawn(sweep_sessions(self.state.db.clone()));
+        let janitor = tokio::spawn(sweep_sessions(self.state.clone()));
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = Router::new()
+                .route("/metrics", get(metrics::render))
+                .with_state(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let reminders = tokio::spawn(crate::services::reminders::run_forever(
             self.state.db.clone(),
             self.state.config.reminder_days.clone(),
@@ -84,6 +114,9 @@ impl Application {
         crate::serve::serve(self.listener, self.router, header_timeout, shutdown).await?;
         limits.abort();
         janitor.abort();
+        if let Some(server) = metrics_server {
+            server.abort();
+        }
         reminders.abort();
         if let Some(hashing) = hashing {
             hashing.abort();
@@ -121,7 +154,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(web::router())
         .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics::render))
+        .route("/metrics", get(metrics::render_public))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -155,13 +188,19 @@ async fn too_large_as_json(response: axum::response::Response) -> axum::response
 
 /// Deletes expired sessions and old failure counts now and then. Safe on several servers:
 /// each delete is idempotent.
-async fn sweep_sessions(db: Db) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+async fn sweep_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let longest_idle = state
+        .config
+        .idle_minutes
+        .max(state.config.admin_idle_minutes)
+        * 60_000;
     loop {
         tick.tick().await;
         let result = async {
-            let mut tx = db.begin().await?;
-            repo::sessions::delete_expired(&mut tx, xueshi_store::now_ms()).await?;
+            let now = state.clock.now_ms();
+            let mut tx = state.db.begin().await?;
+            repo::sessions::delete_expired(&mut tx, now, now - longest_idle).await?;
             tx.commit().await?;
             Ok::<_, anyhow::Error>(())
         }

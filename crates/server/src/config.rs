@@ -17,10 +17,25 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Name of the city organisation created in a fresh database.
     pub city_name: String,
-    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
-    /// Session lifetime in hours.
+    /// Reverse proxies (CIDR blocks; comma-separated in `XUESHI_TRUSTED_PROXIES`) whose
+    /// `X-Forwarded-For` is believed: the client is the right-most hop not among them.
+    pub trusted_proxies: crate::client_ip::ProxyList,
+    /// Session lifetime in hours, however active (API.md: 12).
     pub session_hours: i64,
+    /// Minutes a teacher's session may stay unused before it ends.
+    pub idle_minutes: i64,
+    /// Minutes every other role's session may stay unused.
+    pub admin_idle_minutes: i64,
+    /// The second factor of every role but teacher: `required`, or `off` for a demo. Unset
+    /// means required, except under `serve --demo` on a demo database.
+    pub admin_mfa: Option<AdminMfa>,
+    /// A listener of its own for `/metrics` (e.g. `127.0.0.1:9464`); unset: none.
+    pub metrics_bind: Option<String>,
+    /// A bearer token with which `/metrics` answers on the public listener too.
+    pub metrics_token: Option<String>,
+    /// The longest delay, in milliseconds, of a login from an address with many recent
+    /// failures (the delay grows with them; other users are never locked out).
+    pub login_delay_cap_ms: u64,
     /// Mark the UI session cookie `Secure` (serve over HTTPS in production).
     pub secure_cookies: bool,
     /// Verification runs over more teachers than this answer 202 and run as a job.
@@ -57,8 +72,14 @@ impl Default for Config {
             data_dir: PathBuf::from("./xueshi-data"),
             database_url: None,
             city_name: "广州市教育局".into(),
-            trust_forwarded_for: false,
+            trusted_proxies: crate::client_ip::ProxyList::default(),
             session_hours: 12,
+            idle_minutes: 30,
+            admin_idle_minutes: 15,
+            admin_mfa: None,
+            metrics_bind: None,
+            metrics_token: None,
+            login_delay_cap_ms: 3000,
             secure_cookies: false,
             verification_job_threshold: 50_000,
             reminder_days: vec![30, 7, 1],
@@ -74,6 +95,13 @@ impl Default for Config {
             header_timeout_secs: 10,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminMfa {
+    Required,
+    Off,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -98,7 +126,32 @@ impl Config {
             .merge(Env::prefixed("XUESHI_").ignore(&["CONFIG"]))
             .merge(Serialized::defaults(overrides))
             .extract()?;
+        config.check()?;
         Ok(config)
+    }
+
+    /// Refuses settings no server should start with.
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.idle_minutes >= 1 && self.admin_idle_minutes >= 1,
+            "idle_minutes and admin_idle_minutes must be whole minutes, at least 1"
+        );
+        anyhow::ensure!(self.session_hours >= 1, "session_hours must be at least 1");
+        Ok(())
+    }
+
+    /// Whether every role but teacher must pass a second factor.
+    pub fn mfa_required(&self) -> bool {
+        self.admin_mfa != Some(AdminMfa::Off)
+    }
+
+    /// How long a session of `role` may stay unused, in milliseconds.
+    pub fn idle_ms(&self, role: xueshi_domain::Role) -> i64 {
+        let minutes = match role {
+            xueshi_domain::Role::Teacher => self.idle_minutes,
+            _ => self.admin_idle_minutes,
+        };
+        minutes * 60_000
     }
 
     /// The evidence store: S3 when configured, else local disk.

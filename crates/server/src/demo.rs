@@ -439,6 +439,7 @@ impl Seeder {
             org_id: org.id.clone(),
             teacher_id: None,
             created_at: now_ms(),
+            must_change_password: false,
         };
         users::insert(&mut self.tx, &user).await?;
         self.logins.push(DemoLogin {
@@ -485,6 +486,7 @@ impl Seeder {
             org_id: school.id.clone(),
             teacher_id: Some(teacher.id.clone()),
             created_at: now,
+            must_change_password: false,
         };
         users::insert(&mut self.tx, &user).await?;
         Ok(teacher)

@@ -44,9 +44,15 @@ pub enum AppError {
     DeadlinePassed(String),
     #[error("missing evidence: {0}")]
     MissingEvidence(String),
-    /// Login attempts over the lockout rules (15 minutes).
-    #[error("rate limited")]
-    RateLimited,
+    /// A username locked by the lockout rules; `retry_after` seconds until it opens.
+    #[error("locked for {retry_after} s")]
+    Locked { retry_after: u64 },
+    /// A pending session (a sign-in step owed) on a route that needs a full one.
+    #[error("step required: {0:?}")]
+    StepRequired(crate::auth::Step),
+    /// A cookie-authenticated API call that changes something, sent by another site.
+    #[error("cross-origin request")]
+    CrossOrigin,
     /// Requests over a rate limit; `retry_after` seconds until the next is allowed.
     #[error("too many requests; retry after {retry_after} s")]
     TooManyRequests { retry_after: u64 },
@@ -123,7 +129,8 @@ impl AppError {
         match self {
             BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Forbidden | CrossOrigin => (StatusCode::FORBIDDEN, "forbidden"),
+            StepRequired(_) => (StatusCode::FORBIDDEN, "step_required"),
             NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
@@ -132,7 +139,9 @@ impl AppError {
             Invalid(_) | Rows { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             DeadlinePassed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed"),
             MissingEvidence(_) => (StatusCode::UNPROCESSABLE_ENTITY, "missing_evidence"),
-            RateLimited | TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Locked { .. } | TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+            }
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -152,7 +161,16 @@ impl AppError {
                 [one] => one.message.clone(),
                 _ => "提交的内容有误，请检查标出的字段".into(),
             },
-            RateLimited => "尝试次数过多，请15分钟后再试".into(),
+            Locked { retry_after } => format!(
+                "登录失败次数过多，该账号已锁定，请{}分钟后再试",
+                retry_after.div_ceil(60).max(1)
+            ),
+            StepRequired(step) => match step {
+                crate::auth::Step::MfaEnroll => "请先绑定身份验证器（双因素认证）".into(),
+                crate::auth::Step::MfaVerify => "请先输入身份验证器中的动态验证码".into(),
+                crate::auth::Step::ChangePassword => "初始密码须修改后才能继续使用".into(),
+            },
+            CrossOrigin => "跨站请求被拒绝，请在本平台页面中操作".into(),
             TooManyRequests { retry_after } => {
                 format!("请求过于频繁，请{retry_after}秒后再试")
             }
@@ -165,6 +183,7 @@ impl AppError {
             AppError::Invalid(errors) => json!(errors),
             AppError::Rows { details, .. } => Value::Array(details.clone()),
             AppError::Duplicate { existing_id, .. } => json!({ "existing_id": existing_id }),
+            AppError::StepRequired(step) => json!({ "next": step }),
             _ => Value::Null,
         }
     }
@@ -194,7 +213,7 @@ impl IntoResponse for AppError {
         };
         let mut response = (status, Json(body)).into_response();
         let retry_after = match &self {
-            AppError::RateLimited => Some(15 * 60),
+            AppError::Locked { retry_after } => Some(*retry_after),
             AppError::TooManyRequests { retry_after } => Some(*retry_after),
             _ => None,
         };

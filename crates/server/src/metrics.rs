@@ -74,6 +74,29 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     response
 }
 
+/// `/metrics` on the public listener: only with `Authorization: Bearer <metrics_token>`;
+/// anyone else is told there is nothing here.
+pub async fn render_public(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match (state.config.metrics_token.as_deref(), given) {
+        (Some(expected), Some(given)) if !expected.is_empty() => {
+            crate::auth::sessions::constant_time_eq(expected.as_bytes(), given.as_bytes())
+        }
+        _ => false,
+    };
+    if allowed {
+        render(State(state)).await.into_response()
+    } else {
+        crate::error::AppError::NotFound.into_response()
+    }
+}
+
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

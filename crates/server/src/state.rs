@@ -16,4 +16,8 @@ pub struct AppState {
     pub files: xueshi_files::FileStore,
     pub in_flight: crate::metrics::InFlight,
     pub limits: crate::rate_limit::RateLimits,
+    /// The time the session, lockout and second-factor rules read (tests move it).
+    pub clock: crate::clock::Clock,
+    /// Where one-time codes for people go (SMS or email; the log in development).
+    pub notifier: std::sync::Arc<dyn crate::services::reminders::Notifier>,
 }

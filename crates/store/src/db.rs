@@ -93,6 +93,11 @@ impl Db {
         self.backend
     }
 
+    /// The pool writes go through (one connection on SQLite).
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// The pool for reads outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.reader

@@ -37,16 +37,36 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_teacher_results"),
     migration!(12, "0012_declaration_counts_one_upsert"),
     migration!(13, "0013_evidence_original_sha256"),
+    migration!(14, "0014_accounts"),
 ];
 
+/// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while
+/// they run — rebuilding a table (the only way to change a CHECK there) drops the referenced
+/// table — and every reference is checked before committing, as SQLite's own procedure asks.
 pub async fn run(db: &Db) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
+    let mut conn = db.writer().acquire().await?;
+    let sqlite = db.backend() == Backend::Sqlite;
+    if sqlite {
+        conn.execute("PRAGMA foreign_keys = OFF").await?;
+    }
+    let result = apply(&mut conn, db.backend()).await;
+    if sqlite {
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> StoreResult<()> {
+    let mut tx = match backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
+        Backend::Postgres => sqlx::Connection::begin(&mut *conn).await?,
+    };
     tx.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .await?;
-    if db.backend() == Backend::Postgres {
+    if backend == Backend::Postgres {
         // Several servers may start at once: one migrates, the others wait for it.
         tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
             .await?;
@@ -55,7 +75,7 @@ pub async fn run(db: &Db) -> StoreResult<()> {
         .fetch_all(&mut *tx)
         .await?;
     for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        let sql = match db.backend() {
+        let sql = match backend {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,
         };
@@ -71,6 +91,17 @@ pub async fn run(db: &Db) -> StoreResult<()> {
         .execute(&mut *tx)
         .await?;
         tracing::info!(migration = m.name, "applied migration");
+    }
+    if backend == Backend::Sqlite {
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut *tx)
+            .await?;
+        if !broken.is_empty() {
+            return Err(StoreError::Migration(format!(
+                "{} rows break a foreign key after migrating",
+                broken.len()
+            )));
+        }
     }
     tx.commit().await?;
     Ok(())

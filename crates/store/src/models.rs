@@ -77,10 +77,12 @@ pub struct User {
     pub org_id: String,
     pub teacher_id: Option<String>,
     pub created_at: i64,
+    /// Someone else chose the password (creation, reset): the next login must change it.
+    pub must_change_password: bool,
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.password_hash, u.role, u.org_id, u.teacher_id, u.created_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.password_hash, u.role, u.org_id, \
+    u.teacher_id, u.created_at, u.must_change_password";
 
 impl User {
     pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
@@ -92,6 +94,7 @@ impl User {
             org_id: row.try_get("org_id")?,
             teacher_id: row.try_get("teacher_id")?,
             created_at: row.try_get("created_at")?,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         })
     }
 }

@@ -149,4 +149,32 @@ impl From<AuditEntry> for AuditDto {
 pub struct LoginResponse {
     pub token: String,
     pub user: UserDto,
+    /// The sign-in step still owed (`mfa_enroll`, `mfa_verify`, `change_password`), or
+    /// `null` for a full session.
+    pub next: Option<crate::auth::Step>,
+}
+
+impl From<crate::services::auth::LoggedIn> for LoginResponse {
+    fn from(done: crate::services::auth::LoggedIn) -> Self {
+        LoginResponse {
+            token: done.token,
+            user: done.user.into(),
+            next: done.next,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MfaVerified {
+    pub token: String,
+    pub user: UserDto,
+    pub next: Option<crate::auth::Step>,
+    /// Ten single-use codes, only on the first confirmation of an enrolment; else `null`.
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TemporaryPassword {
+    /// Shown once; the user must change it at the next login.
+    pub temporary_password: String,
 }

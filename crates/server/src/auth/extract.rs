@@ -1,48 +1,123 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
+use xueshi_domain::Role;
 use xueshi_domain::authz::Actor;
 use xueshi_store::models::User;
-use xueshi_store::{Db, now_ms, repo};
+use xueshi_store::repo;
 
 use super::sessions::token_hash;
+use super::steps::Step;
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "xueshi_session";
+/// Activity is written at most this often per session (the idle limit's resolution).
+const TOUCH_EVERY_MS: i64 = 60_000;
 
-/// The logged-in user: from `Authorization: Bearer …` or the UI's session cookie.
+/// A live session, pending or not: what the sign-in steps, `/me` and logout accept.
 #[derive(Clone, Debug)]
-pub struct CurrentUser {
+pub struct Session {
     pub user: User,
     /// The actor and their address, as services take them.
     pub ctx: Ctx,
     /// The hash of the token this request came with, so logout can revoke it.
     pub token_hash: String,
+    /// The sign-in step this session still owes; `None` for a full session.
+    pub next: Option<Step>,
+    /// `cookie` (the web UI) or `bearer`.
+    pub kind: String,
+}
+
+/// A full session: every route but the sign-in steps asks for one. A pending session gets
+/// 403 `step_required`.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub ctx: Ctx,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Session> {
+        let (token, from_cookie) = match bearer_token(parts) {
+            Some(t) => (t, false),
+            None => (cookie_token(parts).ok_or(AppError::Unauthenticated)?, true),
+        };
+        if from_cookie && !parts.method.is_safe() && is_api(parts) {
+            check_same_origin(parts, state, &token)?;
+        }
+        let hash = token_hash(&token);
+        let session = load_live(state, &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        state.limits.check_user(&session.user.id)?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let actor = actor(&session.user, session.org_district_id);
+        Ok(Session {
+            user: session.user,
+            ctx: Ctx { actor, ip },
+            token_hash: hash,
+            next: session.next_step.as_deref().and_then(Step::parse),
+            kind: session.kind,
+        })
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<CurrentUser> {
-        let token = bearer_token(parts)
-            .or_else(|| cookie_token(parts))
-            .ok_or(AppError::Unauthenticated)?;
-        let hash = token_hash(&token);
-        let (user, actor) = load_active(&state.db, &hash)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        state.limits.check_user(&user.id)?;
-        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let session = Session::from_request_parts(parts, state).await?;
+        if let Some(step) = session.next {
+            return Err(AppError::StepRequired(step));
+        }
         Ok(CurrentUser {
-            user,
-            ctx: Ctx { actor, ip },
-            token_hash: hash,
+            user: session.user,
+            ctx: session.ctx,
+            token_hash: session.token_hash,
         })
     }
+}
+
+fn is_api(parts: &Parts) -> bool {
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |OriginalUri(u)| u);
+    uri.path().starts_with("/api/")
+}
+
+/// A cookie-authenticated API call that changes something must come from our own pages: the
+/// browser says so (`Sec-Fetch-Site`, `Origin`), or the call repeats the page's CSRF token.
+/// Bearer calls cannot be forged by another site and skip this.
+fn check_same_origin(parts: &Parts, state: &AppState, token: &str) -> AppResult<()> {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site") == Some("same-origin") {
+        return Ok(());
+    }
+    if let Some(origin) = parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = parts.headers.get(HOST).and_then(|v| v.to_str().ok());
+        let ours = state.config.public_base_url.trim_end_matches('/');
+        let same_host = host.is_some_and(|h| {
+            origin.strip_prefix("http://") == Some(h) || origin.strip_prefix("https://") == Some(h)
+        });
+        if origin == ours || same_host {
+            return Ok(());
+        }
+    }
+    if let Some(given) = header("x-csrf-token") {
+        let expected = crate::web::csrf::csrf_for_session(&token_hash(token));
+        if crate::web::csrf::matches(&expected, given) {
+            return Ok(());
+        }
+    }
+    Err(AppError::CrossOrigin)
 }
 
 fn bearer_token(parts: &Parts) -> Option<String> {
@@ -69,15 +144,29 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The session's user, if the session is live and the user may still log in.
-async fn load_active(db: &Db, hash: &str) -> AppResult<Option<(User, Actor)>> {
-    let mut c = db.pool().acquire().await?;
-    let Some((user, district_id)) = repo::sessions::active_user_for(&mut c, hash, now_ms()).await?
-    else {
+/// The session's user if the session is within its absolute and idle limits (both kept in
+/// the database, so every server of a cluster agrees) and the user may still log in. A
+/// session past a limit is deleted; a live one records its activity once a minute.
+async fn load_live(state: &AppState, hash: &str) -> AppResult<Option<repo::sessions::SessionUser>> {
+    let now = state.clock.now_ms();
+    let mut c = state.db.pool().acquire().await?;
+    let Some(session) = repo::sessions::active_user_for(&mut c, hash).await? else {
         return Ok(None);
     };
-    let actor = actor(&user, district_id);
-    Ok(Some((user, actor)))
+    drop(c);
+    let idle = state.config.idle_ms(session.user.role);
+    if now >= session.expires_at || now - session.last_seen_at > idle {
+        let mut tx = state.db.begin().await?;
+        repo::sessions::delete(&mut tx, hash).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        let mut tx = state.db.begin().await?;
+        repo::sessions::touch(&mut tx, hash, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(session))
 }
 
 /// The actor for a user who may log in: not a departed teacher, not staff of an archived
@@ -97,7 +186,12 @@ fn actor(user: &User, district_id: Option<String>) -> Actor {
     }
 }
 
-/// The client's address, for throttling and the audit log.
+/// Whether a user of `role` must pass a second factor on this server.
+pub fn needs_mfa(state: &AppState, role: Role) -> bool {
+    role != Role::Teacher && state.config.mfa_required()
+}
+
+/// The client's address, for throttling and the audit log (see [`crate::client_ip`]).
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
@@ -105,27 +199,27 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<ClientIp> {
-        if state.config.trust_forwarded_for
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(ClientIp(forwarded.to_owned()));
-        }
-        let ip = parts
+        let Some(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
+            .map(|ConnectInfo(addr)| addr.ip())
+        else {
+            return Ok(ClientIp("unknown".into()));
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip: IpAddr =
+            crate::client_ip::client_address(peer, &forwarded, &state.config.trusted_proxies);
+        Ok(ClientIp(ip.to_string()))
     }
 }
 
-/// A public lookup (certificate verification), counted against the client address's limit.
+/// A public lookup (certificate verification, forgot-password), counted against the client
+/// address's limit.
 pub struct PublicLookup;
 
 impl FromRequestParts<AppState> for PublicLookup {

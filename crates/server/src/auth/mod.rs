@@ -1,7 +1,11 @@
-//! Authentication: passwords (argon2id), session tokens, the current-user extractor.
+//! Authentication: passwords (argon2id), second factors, session tokens and their sign-in
+//! steps, the current-user extractors.
 
 pub mod extract;
 pub mod password;
 pub mod sessions;
+pub mod steps;
+pub mod totp;
 
-pub use extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};
+pub use extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE, Session};
+pub use steps::Step;

@@ -109,11 +109,14 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     let district_token = new_token();
     sessions::insert(
         &mut tx,
-        &token_hash(&district_token),
-        &district_user.id,
-        "bearer",
-        now,
-        expires,
+        &sessions::NewSession {
+            token_hash: &token_hash(&district_token),
+            user_id: &district_user.id,
+            kind: "bearer",
+            now,
+            expires_at: expires,
+            next_step: None,
+        },
     )
     .await?;
     let mut teacher_tokens = Vec::new();
@@ -121,11 +124,14 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
         let token = new_token();
         sessions::insert(
             &mut tx,
-            &token_hash(&token),
-            &user_id(i),
-            "bearer",
-            now,
-            expires,
+            &sessions::NewSession {
+                token_hash: &token_hash(&token),
+                user_id: &user_id(i),
+                kind: "bearer",
+                now,
+                expires_at: expires,
+                next_step: None,
+            },
         )
         .await?;
         teacher_tokens.push(token);
@@ -179,6 +185,7 @@ fn staff(username: String, password_hash: &str, role: Role, org_id: &str) -> Use
         org_id: org_id.to_owned(),
         teacher_id: None,
         created_at: now_ms(),
+        must_change_password: false,
     }
 }
 

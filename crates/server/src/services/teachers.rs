@@ -54,11 +54,25 @@ fn parse_phone(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String
     Some(phone.to_owned())
 }
 
-fn duplicate_id(existing_id: String) -> AppError {
-    AppError::Duplicate {
-        message: "该身份证号已登记".into(),
-        existing_id: Some(existing_id),
-    }
+/// The answer for an ID number already registered: the existing teacher's id only when the
+/// actor may see them; otherwise nothing about who or where (no enumeration of other
+/// schools' teachers), just the way forward.
+async fn duplicate_id(c: &mut Conn, ctx: &Ctx, existing: &Teacher) -> AppResult<AppError> {
+    let school = school_of(c, existing).await?;
+    Ok(
+        if authz::sees_teacher(&ctx.actor, &existing.id, &school.place()) {
+            AppError::Duplicate {
+                message: "该身份证号已登记".into(),
+                existing_id: Some(existing.id.clone()),
+            }
+        } else {
+            AppError::Duplicate {
+                message: "该身份证号已在其他单位登记，如该教师调入本单位，请联系区教育局办理调动"
+                    .into(),
+                existing_id: None,
+            }
+        },
+    )
 }
 
 /// The teacher's current school, which decides who may see them.
@@ -123,7 +137,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
     let name = required_text("name", "姓名", &input.name, 50, &mut errors);
     let id_number = parse_id_number(&input.id_number, &mut errors);
     let phone = parse_phone(input.phone.as_deref(), &mut errors);
-    if let Err(AppError::Invalid(mut e)) = password::check_strength(&input.password) {
+    if let Err(AppError::Invalid(mut e)) =
+        password::check_policy("password", &id_number, &input.password)
+    {
         errors.append(&mut e);
     }
     if !errors.is_empty() {
@@ -154,10 +170,12 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
         org_id: school.id.clone(),
         teacher_id: Some(teacher.id.clone()),
         created_at: now,
+        // The school typed it: the teacher chooses their own at the first login.
+        must_change_password: true,
     };
     let mut tx = db.begin().await?;
     if let Some(existing) = teachers::by_id_number(&mut tx, &teacher.id_number).await? {
-        return Err(duplicate_id(existing.id));
+        return Err(duplicate_id(&mut tx, ctx, &existing).await?);
     }
     if users::by_username(&mut tx, &user.username).await?.is_some() {
         return Err(AppError::Duplicate {
@@ -247,7 +265,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
     if after.id_number != before.id_number
         && let Some(existing) = teachers::by_id_number(&mut tx, &after.id_number).await?
     {
-        return Err(duplicate_id(existing.id));
+        return Err(duplicate_id(&mut tx, ctx, &existing).await?);
     }
     let mut new_school = old_school.clone();
     if let Some(school_id) = input

@@ -30,7 +30,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
     if input.role == Role::Teacher {
         errors.push(FieldError::new("role", "教师账号请通过新增教师创建"));
     }
-    if let Err(AppError::Invalid(mut e)) = password::check_strength(&input.password) {
+    if let Err(AppError::Invalid(mut e)) =
+        password::check_policy("password", &username, &input.password)
+    {
         errors.append(&mut e);
     }
     if !errors.is_empty() {
@@ -60,6 +62,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
         org_id: org.id.clone(),
         teacher_id: None,
         created_at: now_ms(),
+        // A colleague typed it: the new administrator chooses their own at the first login.
+        must_change_password: true,
     };
     let mut tx = db.begin().await?;
     if let Some(existing) = users::by_username(&mut tx, &user.username).await? {

@@ -35,7 +35,7 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     let mut c = state.db.pool().acquire().await?;
     let scope = authz::scope(&user.me.ctx.actor);
     let teachers = match scope {
-        authz::Scope::Provider(_) => None,
+        authz::Scope::Provider(_) | authz::Scope::Nothing => None,
         _ => Some(teachers::count_active(&mut c, &scope).await?),
     };
     let policy = policies::get(&mut c, today().year()).await?.map(|p| {

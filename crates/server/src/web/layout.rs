@@ -66,6 +66,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/overview", "学时概况"),
         ]),
         Role::ProviderAdmin => items.push(item("/trainings", "培训登记")),
+        Role::Auditor => items.push(item("/audit", "审计日志")),
     }
     items
 }

@@ -4,7 +4,7 @@
 
 mod admin;
 mod city;
-mod csrf;
+pub(crate) mod csrf;
 mod declarations;
 mod form_text;
 mod forms;
@@ -15,6 +15,7 @@ mod pages;
 mod registry;
 mod review;
 mod schools;
+mod sign_in;
 mod teacher;
 mod trainings;
 mod verify;
@@ -36,6 +37,20 @@ pub fn router() -> Router<AppState> {
         .route("/login", post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/home", get(pages::home))
+        .route(
+            "/login/mfa",
+            get(sign_in::mfa_form).post(sign_in::mfa_verify),
+        )
+        .route("/login/mfa/enroll", post(sign_in::mfa_enroll))
+        .route(
+            "/account/password",
+            get(sign_in::password_form).post(sign_in::change_password),
+        )
+        .route(
+            "/login/forgot",
+            get(sign_in::forgot_form).post(sign_in::forgot),
+        )
+        .route("/login/reset", post(sign_in::reset))
         .route("/records", get(teacher::records_page))
         .route("/results", get(teacher::results_page))
         .route("/teachers", get(registry::list).post(registry::create))
@@ -137,6 +152,10 @@ struct ErrorPage {
 
 /// An error as a page people can read, with the API error's status.
 pub fn error_page(e: AppError) -> Response {
+    // A pending session is taken to the sign-in step it owes.
+    if let AppError::StepRequired(step) = &e {
+        return axum::response::Redirect::to(step.page()).into_response();
+    }
     let (status, _) = e.status_and_code();
     if let AppError::Internal(cause) = &e {
         tracing::error!(error = format!("{cause:#}"), "internal error");
@@ -185,6 +204,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "none" => "请先勾选要审核的申报。",
         "need_reason" => "批量驳回须选择驳回原因，未作任何审核。",
         "need_comment" => "批量退回修改须填写审核意见，未作任何审核。",
+        "password" => "密码已修改，其他设备上的登录已退出。",
         _ => return None,
     })
 }

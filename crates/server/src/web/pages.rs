@@ -13,18 +13,28 @@ use super::layout::WebUser;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::extract::cookie;
-use crate::auth::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE};
+use crate::auth::{ClientIp, MaybeUser, SESSION_COOKIE, Session, Step};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, Login};
 use crate::state::AppState;
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
+pub(super) fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+}
+
+/// `response` with the session cookie set to `token` (a new session after each sign-in step).
+pub fn with_session(state: &AppState, token: &str, mut response: Response) -> Response {
+    let max_age = state.config.session_hours * 3600;
+    let session = set_cookie(state, SESSION_COOKIE, token, max_age);
+    response
+        .headers_mut()
+        .append(SET_COOKIE, session.parse().expect("cookie header is ASCII"));
+    response
 }
 
 fn render(template: &impl Template) -> AppResult<Html<String>> {
@@ -99,24 +109,20 @@ pub async fn login(
         username: form.username.clone(),
         password: form.password,
     };
-    match auth::login(&state.db, input, &ip, "cookie", state.config.session_hours).await {
+    match auth::login(&state, input, &ip, "cookie").await {
         Ok(done) => {
-            let max_age = state.config.session_hours * 3600;
-            let session = set_cookie(&state, SESSION_COOKIE, &done.token, max_age);
+            let to = done.next.map_or("/home", Step::page);
+            let mut response = with_session(&state, &done.token, Redirect::to(to).into_response());
             let clear_csrf = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0);
-            let mut response = Redirect::to("/home").into_response();
-            response
-                .headers_mut()
-                .append(SET_COOKIE, session.parse().expect("cookie header is ASCII"));
             response.headers_mut().append(
                 SET_COOKIE,
                 clear_csrf.parse().expect("cookie header is ASCII"),
             );
             Ok(response)
         }
-        Err(e @ (AppError::Unauthenticated | AppError::RateLimited)) => {
+        Err(e @ (AppError::Unauthenticated | AppError::Locked { .. })) => {
             let message = match e {
-                AppError::RateLimited => e.message(),
+                AppError::Locked { .. } => e.message(),
                 _ => "用户名或密码错误，或账号已停用".to_owned(),
             };
             let (status, _) = e.status_and_code();
@@ -133,7 +139,7 @@ pub struct CsrfForm {
 
 pub async fn logout(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: Session,
     Form(form): Form<CsrfForm>,
 ) -> AppResult<Response> {
     if !csrf::matches(&csrf::csrf_for_session(&me.token_hash), &form.csrf) {

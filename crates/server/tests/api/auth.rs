@@ -1,7 +1,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, id_number, spawn_app, tree};
+use std::time::{Duration, Instant};
+
+use xueshi_server::client_ip::ProxyList;
+
+use crate::helpers::{PASSWORD, TestApp, id_number, spawn_app, spawn_app_with, tree};
 
 #[tokio::test]
 async fn login_answers_a_token_and_me_the_user() {
@@ -90,16 +94,119 @@ async fn unknown_usernames_are_throttled_exactly_like_known_ones() {
 }
 
 #[tokio::test]
-async fn fifty_failures_from_one_address_lock_it() {
-    let app = spawn_app().await;
-    for i in 0..50 {
+async fn many_failures_from_one_address_slow_it_but_never_lock_others_out() {
+    let app = spawn_app_with(|c| c.login_delay_cap_ms = 40).await;
+    for i in 0..60 {
         app.try_login(&format!("user{i}"), "wrong-password")
             .await
             .expect_error(401, "unauthenticated");
     }
+    // Everyone behind that address (a school's NAT) still gets in, a little slower.
+    let started = Instant::now();
+    app.try_login("city", PASSWORD).await.expect(200);
+    assert!(started.elapsed() >= Duration::from_millis(40));
+}
+
+#[tokio::test]
+async fn the_lock_lasts_fifteen_minutes_from_the_fifth_failure() {
+    let app = spawn_app().await;
+    app.try_login("city", "wrong-password")
+        .await
+        .expect_error(401, "unauthenticated");
+    app.clock.advance(Duration::from_secs(10 * 60));
+    for _ in 0..4 {
+        app.try_login("city", "wrong-password")
+            .await
+            .expect_error(401, "unauthenticated");
+    }
+    // The first failure leaves the window: the lock stays (it counts from the fifth).
+    app.clock.advance(Duration::from_secs(6 * 60));
+    let locked = app.try_login("city", PASSWORD).await;
+    assert_eq!(locked.status, 429);
+    app.clock.advance(Duration::from_secs(8 * 60));
     app.try_login("city", PASSWORD)
         .await
         .expect_error(429, "rate_limited");
+    app.clock.advance(Duration::from_secs(61));
+    app.try_login("city", PASSWORD).await.expect(200);
+}
+
+#[tokio::test]
+async fn failed_logins_and_lockouts_are_audited() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.try_login("city", "wrong-password").await;
+    }
+    app.try_login("nobody", "wrong-password").await;
+    let me = app.api_get("/me", &app.city_token).await.expect(200);
+    let actions = app.audit_actions(me["id"].as_str().unwrap()).await;
+    let failed = actions.iter().filter(|a| *a == "auth.login_failed").count();
+    assert_eq!(failed, 5, "{actions:?}");
+    assert!(actions.contains(&"auth.locked".to_owned()), "{actions:?}");
+    let unknown = app.audit_actions("nobody").await;
+    assert_eq!(unknown, ["auth.login_failed"]);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_as_far_as_trusted_proxies_wrote_it() {
+    // Without trusted proxies, a client cannot choose its own address.
+    let app = spawn_app().await;
+    let forged = login_via(&app, "6.6.6.6").await;
+    assert_eq!(forged, "127.0.0.1");
+
+    // Behind a trusted proxy (127.0.0.1 here), the right-most hop it did not write.
+    let app = spawn_app_with(|c| {
+        c.trusted_proxies = ProxyList::parse("127.0.0.0/8").unwrap();
+        c.login_delay_cap_ms = 10;
+    })
+    .await;
+    assert_eq!(login_via(&app, "198.51.100.7").await, "198.51.100.7");
+    assert_eq!(
+        login_via(&app, "6.6.6.6, 198.51.100.7").await,
+        "198.51.100.7"
+    );
+    // Random left-most values do not dodge the per-address count.
+    for i in 0..15 {
+        let body = json!({ "username": format!("ghost{i}"), "password": "wrong-password" });
+        app.client
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .header("x-forwarded-for", format!("10.9.{i}.1, 198.51.100.7"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    login_via(&app, "1.1.1.1, 198.51.100.7").await;
+    assert!(started.elapsed() >= Duration::from_millis(10));
+}
+
+/// Logs the city in with an `X-Forwarded-For` header; answers the address the audit recorded.
+async fn login_via(app: &TestApp, forwarded_for: &str) -> String {
+    let body = json!({ "username": "city", "password": PASSWORD });
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let user: serde_json::Value = resp.json().await.unwrap();
+    let id = user["user"]["id"].as_str().unwrap();
+    let page = app
+        .api_get(&format!("/audit?target_id={id}&limit=200"), &app.city_token)
+        .await
+        .expect(200);
+    // Newest first.
+    let logins: Vec<_> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auth.login")
+        .collect();
+    logins.first().unwrap()["ip"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use std::time::Duration;
 use serde_json::json;
 use thirtyfour::prelude::*;
 
-use crate::helpers::{PASSWORD, TestApp, id_number, spawn_app, tree};
+use xueshi_server::config::AdminMfa;
+
+use crate::helpers::{PASSWORD, TestApp, id_number, spawn_app_with, tree};
 
 struct Chromedriver(Child);
 
@@ -76,7 +78,10 @@ async fn browser() -> (Chromedriver, WebDriver) {
     (guard, driver)
 }
 
+/// Logs in through the form, and through the second factor when the server asks for it
+/// (administrators: the test's authenticator gives the code).
 async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<()> {
+    app.settle_password(username).await;
     // A person whose login form has gone stale (页面已过期) simply tries again; so does this.
     for _ in 0..3 {
         d.delete_all_cookies().await?;
@@ -94,9 +99,20 @@ async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<
             .click()
             .await?;
         // Wait for the redirect to land, so that the next navigation is not overtaken by it.
+        let mut code_sent = false;
         for _ in 0..100 {
-            if d.current_url().await?.path() == "/home" {
+            let path = d.current_url().await?.path().to_owned();
+            if path == "/home" {
                 return Ok(());
+            }
+            if path == "/login/mfa" && !code_sent {
+                let code = app.next_code(username);
+                d.find(By::Id("code")).await?.send_keys(&code).await?;
+                d.find(By::Css("main form button[type=submit]"))
+                    .await?
+                    .click()
+                    .await?;
+                code_sent = true;
             }
             if let Ok(error) = d.find(By::Css("p.error")).await
                 && error
@@ -170,7 +186,7 @@ async fn a_declaration_goes_from_a_phone_through_both_reviews_to_effective_hours
     if !browser_available() {
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.admin_mfa = Some(AdminMfa::Required)).await;
     let t = tree(&app, "天河").await;
     let teacher = app.teacher(&t.school, "陈伟", 1).await;
     let today = xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc());
@@ -353,7 +369,7 @@ async fn every_main_page_fits_a_phone_screen() {
     if !browser_available() {
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.admin_mfa = Some(AdminMfa::Required)).await;
     let t = tree(&app, "海珠").await;
     app.teacher(&t.school, "李芳", 2).await;
     let (_chromedriver, d) = browser().await;

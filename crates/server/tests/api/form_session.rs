@@ -29,6 +29,7 @@ pub fn value_of(set_cookie: &str) -> &str {
 /// Logs in through the login form; answers the session's `Set-Cookie` header and the form's
 /// CSRF token.
 pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
+    app.settle_password(username).await;
     let start = app
         .client
         .get(format!("{}/", app.address))

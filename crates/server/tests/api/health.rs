@@ -1,6 +1,6 @@
 use reqwest::Method;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_checks_the_database() {
@@ -13,13 +13,36 @@ async fn healthz_checks_the_database() {
     assert_eq!(down.status, 503);
 }
 
+async fn get_metrics(app: &TestApp, token: Option<&str>) -> (u16, String) {
+    let mut request = app.client.get(format!("{}/metrics", app.address));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let resp = request.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
 #[tokio::test]
-async fn metrics_count_requests_by_route_and_status() {
-    let app = spawn_app().await;
+async fn metrics_are_not_public_but_answer_with_their_token() {
+    let app = spawn_app_with(|c| c.metrics_token = Some("scrape-secret-1".into())).await;
+    let (status, text) = get_metrics(&app, None).await;
+    assert_eq!(status, 404);
+    assert!(!text.contains("http_requests_total"));
+    assert_eq!(get_metrics(&app, Some("wrong")).await.0, 404);
+    // A session token is not the metrics token.
+    assert_eq!(get_metrics(&app, Some(&app.city_token)).await.0, 404);
+    assert_eq!(get_metrics(&app, Some("scrape-secret-1")).await.0, 200);
+}
+
+#[tokio::test]
+async fn metrics_answer_on_their_own_listener() {
+    let app = spawn_app_with(|c| c.metrics_bind = Some("127.0.0.1:0".into())).await;
     app.api_get("/orgs/city", &app.city_token).await.expect(200);
+    assert_eq!(get_metrics(&app, None).await.0, 404);
+    let port = app.metrics_port.expect("a metrics listener");
     let text = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("http://127.0.0.1:{port}/metrics"))
         .send()
         .await
         .unwrap()
@@ -104,6 +127,13 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/teachers/{id}/certificates/{year}.pdf", "get"),
         ("/certificates/{year}.zip", "get"),
         ("/verify/{code}", "get"),
+        ("/auth/mfa/enroll", "post"),
+        ("/auth/mfa/verify", "post"),
+        ("/auth/password", "post"),
+        ("/auth/password/forgot", "post"),
+        ("/auth/password/reset", "post"),
+        ("/users/{id}/password-reset", "post"),
+        ("/users/{id}/mfa-reset", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -113,7 +143,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        50,
+        57,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

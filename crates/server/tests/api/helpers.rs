@@ -2,16 +2,45 @@
 //! database — SQLite in a temporary directory, or a new PostgreSQL database when
 //! `XUESHI_TEST_DATABASE_URL` names a server.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
 use xueshi_domain::{Role, check_char};
 use xueshi_server::app::Application;
-use xueshi_server::config::Config;
+use xueshi_server::config::{AdminMfa, Config};
+use xueshi_server::services::reminders::{Notifier, Outbound, Sending};
 use xueshi_store::models::User;
 use xueshi_store::{Db, now_ms, repo};
 
 pub const PASSWORD: &str = "correct-horse-42";
+
+/// A notifier that keeps what it is given, for tests to read.
+#[derive(Default)]
+pub struct Outbox(Mutex<Vec<Outbound>>);
+
+impl Notifier for Outbox {
+    fn send<'a>(&'a self, message: &'a Outbound) -> Sending<'a> {
+        self.0.lock().unwrap().push(message.clone());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Outbox {
+    /// The messages sent so far, waiting a moment for one sent in the background.
+    pub async fn messages(&self) -> Vec<Outbound> {
+        for _ in 0..50 {
+            let sent = self.0.lock().unwrap().clone();
+            if !sent.is_empty() {
+                return sent;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Vec::new()
+    }
+}
 
 pub struct TestApp {
     pub address: String,
@@ -21,6 +50,14 @@ pub struct TestApp {
     /// A logged-in city administrator.
     pub city_token: String,
     pub city_id: String,
+    /// The server's clock: time-based rules are tested by moving it, not by sleeping.
+    pub clock: xueshi_server::clock::Clock,
+    /// What the server sent to people's phones.
+    pub outbox: Arc<Outbox>,
+    /// The metrics listener's port, when the test asked for one.
+    pub metrics_port: Option<u16>,
+    /// Each enrolled user's authenticator: its secret and the last step a code was used for.
+    pub authenticators: Mutex<HashMap<String, (String, i64)>>,
     _dir: tempfile::TempDir,
     /// The test's own PostgreSQL database, dropped with the app.
     pg_database: Option<TestDatabase>,
@@ -63,6 +100,7 @@ impl Drop for TestApp {
     }
 }
 
+#[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
@@ -147,12 +185,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         // Tests call as fast as the machine goes, faster than any person; the limit's own
         // tests set it.
         user_rate: 0,
+        // Most tests are about what administrators do, not how they sign in; the sign-in
+        // tests (and the browser test) require the second factor.
+        admin_mfa: Some(AdminMfa::Off),
         ..Config::default()
     };
     adjust(&mut config);
-    let app = Application::build(config)
+    let outbox = Arc::new(Outbox::default());
+    let app = Application::build_with(config, outbox.clone())
         .await
         .expect("the application builds");
+    let clock = app.state().clock.clone();
+    let metrics_port = app.metrics_port();
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
     let files = app.state().files.clone();
@@ -168,6 +212,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         org_id: city.id.clone(),
         teacher_id: None,
         created_at: now_ms(),
+        must_change_password: false,
     };
     repo::users::insert(&mut c, &admin).await.unwrap();
     drop(c);
@@ -183,6 +228,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         client,
         city_token: String::new(),
         city_id: city.id,
+        clock,
+        outbox,
+        metrics_port,
+        authenticators: Mutex::default(),
         _dir: dir,
         pg_database,
     };
@@ -268,7 +317,73 @@ impl TestApp {
         self.get(&format!("/api/v1{path}"), token).await
     }
 
+    /// Logs in through every sign-in step: a password the test's administrator chose is
+    /// taken as changed already, and a second factor, when required, is enrolled or passed
+    /// (the sign-in tests use [`TestApp::login_as_is`] to see each step).
     pub async fn try_login(&self, username: &str, password: &str) -> Answer {
+        self.settle_password(username).await;
+        let answer = self.login_as_is(username, password).await;
+        match answer.body["next"].as_str() {
+            Some("mfa_enroll" | "mfa_verify") => self.pass_mfa(&answer.body).await,
+            _ => answer,
+        }
+    }
+
+    /// Completes the second factor of a pending login answer.
+    pub async fn pass_mfa(&self, pending: &Value) -> Answer {
+        let token = pending["token"].as_str().unwrap();
+        let username = pending["user"]["username"].as_str().unwrap().to_owned();
+        if pending["next"] == "mfa_enroll" {
+            let enrolment = self
+                .post("/auth/mfa/enroll", token, json!({}))
+                .await
+                .expect(200);
+            let secret = enrolment["secret"].as_str().unwrap().to_owned();
+            self.authenticators
+                .lock()
+                .unwrap()
+                .insert(username.clone(), (secret, 0));
+        }
+        let code = self.next_code(&username);
+        self.post("/auth/mfa/verify", token, json!({ "code": code }))
+            .await
+    }
+
+    /// The authenticator's code for `username`, moving the clock to the next 30-second step
+    /// when this one's code was used already (a code is accepted once).
+    pub fn next_code(&self, username: &str) -> String {
+        let mut authenticators = self.authenticators.lock().unwrap();
+        let (secret, last_step) = authenticators.get_mut(username).expect("an enrolled user");
+        let step = |now: i64| now / 30_000;
+        if step(self.clock.now_ms()) <= *last_step {
+            let wait = 30_000 - self.clock.now_ms() % 30_000;
+            self.clock.advance(std::time::Duration::from_millis(
+                u64::try_from(wait).unwrap(),
+            ));
+        }
+        *last_step = step(self.clock.now_ms());
+        xueshi_server::auth::totp::code_at(secret, self.clock.now_ms()).unwrap()
+    }
+
+    /// Takes the password of `username` as chosen by its owner (no change owed).
+    pub async fn settle_password(&self, username: &str) {
+        let mut c = self.db.pool().acquire().await.unwrap();
+        let folded = username.trim().to_uppercase();
+        let user = match repo::users::by_username(&mut c, username.trim())
+            .await
+            .unwrap()
+        {
+            Some(user) => Some(user),
+            None => repo::users::by_username(&mut c, &folded).await.unwrap(),
+        };
+        if let Some(user) = user {
+            repo::users::set_password(&mut c, &user.id, &user.password_hash, false)
+                .await
+                .unwrap();
+        }
+    }
+
+    pub async fn login_as_is(&self, username: &str, password: &str) -> Answer {
         let body = json!({ "username": username, "password": password });
         self.call(Method::POST, "/api/v1/auth/login", None, Some(body))
             .await

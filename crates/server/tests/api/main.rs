@@ -26,6 +26,8 @@ mod queues;
 mod reminders;
 mod reports;
 mod review;
+mod sessions;
+mod sign_in;
 mod teachers;
 mod users;
 mod verification;

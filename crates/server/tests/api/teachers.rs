@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, id_number, spawn_app, tree};
 
@@ -105,7 +105,21 @@ async fn an_id_number_is_registered_once() {
         )
         .await
         .expect_error(409, "duplicate");
-    assert_eq!(answer["error"]["details"]["existing_id"], first["id"]);
+    // Another district's school learns neither who nor where: only to ask for a transfer.
+    assert_eq!(answer["error"]["details"]["existing_id"], Value::Null);
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("调动"), "{message}");
+    assert!(!message.contains("张敏"), "{message}");
+    // The teacher's own school is told which record it is.
+    let own = app
+        .post(
+            "/teachers",
+            &a.school_token,
+            teacher("张敏", &id_number(5), &a.school),
+        )
+        .await
+        .expect_error(409, "duplicate");
+    assert_eq!(own["error"]["details"]["existing_id"], first["id"]);
 }
 
 #[tokio::test]

@@ -70,7 +70,7 @@ pub async fn list(
         Scope::School(s) => {
             q.push(" AND school_id = ").bind(s.as_str());
         }
-        Scope::Teacher(_) | Scope::Provider(_) => {
+        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
             q.push(" AND 1 = 0");
         }
     }

@@ -210,7 +210,7 @@ fn push_scope_and_filter(q: &mut Sql, scope: &Scope, f: &DeclarationFilter) {
         Scope::Teacher(t) => {
             q.push(" AND d.teacher_id = ").bind(t.as_str());
         }
-        Scope::Provider(_) => {
+        Scope::Provider(_) | Scope::Nothing => {
             q.push(" AND 1 = 0");
         }
     }

@@ -9,6 +9,7 @@ pub mod declarations;
 pub mod evidence;
 pub mod exports;
 pub mod jobs;
+pub mod mfa;
 pub mod notifications;
 pub mod orgs;
 pub mod policies;

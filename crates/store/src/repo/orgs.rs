@@ -105,6 +105,9 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
                 .bind(s.as_str());
             q.push("))");
         }
+        Scope::Nothing => {
+            q.push(" AND 1 = 0");
+        }
         Scope::Teacher(t) => {
             q.push(" AND (kind = 'city' OR id IN (SELECT school_id FROM teachers WHERE id = ");
             q.bind(t.as_str())

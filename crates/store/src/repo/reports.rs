@@ -45,7 +45,7 @@ pub fn push_reach(q: &mut Sql, column: &str, reach: &Reach<'_>) {
         Scope::School(s) => {
             q.push(&format!(" AND {column} = ")).bind(s.as_str());
         }
-        Scope::Teacher(_) | Scope::Provider(_) => {
+        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
             q.push(" AND 1 = 0");
         }
     }

@@ -8,48 +8,112 @@ use super::users::ACTIVE_USERS;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
 
-pub async fn insert(
-    c: &mut AnyConnection,
-    token_hash: &str,
-    user_id: &str,
-    kind: &str,
-    now: i64,
-    expires_at: i64,
-) -> StoreResult<()> {
+/// A session to open. `next_step` set makes it pending: only the sign-in steps are open to it.
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    pub next_step: Option<&'a str>,
+}
+
+pub async fn insert(c: &mut AnyConnection, s: &NewSession<'_>) -> StoreResult<()> {
     let mut q = Sql::new(
-        "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES (",
+        "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at, last_seen_at, \
+         next_step) VALUES (",
     );
-    q.bind(token_hash)
+    q.bind(s.token_hash)
         .push(", ")
-        .bind(user_id)
+        .bind(s.user_id)
         .push(", ")
-        .bind(kind)
+        .bind(s.kind)
         .push(", ");
-    q.bind(now).push(", ").bind(expires_at).push(")");
+    q.bind(s.now).push(", ").bind(s.expires_at).push(", ");
+    q.bind(s.now)
+        .push(", ")
+        .bind(s.next_step.map(str::to_owned))
+        .push(")");
     q.execute(c).await?;
     Ok(())
 }
 
-/// The user of an unexpired session who may still act — staff of an active organisation,
-/// or a teacher who has not departed — with their organisation's district: everything a
-/// request's authentication needs, in one statement (it runs before every API call).
+/// A live session's user (see [`active_user_for`]) and the session's own times.
+pub struct SessionUser {
+    pub user: User,
+    pub org_district_id: Option<String>,
+    pub kind: String,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+    pub next_step: Option<String>,
+}
+
+/// The session's user if they may still act — staff of an active organisation, or a teacher
+/// who has not departed — with their organisation's district: everything a request's
+/// authentication needs, in one statement (it runs before every API call). The caller
+/// decides on the idle and absolute limits, which depend on the role.
 pub async fn active_user_for(
     c: &mut AnyConnection,
     token_hash: &str,
-    now: i64,
-) -> StoreResult<Option<(User, Option<String>)>> {
+) -> StoreResult<Option<SessionUser>> {
     let mut q = Sql::new(format!(
-        "SELECT {USER_COLUMNS}, o.district_id AS org_district_id FROM sessions s, {ACTIVE_USERS} \
+        "SELECT {USER_COLUMNS}, o.district_id AS org_district_id, s.kind AS session_kind, \
+         s.expires_at, s.last_seen_at, s.next_step FROM sessions s, {ACTIVE_USERS} \
          AND u.id = s.user_id AND s.token_hash = "
     ));
-    q.bind(token_hash).push(" AND s.expires_at > ").bind(now);
+    q.bind(token_hash);
     let Some(row) = q.fetch_optional(c).await? else {
         return Ok(None);
     };
-    Ok(Some((
-        User::from_row(&row)?,
-        sqlx::Row::try_get(&row, "org_district_id")?,
-    )))
+    use sqlx::Row;
+    Ok(Some(SessionUser {
+        user: User::from_row(&row)?,
+        org_district_id: row.try_get("org_district_id")?,
+        kind: row.try_get("session_kind")?,
+        expires_at: row.try_get("expires_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        next_step: row.try_get("next_step")?,
+    }))
+}
+
+/// Records activity (callers do it at most once a minute per session).
+pub async fn touch(c: &mut AnyConnection, token_hash: &str, now: i64) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE sessions SET last_seen_at = ");
+    q.bind(now).push(" WHERE token_hash = ").bind(token_hash);
+    q.execute(c).await?;
+    Ok(())
+}
+
+/// Ends every session of a user but one (a password change keeps the session it made).
+pub async fn delete_for_user_except(
+    c: &mut AnyConnection,
+    user_id: &str,
+    keep_token_hash: &str,
+) -> StoreResult<u64> {
+    let mut q = Sql::new("DELETE FROM sessions WHERE user_id = ");
+    q.bind(user_id)
+        .push(" AND token_hash <> ")
+        .bind(keep_token_hash);
+    q.execute(c).await
+}
+
+/// The end of a username's lock, if it has one.
+pub async fn locked_until(c: &mut AnyConnection, username: &str) -> StoreResult<Option<i64>> {
+    let mut q = Sql::new("SELECT locked_until FROM login_locks WHERE username = ");
+    q.bind(username);
+    q.fetch_optional(c)
+        .await?
+        .map(|row| Ok(sqlx::Row::try_get(&row, "locked_until")?))
+        .transpose()
+}
+
+pub async fn lock(c: &mut AnyConnection, username: &str, until: i64) -> StoreResult<()> {
+    let mut q = Sql::new("INSERT INTO login_locks (username, locked_until) VALUES (");
+    q.bind(username).push(", ").bind(until);
+    q.push(") ON CONFLICT (username) DO UPDATE SET locked_until = ")
+        .bind(until);
+    q.execute(c).await?;
+    Ok(())
 }
 
 pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> StoreResult<u64> {
@@ -58,12 +122,17 @@ pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> StoreResult<u64>
     q.execute(c).await
 }
 
-pub async fn delete_expired(c: &mut AnyConnection, now: i64) -> StoreResult<u64> {
+/// Deletes sessions past their absolute end or unused since `idle_before` (the longest idle
+/// limit ago), and stale failure counts and locks.
+pub async fn delete_expired(c: &mut AnyConnection, now: i64, idle_before: i64) -> StoreResult<u64> {
     let mut q = Sql::new("DELETE FROM sessions WHERE expires_at <= ");
-    q.bind(now);
+    q.bind(now).push(" OR last_seen_at < ").bind(idle_before);
     let n = q.execute(c).await?;
     let mut q = Sql::new("DELETE FROM login_failures WHERE at <= ");
     q.bind(now - 24 * 3600 * 1000);
+    q.execute(c).await?;
+    let mut q = Sql::new("DELETE FROM login_locks WHERE locked_until <= ");
+    q.bind(now);
     q.execute(c).await?;
     Ok(n)
 }
@@ -104,8 +173,12 @@ pub async fn failures_since(
     ))
 }
 
+/// Forgets a username's failures and lock (after a successful login or password reset).
 pub async fn clear_failures(c: &mut AnyConnection, username: &str) -> StoreResult<()> {
     let mut q = Sql::new("DELETE FROM login_failures WHERE username = ");
+    q.bind(username);
+    q.execute(c).await?;
+    let mut q = Sql::new("DELETE FROM login_locks WHERE username = ");
     q.bind(username);
     q.execute(c).await?;
     Ok(())
@@ -114,6 +187,13 @@ pub async fn clear_failures(c: &mut AnyConnection, username: &str) -> StoreResul
 /// Ends every session of a user (a departed teacher must not stay logged in).
 pub async fn delete_for_user(c: &mut AnyConnection, user_id: &str) -> StoreResult<u64> {
     let mut q = Sql::new("DELETE FROM sessions WHERE user_id = ");
+    q.bind(user_id);
+    q.execute(c).await
+}
+
+/// Ends a user's pending sessions (their username was just locked mid sign-in).
+pub async fn delete_for_user_pending(c: &mut AnyConnection, user_id: &str) -> StoreResult<u64> {
+    let mut q = Sql::new("DELETE FROM sessions WHERE next_step IS NOT NULL AND user_id = ");
     q.bind(user_id);
     q.execute(c).await
 }

@@ -22,3 +22,13 @@ pub async fn get_or_create(
     let row = q.query().fetch_one(c).await?;
     Ok(row.try_get("value")?)
 }
+
+/// The value of `name`, if some server has set it.
+pub async fn get(c: &mut AnyConnection, name: &str) -> StoreResult<Option<String>> {
+    let mut q = Sql::new("SELECT value FROM settings WHERE name = ");
+    q.bind(name);
+    q.fetch_optional(c)
+        .await?
+        .map(|row| Ok(row.try_get("value")?))
+        .transpose()
+}

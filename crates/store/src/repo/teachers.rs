@@ -99,7 +99,7 @@ pub fn push_scope(q: &mut Sql, scope: &Scope) {
         Scope::Teacher(id) => {
             q.push(" AND t.id = ").bind(id.as_str());
         }
-        Scope::Provider(_) => {
+        Scope::Provider(_) | Scope::Nothing => {
             q.push(" AND 1 = 0");
         }
     }

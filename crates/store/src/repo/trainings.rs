@@ -65,7 +65,7 @@ pub async fn list(
         Scope::School(o) | Scope::Provider(o) => {
             q.push(" AND organizer_id = ").bind(o.as_str());
         }
-        Scope::Teacher(_) => {
+        Scope::Teacher(_) | Scope::Nothing => {
             q.push(" AND 1 = 0");
         }
     }

@@ -29,7 +29,8 @@ pub async fn active_district(
 
 pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
     let mut q = Sql::new(
-        "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) VALUES (",
+        "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at, \
+         must_change_password) VALUES (",
     );
     q.bind(u.id.as_str())
         .push(", ")
@@ -43,9 +44,42 @@ pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
         .push(", ")
         .bind(u.teacher_id.clone())
         .push(", ");
-    q.bind(u.created_at).push(")");
+    q.bind(u.created_at)
+        .push(", ")
+        .bind(i64::from(u.must_change_password))
+        .push(")");
     q.execute(c).await?;
     Ok(())
+}
+
+/// A new password hash; `must_change` when someone else chose it (an administrator's reset).
+pub async fn set_password(
+    c: &mut AnyConnection,
+    user_id: &str,
+    password_hash: &str,
+    must_change: bool,
+) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE users SET password_hash = ");
+    q.bind(password_hash)
+        .push(", must_change_password = ")
+        .bind(i64::from(must_change))
+        .push(" WHERE id = ")
+        .bind(user_id);
+    q.execute(c).await?;
+    Ok(())
+}
+
+/// The registered phone of a teacher's login, for forgot-password codes.
+pub async fn phone(c: &mut AnyConnection, user_id: &str) -> StoreResult<Option<String>> {
+    let mut q = Sql::new(
+        "SELECT t.phone FROM users u JOIN teachers t ON t.id = u.teacher_id WHERE u.id = ",
+    );
+    q.bind(user_id);
+    Ok(q.fetch_optional(c).await?.and_then(|r| {
+        sqlx::Row::try_get::<Option<String>, _>(&r, "phone")
+            .ok()
+            .flatten()
+    }))
 }
 
 pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<User>> {
