@@ -41,6 +41,6 @@ pub async fn list(
         limit: q.limit,
     };
     let mut c = state.db.pool().acquire().await?;
-    let page = audit::list(&mut c, &authz::scope(&me.ctx.actor), &filter).await?;
+    let page = audit::list(&mut c, &authz::audit_scope(&me.ctx.actor), &filter).await?;
     Ok(Json(List::from_page(page, AuditDto::from)))
 }

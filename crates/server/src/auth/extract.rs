@@ -77,6 +77,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         if let Some(step) = session.next {
             return Err(AppError::StepRequired(step));
         }
+        if session.user.role == Role::Auditor && !AUDITOR_ROUTES.contains(&original_path(parts)) {
+            return Err(AppError::Forbidden);
+        }
         Ok(CurrentUser {
             user: session.user,
             ctx: session.ctx,
@@ -85,12 +88,21 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-fn is_api(parts: &Parts) -> bool {
-    let uri = parts
+/// The auditor reads the audit log and nothing else (separation of duties): whatever a
+/// route would show, it is refused here, besides the sign-in steps (which take a [`Session`]).
+const AUDITOR_ROUTES: &[&str] = &["/api/v1/audit", "/home", "/audit"];
+
+/// The request's path as the client sent it (nested routers see only their part).
+fn original_path(parts: &Parts) -> &str {
+    parts
         .extensions
         .get::<OriginalUri>()
-        .map_or(&parts.uri, |OriginalUri(u)| u);
-    uri.path().starts_with("/api/")
+        .map_or(&parts.uri, |OriginalUri(u)| u)
+        .path()
+}
+
+fn is_api(parts: &Parts) -> bool {
+    original_path(parts).starts_with("/api/")
 }
 
 /// A cookie-authenticated API call that changes something must come from our own pages: the

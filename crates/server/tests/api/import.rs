@@ -274,3 +274,35 @@ async fn the_template_has_the_expected_headers() {
     .unwrap();
     assert!(rows.is_empty(), "the template has headers and no data rows");
 }
+
+/// An import tells nobody who is registered where: another district's teacher, even with a
+/// wrong name, is answered exactly as an ID number nobody has.
+#[tokio::test]
+async fn a_teacher_outside_the_organisers_reach_is_answered_as_unknown() {
+    let app = spawn_app().await;
+    let t = tree(&app, "南沙").await;
+    let other = tree(&app, "从化").await;
+    app.teacher(&other.school, "外区教师", 3).await;
+    let training = app
+        .training(
+            &t.school_token,
+            &t.school,
+            "school",
+            "professional",
+            "training_course",
+            4.0,
+            2030,
+        )
+        .await;
+    let file = xlsx(&[
+        ("随便写", &id_number(3), Some(4.0)),
+        ("随便写", &id_number(99), Some(4.0)),
+    ]);
+    let (status, body) = upload(&app, &t.school_token, &training, file, "名单.xlsx", true).await;
+    assert_eq!(status, 422, "{body}");
+    let details = body["error"]["details"].as_array().unwrap();
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[0]["column"], details[1]["column"]);
+    assert_eq!(details[0]["message"], details[1]["message"]);
+    assert!(!body.to_string().contains("外区教师"), "{body}");
+}

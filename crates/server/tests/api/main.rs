@@ -26,6 +26,7 @@ mod queues;
 mod reminders;
 mod reports;
 mod review;
+mod roles;
 mod sessions;
 mod sign_in;
 mod teachers;

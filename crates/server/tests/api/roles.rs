@@ -1,0 +1,206 @@
+//! Who reaches which route: every route of the OpenAPI document is called with a pending
+//! token (a sign-in step owed) and with the auditor's token; cookie calls from other sites.
+
+use reqwest::Method;
+use reqwest::header::COOKIE;
+use serde_json::{Value, json};
+use xueshi_server::config::AdminMfa;
+
+use crate::form_session::session;
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, tree};
+
+/// Every (method, path) of the API, with its parameters filled in with made-up values.
+async fn every_route(app: &TestApp) -> Vec<(Method, String)> {
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200);
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let filled = path
+            .replace("{year}", "2030")
+            .replace("{code}", "XS-NOPE")
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') {
+                    "0192f0a0-0000-7000-8000-000000000000"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            routes.push((method, format!("/api/v1{filled}")));
+        }
+    }
+    routes
+}
+
+async fn call(app: &TestApp, method: &Method, path: &str, token: &str) -> (u16, Value) {
+    let body = (method != Method::GET).then(|| json!({}));
+    let answer = app.call(method.clone(), path, Some(token), body).await;
+    (answer.status.as_u16(), answer.body)
+}
+
+#[tokio::test]
+async fn a_pending_token_reaches_only_the_sign_in_steps() {
+    let app = spawn_app_with(|c| c.admin_mfa = Some(AdminMfa::Required)).await;
+    let district = app.district("荔湾区").await;
+    let body = json!({ "username": "pending_admin", "password": PASSWORD,
+        "role": "district_admin", "org_id": district });
+    app.post("/users", &app.city_token, body).await.expect(201);
+    let allowed = [
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/mfa/enroll",
+        "/api/v1/auth/mfa/verify",
+        "/api/v1/auth/password",
+        "/api/v1/auth/password/forgot",
+        "/api/v1/auth/password/reset",
+        "/api/v1/me",
+        // Public: no token is looked at.
+        "/api/v1/openapi.json",
+        "/api/v1/verify/XS-NOPE",
+    ];
+    let routes = every_route(&app).await;
+    assert!(routes.len() > 60, "{}", routes.len());
+    for (method, path) in routes {
+        if allowed.contains(&path.as_str()) {
+            continue;
+        }
+        // A fresh pending token each time: nothing a route does may use one up.
+        let pending = app.login_as_is("pending_admin", PASSWORD).await.expect(200);
+        let token = pending["token"].as_str().unwrap();
+        let (status, body) = call(&app, &method, &path, token).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("step_required")),
+            "{method} {path}: {body}"
+        );
+        assert_eq!(body["error"]["details"]["next"], "mfa_enroll");
+    }
+}
+
+#[tokio::test]
+async fn the_auditor_reads_the_whole_audit_log_and_changes_nothing() {
+    let app = spawn_app().await;
+    let t = tree(&app, "天河").await;
+    app.teacher(&t.school, "陈伟", 1).await;
+    let body = json!({ "username": "auditor", "password": PASSWORD, "role": "auditor",
+        "org_id": app.city_id });
+    // Only the city creates one, and only in the city organisation.
+    app.post("/users", &t.district_token, body.clone())
+        .await
+        .expect_error(403, "forbidden");
+    let mut at_school = body.clone();
+    at_school["org_id"] = json!(t.school);
+    at_school["username"] = json!("auditor2");
+    let refused = app.post("/users", &app.city_token, at_school).await;
+    assert!(matches!(refused.status.as_u16(), 403 | 422), "{refused:?}");
+    let auditor = app.post("/users", &app.city_token, body).await.expect(201);
+    assert_eq!(auditor["role"], "auditor");
+    let token = app.login("auditor", PASSWORD).await;
+
+    // Everything, a school's entries included.
+    let page = app.api_get("/audit?limit=200", &token).await.expect(200);
+    let items = page["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|e| e["action"] == "teacher.create"),
+        "{page}"
+    );
+    // The school admin reads only its own part; the auditor reads more.
+    let school_view = app
+        .api_get("/audit?limit=200", &t.school_token)
+        .await
+        .expect(200);
+    assert!(school_view["items"].as_array().unwrap().len() < items.len());
+
+    let allowed = [
+        "/api/v1/audit",
+        "/api/v1/me",
+        "/api/v1/auth/logout",
+        "/api/v1/openapi.json",
+    ];
+    for (method, path) in every_route(&app).await {
+        if allowed.contains(&path.as_str()) || path.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        if path == "/api/v1/verify/XS-NOPE" {
+            continue; // public: no token is looked at
+        }
+        let (status, body) = call(&app, &method, &path, &token).await;
+        assert_eq!(status, 403, "{method} {path}: {body}");
+    }
+    // It changed nothing: the newest entries are its own login only.
+    let after = app
+        .api_get("/audit?limit=5", &app.city_token)
+        .await
+        .expect(200);
+    let actor = auditor["id"].as_str().unwrap();
+    for e in after["items"].as_array().unwrap() {
+        if e["actor_id"] == actor {
+            assert_eq!(e["action"], "auth.login", "{e}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn cookie_api_calls_that_change_something_must_come_from_our_own_pages() {
+    let app = spawn_app().await;
+    let t = tree(&app, "番禺").await;
+    app.teacher(&t.school, "王强", 3).await;
+    let s = session(&app, &crate::helpers::id_number(3)).await;
+    let post = |headers: &[(&str, String)]| {
+        let mut req = app
+            .client
+            .post(format!("{}/api/v1/auth/logout", app.address))
+            .header(COOKIE, &s.cookie);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        req.send()
+    };
+    for headers in [
+        vec![],
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![
+            ("sec-fetch-site", "cross-site".to_owned()),
+            ("origin", "null".to_owned()),
+        ],
+        vec![("x-csrf-token", "forged".to_owned())],
+    ] {
+        let resp = post(&headers).await.unwrap();
+        assert_eq!(resp.status(), 403, "{headers:?}");
+    }
+    // Still logged in; a same-origin call goes through.
+    let resp = post(&[("origin", app.address.clone())]).await.unwrap();
+    assert_eq!(resp.status(), 204);
+    // Bearer calls are not affected (another site cannot send them).
+    let token = app.login(&crate::helpers::id_number(3), PASSWORD).await;
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/logout", app.address))
+        .bearer_auth(&token)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+}
+
+#[tokio::test]
+async fn the_page_csrf_token_also_passes_for_cookie_api_calls() {
+    let app = spawn_app().await;
+    let s = session(&app, "city").await;
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/logout", app.address))
+        .header(COOKIE, &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+}
