@@ -145,6 +145,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 
 pub fn router(state: AppState) -> Router {
     let hsts = state.config.secure_cookies;
+    let demo_banner = !state.config.mfa_required();
     Router::new()
         .nest(
             "/api/v1",
@@ -165,6 +166,13 @@ pub fn router(state: AppState) -> Router {
         // A handler's panic answers 500 instead of dropping the connection.
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(too_large_as_json))
+        .layer(middleware::map_response(move |r| async move {
+            if demo_banner {
+                web::with_demo_banner(r).await
+            } else {
+                r
+            }
+        }))
         .layer(middleware::map_response(move |r| async move {
             security::add_headers(r, hsts)
         }))

@@ -43,6 +43,22 @@ pub struct DemoLogin {
 }
 
 /// Seeds an empty database and returns the logins to print, or `None` if it was not empty.
+/// The setting that marks a database filled by [`seed`].
+const DEMO_SETTING: &str = "demo_data";
+
+/// Whether the database is empty (the demo will fill it) or holds the demo's data.
+pub async fn is_demo_database(config: &crate::config::Config) -> anyhow::Result<bool> {
+    let db = crate::app::open_db(config).await?;
+    let mut c = db.pool().acquire().await?;
+    let fresh = users::any_username(&mut c).await?.is_none();
+    let demo = xueshi_store::repo::settings::get(&mut c, DEMO_SETTING)
+        .await?
+        .is_some();
+    drop(c);
+    db.close().await;
+    Ok(fresh || demo)
+}
+
 pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     let mut tx = db.begin().await?;
     let city = orgs::city(&mut tx).await?;
@@ -243,6 +259,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         ..Default::default()
     };
     audit::insert(&mut seeder.tx, &entry).await?;
+    xueshi_store::repo::settings::get_or_create(&mut seeder.tx, DEMO_SETTING, || "1".into())
+        .await?;
     seeder.tx.commit().await?;
     Ok(Some(seeder.logins))
 }

@@ -1,8 +1,16 @@
 use crate::app::{Application, shutdown_signal};
-use crate::config::Config;
+use crate::config::{AdminMfa, Config};
 use crate::demo;
 
-pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
+    // The demo's administrators have no authenticator: unless told otherwise, a demo
+    // database runs without the second factor, and every page says so.
+    if with_demo && config.admin_mfa.is_none() && demo::is_demo_database(&config).await? {
+        config.admin_mfa = Some(AdminMfa::Off);
+    }
+    if !config.mfa_required() {
+        println!("注意：管理员双因素认证已关闭（XUESHI_ADMIN_MFA=off），仅供演示。");
+    }
     let app = Application::build(config).await?;
     if with_demo {
         match demo::seed(&app.state().db).await? {

@@ -34,7 +34,7 @@ fn may_reset_anyone(actor: &Actor) -> bool {
 
 /// The user `id` if the actor may reset their credentials: 404 when the actor cannot see
 /// them, 403 when they can but are not a level above.
-async fn resettable(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(User, Place)> {
+pub async fn resettable(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(User, Place)> {
     if !may_reset_anyone(&ctx.actor) {
         return Err(AppError::Forbidden);
     }

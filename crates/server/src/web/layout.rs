@@ -25,6 +25,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     /// The path of the page, to mark its menu item.
     pub path: String,
+    /// After this many seconds without a request the session ends; the page warns first.
+    pub idle_seconds: i64,
 }
 
 impl Layout {
@@ -106,10 +108,25 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
         None => me.user.username.clone(),
     };
     let mut nav = nav(me.user.role);
-    nav.push(NavItem {
-        href: "/notices",
-        label: "通知公告",
-    });
+    if me.user.role != Role::Auditor {
+        nav.push(NavItem {
+            href: "/notices",
+            label: "通知公告",
+        });
+    }
+    if matches!(
+        me.user.role,
+        Role::SchoolAdmin | Role::DistrictAdmin | Role::CityAdmin
+    ) {
+        nav.push(NavItem {
+            href: "/accounts",
+            label: "账号管理",
+        });
+        nav.push(NavItem {
+            href: "/audit",
+            label: "审计日志",
+        });
+    }
     Ok(Layout {
         display_name,
         role_label: me.user.role.label_zh(),
@@ -117,5 +134,6 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
         csrf: csrf::csrf_for_session(&me.token_hash),
         nav,
         path: path.to_owned(),
+        idle_seconds: state.config.idle_ms(me.user.role) / 1000,
     })
 }

@@ -2,7 +2,9 @@
 //! JavaScript). Sessions are an HttpOnly, SameSite=Strict cookie holding the same kind of
 //! token as the API's bearer tokens; every form carries a CSRF token.
 
+mod accounts;
 mod admin;
+mod audit;
 mod city;
 pub(crate) mod csrf;
 mod declarations;
@@ -51,6 +53,12 @@ pub fn router() -> Router<AppState> {
             get(sign_in::forgot_form).post(sign_in::forgot),
         )
         .route("/login/reset", post(sign_in::reset))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route(
+            "/accounts/{id}/reset",
+            get(accounts::confirm).post(accounts::reset),
+        )
+        .route("/audit", get(audit::page))
         .route("/records", get(teacher::records_page))
         .route("/results", get(teacher::results_page))
         .route("/teachers", get(registry::list).post(registry::create))
@@ -138,6 +146,38 @@ pub fn render(template: &impl Template) -> AppResult<Response> {
         .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Every page says so while the second factor is off (`XUESHI_ADMIN_MFA=off`, the demo).
+pub async fn with_demo_banner(response: Response) -> Response {
+    const BANNER: &str = "<p class=\"demo-banner\" role=\"status\">演示模式：管理员登录未启用双因素认证，\
+        请勿用于正式数据。</p>";
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !is_html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 8 * 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+    };
+    let html = String::from_utf8_lossy(&bytes);
+    let with = match html.find("<body>") {
+        Some(at) => format!("{}{BANNER}{}", &html[..at + 6], &html[at + 6..]),
+        None => html.into_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(with))
+}
+
+/// A username as pages show it: a teacher's login is their ID number, shown masked.
+pub fn shown_username(user: &xueshi_store::models::User) -> String {
+    match user.role {
+        xueshi_domain::Role::Teacher => xueshi_domain::IdNumber::mask_str(&user.username),
+        _ => user.username.clone(),
+    }
+}
+
 /// Today in the business time zone.
 pub fn today() -> time::Date {
     xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc())
@@ -205,6 +245,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "need_reason" => "批量驳回须选择驳回原因，未作任何审核。",
         "need_comment" => "批量退回修改须填写审核意见，未作任何审核。",
         "password" => "密码已修改，其他设备上的登录已退出。",
+        "mfa_reset" => "已重置双因素认证，对方下次登录时须重新绑定身份验证器。",
         _ => return None,
     })
 }

@@ -163,6 +163,8 @@ pub async fn home(
         .map(str::to_owned);
     Ok(match user.me.user.role {
         Role::Teacher => super::teacher::home(&state, user, flash).await?,
+        // The auditor's work is the audit log.
+        Role::Auditor => Redirect::to("/audit").into_response(),
         _ => super::admin::home(&state, user, flash).await?,
     })
 }

@@ -196,6 +196,8 @@ struct ManagePage {
     departed: bool,
     schools: Vec<(String, String)>,
     can_correct: bool,
+    /// The teacher's login, when this administrator may reset its password.
+    resettable_user: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -229,7 +231,16 @@ async fn manage_page(
     if !schools.iter().any(|(s, _)| *s == school.id) {
         schools.insert(0, (school.id.clone(), school.name.clone()));
     }
+    let resettable_user = teacher.user_id.clone().filter(|user_id| {
+        authz::may_reset_credentials(
+            &user.me.ctx.actor,
+            user_id,
+            xueshi_domain::Role::Teacher,
+            &school.place(),
+        )
+    });
     Ok(ManagePage {
+        resettable_user,
         can_correct: authz::role_allows(user.me.ctx.actor.role, Action::CorrectIdentity),
         schools,
         layout: user.layout,

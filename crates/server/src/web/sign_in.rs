@@ -14,7 +14,7 @@ use xueshi_store::repo::mfa;
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::FormErrors;
 use super::pages::{set_cookie, with_session};
-use super::{PageError, render};
+use super::{PageError, render, shown_username};
 use crate::auth::extract::cookie;
 use crate::auth::{ClientIp, Session, Step, totp};
 use crate::error::AppError;
@@ -79,9 +79,15 @@ async fn mfa_page(
         match mfa::get(&mut c, &session.user.id).await? {
             Some(a) if !a.confirmed => {
                 let uri = totp::otpauth_uri(&a.secret, &session.user.username)?;
+                // Grouped by four for typing; authenticator apps ignore the spaces.
+                let grouped = a.secret.as_bytes().chunks(4);
+                let secret = grouped
+                    .map(|g| String::from_utf8_lossy(g).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Some(ShownEnrolment {
                     qr_svg: totp::qr_svg(&uri)?,
-                    secret: a.secret,
+                    secret,
                 })
             }
             _ => None,
@@ -90,7 +96,7 @@ async fn mfa_page(
         None
     };
     Ok(render(&MfaPage {
-        username: session.user.username.clone(),
+        username: shown_username(&session.user),
         csrf: csrf::csrf_for_session(&session.token_hash),
         enrolling,
         enrolment,
@@ -148,7 +154,7 @@ pub async fn mfa_verify(
     let next = after(done.next);
     let page = match verified.recovery_codes {
         Some(codes) => render(&RecoveryCodesPage {
-            username: done.user.username.clone(),
+            username: shown_username(&done.user),
             csrf: csrf::csrf_for_session(&crate::auth::sessions::token_hash(&done.token)),
             codes,
             next,
@@ -181,7 +187,7 @@ pub struct PasswordForm {
 
 fn password_page(session: &Session, errors: FormErrors) -> Result<Response, PageError> {
     Ok(render(&PasswordPage {
-        username: session.user.username.clone(),
+        username: shown_username(&session.user),
         csrf: csrf::csrf_for_session(&session.token_hash),
         forced: session.next == Some(Step::ChangePassword),
         errors,

@@ -383,11 +383,19 @@ async fn every_main_page_fits_a_phone_screen() {
                 "/declarations/new",
                 "/records",
                 "/results",
+                "/account/password",
             ],
         ),
         (
             "海珠_school".to_owned(),
-            vec!["/home", "/review", "/teachers", "/trainings"],
+            vec![
+                "/home",
+                "/review",
+                "/teachers",
+                "/trainings",
+                "/accounts",
+                "/audit",
+            ],
         ),
         (
             "海珠_district".to_owned(),

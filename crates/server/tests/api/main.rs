@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account_pages;
 mod announcements;
 mod audit;
 mod auth;

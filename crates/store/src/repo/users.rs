@@ -126,3 +126,51 @@ pub async fn any_username(c: &mut AnyConnection) -> StoreResult<Option<String>> 
         .await?
         .map(|r| sqlx::Row::get(&r, "username")))
 }
+
+/// A staff account with its organisation's name, for the accounts page.
+pub struct StaffRow {
+    pub user: User,
+    pub org_name: String,
+    pub has_authenticator: bool,
+}
+
+/// The administrator accounts (every role but teacher) of the organisations in `scope`, by
+/// organisation and username; at most `limit`.
+pub async fn list_staff(
+    c: &mut AnyConnection,
+    scope: &xueshi_domain::authz::Scope,
+    limit: i64,
+) -> StoreResult<Vec<StaffRow>> {
+    use xueshi_domain::authz::Scope;
+    let mut q = Sql::new(format!(
+        "SELECT {USER_COLUMNS}, o.name AS org_name, \
+         (SELECT COUNT(*) FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) \
+         AS authenticators FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.role <> 'teacher'"
+    ));
+    match scope {
+        Scope::All => {}
+        Scope::District(d) => {
+            q.push(" AND (o.id = ").bind(d.as_str());
+            q.push(" OR (o.district_id = ")
+                .bind(d.as_str())
+                .push(" AND o.city_affiliated = 0))");
+        }
+        Scope::School(s) => {
+            q.push(" AND o.id = ").bind(s.as_str());
+        }
+        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
+            q.push(" AND 1 = 0");
+        }
+    }
+    q.push(" ORDER BY o.name, u.username LIMIT ").bind(limit);
+    let rows = q.fetch_all(c).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StaffRow {
+                user: User::from_row(row)?,
+                org_name: sqlx::Row::try_get(row, "org_name")?,
+                has_authenticator: sqlx::Row::try_get::<i64, _>(row, "authenticators")? > 0,
+            })
+        })
+        .collect()
+}
