@@ -35,7 +35,8 @@ impl Application {
     /// Opens the database (migrating it), makes sure the city exists, and binds the port
     /// (`:0` picks a free one; [`Application::port`] tells which).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        Self::build_with(config, Arc::new(crate::services::reminders::LogNotifier)).await
+        let notifier = crate::services::notifier::build(&config.notifier)?;
+        Self::build_with(config, notifier).await
     }
 
     /// [`Application::build`] with the notifier one-time codes go through.
@@ -100,7 +101,7 @@ impl Application {
         let reminders = tokio::spawn(crate::services::reminders::run_forever(
             self.state.db.clone(),
             self.state.config.reminder_days.clone(),
-            Box::new(crate::services::reminders::LogNotifier),
+            self.state.notifier.clone(),
         ));
         let hashing = self.state.config.evidence_hashing.then(|| {
             tokio::spawn(crate::services::evidence_hashing::run_forever(

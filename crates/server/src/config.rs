@@ -36,6 +36,8 @@ pub struct Config {
     /// The longest delay, in milliseconds, of a login from an address with many recent
     /// failures (the delay grows with them; other users are never locked out).
     pub login_delay_cap_ms: u64,
+    /// Where messages to people go (`[notifier]` in TOML; see `services::notifier`).
+    pub notifier: crate::services::notifier::NotifierConfig,
     /// Mark the UI session cookie `Secure` (serve over HTTPS in production).
     pub secure_cookies: bool,
     /// Verification runs over more teachers than this answer 202 and run as a job.
@@ -80,6 +82,7 @@ impl Default for Config {
             metrics_bind: None,
             metrics_token: None,
             login_delay_cap_ms: 3000,
+            notifier: crate::services::notifier::NotifierConfig::default(),
             secure_cookies: false,
             verification_job_threshold: 50_000,
             reminder_days: vec![30, 7, 1],

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod evidence_hashing;
 pub mod exports;
 pub mod notifications;
+pub mod notifier;
 pub mod orgs;
 pub mod policies;
 pub mod reconciliation;

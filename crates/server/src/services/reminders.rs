@@ -239,7 +239,7 @@ async fn send(
 }
 
 /// Checks for due reminders every hour, for as long as the server runs.
-pub async fn run_forever(db: Db, days: Vec<u32>, notifier: Box<dyn Notifier>) {
+pub async fn run_forever(db: Db, days: Vec<u32>, notifier: std::sync::Arc<dyn Notifier>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;

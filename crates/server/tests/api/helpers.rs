@@ -29,10 +29,12 @@ impl Notifier for Outbox {
 }
 
 impl Outbox {
-    /// The messages sent so far, waiting a moment for one sent in the background.
+    /// The password-reset codes sent so far (not reminders), waiting a moment for one sent
+    /// in the background.
     pub async fn messages(&self) -> Vec<Outbound> {
         for _ in 0..50 {
-            let sent = self.0.lock().unwrap().clone();
+            let mut sent = self.0.lock().unwrap().clone();
+            sent.retain(|m| m.title.contains("验证码"));
             if !sent.is_empty() {
                 return sent;
             }
