@@ -243,18 +243,3 @@ impl FromRequestParts<AppState> for PublicLookup {
         Ok(PublicLookup)
     }
 }
-
-/// The logged-in user if there is one; pages use it to choose between content and login.
-pub struct MaybeUser(pub Option<CurrentUser>);
-
-impl FromRequestParts<AppState> for MaybeUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<MaybeUser> {
-        match CurrentUser::from_request_parts(parts, state).await {
-            Ok(user) => Ok(MaybeUser(Some(user))),
-            Err(AppError::Unauthenticated) => Ok(MaybeUser(None)),
-            Err(other) => Err(other),
-        }
-    }
-}

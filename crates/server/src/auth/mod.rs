@@ -7,5 +7,5 @@ pub mod sessions;
 pub mod steps;
 pub mod totp;
 
-pub use extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE, Session};
+pub use extract::{ClientIp, CurrentUser, SESSION_COOKIE, Session};
 pub use steps::Step;

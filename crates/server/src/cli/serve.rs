@@ -8,6 +8,11 @@ pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     if with_demo && config.admin_mfa.is_none() && demo::is_demo_database(&config).await? {
         config.admin_mfa = Some(AdminMfa::Off);
     }
+    if std::env::var_os("XUESHI_TRUST_FORWARDED_FOR").is_some() {
+        tracing::warn!(
+            "XUESHI_TRUST_FORWARDED_FOR is no longer read: list the proxies in XUESHI_TRUSTED_PROXIES"
+        );
+    }
     if !config.mfa_required() {
         println!("注意：管理员双因素认证已关闭（XUESHI_ADMIN_MFA=off），仅供演示。");
     }

@@ -23,6 +23,8 @@ use crate::state::AppState;
 /// Forgot-password codes live 10 minutes and allow 5 tries (API.md).
 pub const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
 pub const CODE_TRIES: i64 = 5;
+/// A new code for the same account at most this often: nobody can flood a teacher's phone.
+pub const RESEND_AFTER_MS: i64 = 60 * 1000;
 
 /// Roles that may reset anyone's credentials at all (403 before anything is looked up).
 fn may_reset_anyone(actor: &Actor) -> bool {
@@ -121,8 +123,14 @@ pub async fn forgot(state: &AppState, input: Forgot, ip: &str) -> AppResult<()> 
     let Some(phone) = users::phone(&mut tx, &user.id).await? else {
         return Ok(());
     };
+    let now = state.clock.now_ms();
+    if let Some(live) = mfa::reset_code(&mut tx, &user.id).await?
+        && live.expires_at - CODE_LIFETIME_MS > now - RESEND_AFTER_MS
+    {
+        return Ok(());
+    }
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
-    let expires_at = state.clock.now_ms() + CODE_LIFETIME_MS;
+    let expires_at = now + CODE_LIFETIME_MS;
     let hash = code_hash(&user.id, &code);
     mfa::put_reset_code(&mut tx, &user.id, &hash, expires_at, CODE_TRIES).await?;
     let ctx = Ctx {

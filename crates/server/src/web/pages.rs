@@ -13,7 +13,7 @@ use super::layout::WebUser;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::extract::cookie;
-use crate::auth::{ClientIp, MaybeUser, SESSION_COOKIE, Session, Step};
+use crate::auth::{ClientIp, SESSION_COOKIE, Session, Step};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, Login};
 use crate::state::AppState;
@@ -79,12 +79,17 @@ fn login_page(
         .into_response())
 }
 
-/// The start page: the login form, or home for someone already logged in.
-pub async fn start(State(state): State<AppState>, MaybeUser(me): MaybeUser) -> AppResult<Response> {
-    if me.is_some() {
-        return Ok(Redirect::to("/home").into_response());
+/// The start page: the login form, or home (or the sign-in step still owed) for someone
+/// already logged in.
+pub async fn start(
+    State(state): State<AppState>,
+    session: Result<Session, AppError>,
+) -> AppResult<Response> {
+    match session {
+        Ok(s) => Ok(Redirect::to(s.next.map_or("/home", Step::page)).into_response()),
+        Err(AppError::Unauthenticated) => login_page(&state, StatusCode::OK, String::new(), None),
+        Err(other) => Err(other),
     }
-    login_page(&state, StatusCode::OK, String::new(), None)
 }
 
 #[derive(Deserialize)]

@@ -75,8 +75,14 @@ async fn a_teacher_changes_the_initial_password_before_seeing_any_page() {
     let login = form_login_as_is(&app, &id_number(1), PASSWORD).await;
     assert_eq!(login.headers()[LOCATION], "/account/password");
     let s = session_of(&login);
-    let (status, location, _) = get(&app, &s, "/home").await;
-    assert_eq!((status, location.as_str()), (303, "/account/password"));
+    for path in ["/home", "/"] {
+        let (status, location, _) = get(&app, &s, path).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/account/password"),
+            "{path}"
+        );
+    }
     let (status, _, page) = get(&app, &s, "/account/password").await;
     assert_eq!(status, 200);
     assert!(page.contains("须先修改"), "{page}");

@@ -113,12 +113,6 @@ pub async fn use_recovery_code(
     Ok(q.execute(c).await? == 1)
 }
 
-pub async fn has_recovery_codes(c: &mut AnyConnection, user_id: &str) -> StoreResult<bool> {
-    let mut q = Sql::new("SELECT 1 AS one FROM mfa_recovery_codes WHERE user_id = ");
-    q.bind(user_id).push(" LIMIT 1");
-    Ok(q.fetch_optional(c).await?.is_some())
-}
-
 /// A forgot-password code: one live code per user, replacing any earlier one.
 pub async fn put_reset_code(
     c: &mut AnyConnection,

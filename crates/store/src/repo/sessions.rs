@@ -84,19 +84,6 @@ pub async fn touch(c: &mut AnyConnection, token_hash: &str, now: i64) -> StoreRe
     Ok(())
 }
 
-/// Ends every session of a user but one (a password change keeps the session it made).
-pub async fn delete_for_user_except(
-    c: &mut AnyConnection,
-    user_id: &str,
-    keep_token_hash: &str,
-) -> StoreResult<u64> {
-    let mut q = Sql::new("DELETE FROM sessions WHERE user_id = ");
-    q.bind(user_id)
-        .push(" AND token_hash <> ")
-        .bind(keep_token_hash);
-    q.execute(c).await
-}
-
 /// The end of a username's lock, if it has one.
 pub async fn locked_until(c: &mut AnyConnection, username: &str) -> StoreResult<Option<i64>> {
     let mut q = Sql::new("SELECT locked_until FROM login_locks WHERE username = ");
