@@ -93,3 +93,68 @@ async fn stored_carry_over_records_become_the_previous_years_carry_out() {
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn accounts_keep_their_users_and_sessions_and_admit_the_auditor() {
+    for mut c in databases().await {
+        let sqlite = c.backend_name() != "PostgreSQL";
+        apply(&mut c, 1..=13).await;
+        c.execute(
+            "INSERT INTO orgs (id, name, kind, created_at, updated_at) \
+             VALUES ('city', '广州市教育局', 'city', 0, 0); \
+             INSERT INTO teachers (id, name, id_number, school_id, created_at, updated_at) \
+             VALUES ('t1', '甲', '1', 'city', 0, 0); \
+             INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) \
+             VALUES ('u1', '1', 'h', 'teacher', 'city', 't1', 5), \
+             ('u2', 'admin', 'h', 'city_admin', 'city', NULL, 6); \
+             INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) \
+             VALUES ('s1', 'u1', 'bearer', 100, 200);",
+        )
+        .await
+        .unwrap();
+        // As the runner does on SQLite: foreign keys off while the users table is rebuilt.
+        if sqlite {
+            c.execute("PRAGMA foreign_keys = OFF").await.unwrap();
+        }
+        apply(&mut c, 14..=14).await;
+        if sqlite {
+            let broken = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            assert!(broken.is_empty());
+            c.execute("PRAGMA foreign_keys = ON").await.unwrap();
+        }
+        let users =
+            sqlx::query("SELECT id, teacher_id, must_change_password FROM users ORDER BY id")
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+        assert_eq!(users.len(), 2);
+        assert_eq!(
+            users[0].get::<Option<String>, _>("teacher_id").as_deref(),
+            Some("t1")
+        );
+        assert_eq!(users[0].get::<i64, _>("must_change_password"), 0);
+        let session = sqlx::query("SELECT last_seen_at, next_step FROM sessions")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(session.get::<i64, _>("last_seen_at"), 100);
+        assert_eq!(session.get::<Option<String>, _>("next_step"), None);
+        c.execute(
+            "INSERT INTO users (id, username, password_hash, role, org_id, created_at) \
+             VALUES ('u3', 'auditor', 'h', 'auditor', 'city', 7)",
+        )
+        .await
+        .unwrap();
+        // References to users still hold after the rebuild.
+        let orphan = c
+            .execute(
+                "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) \
+                      VALUES ('s2', 'nobody', 'bearer', 1, 2)",
+            )
+            .await;
+        assert!(orphan.is_err(), "a session of no user is refused");
+    }
+}
