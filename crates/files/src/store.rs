@@ -89,6 +89,13 @@ impl FileStore {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)
             .map_err(|e| FileError::Backend(format!("creating {}: {e}", dir.display())))?;
+        // Evidence is personal data: nobody but the server's own user enters this directory.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| FileError::Backend(format!("restricting {}: {e}", dir.display())))?;
+        }
         let root = std::fs::canonicalize(dir)
             .map_err(|e| FileError::Backend(format!("resolving {}: {e}", dir.display())))?;
         // Removes the emptied fan-out directories when evidence is deleted.

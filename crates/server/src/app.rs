@@ -129,10 +129,14 @@ impl Application {
 
 /// Opens the configured database and makes sure the city organisation exists.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
-    if config.database_url.as_deref().is_none_or(str::is_empty) {
+    let sqlite = config.database_url.as_deref().is_none_or(str::is_empty);
+    if sqlite {
         std::fs::create_dir_all(&config.data_dir)?;
     }
     let db = Db::connect(&config.database_url()).await?;
+    if sqlite {
+        restrict_data_dir(&config.data_dir)?;
+    }
     let mut tx = db.begin().await?;
     repo::orgs::ensure_city(
         &mut tx,
@@ -142,6 +146,33 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     .await?;
     tx.commit().await?;
     Ok(db)
+}
+
+/// The data directory and the SQLite files in it are the server user's alone (0700, 0600),
+/// also when an older version or a loose umask made them readable by others.
+#[cfg(unix)]
+fn restrict_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |path: &std::path::Path, mode: u32| -> anyhow::Result<()> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(()); // a WAL or SHM file that does not exist yet
+        };
+        if meta.permissions().mode() & 0o777 != mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+            tracing::info!(path = %path.display(), mode = format!("{mode:o}"), "restricted permissions");
+        }
+        Ok(())
+    };
+    set(dir, 0o700)?;
+    for name in ["xueshi.db", "xueshi.db-wal", "xueshi.db-shm"] {
+        set(&dir.join(name), 0o600)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_data_dir(_dir: &std::path::Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 pub fn router(state: AppState) -> Router {

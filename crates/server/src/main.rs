@@ -1,6 +1,12 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Everything the server writes (database, WAL, evidence, exports, keys) is personal data:
+    // readable by its own user only, whatever the shell's umask was.
+    // SAFETY: umask only sets this process's file-creation mask; no memory is involved.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = xueshi_server::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

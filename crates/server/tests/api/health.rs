@@ -201,3 +201,45 @@ fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Personal data on disk is the server user's alone: the data directory and the evidence
+/// directory 0700, the SQLite database and its WAL 0600 — also when they were looser.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_files_are_readable_by_the_server_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let app = spawn_app_with(|c| {
+        c.data_dir = data.clone();
+        c.database_url = None;
+    })
+    .await;
+    app.api_get("/me", &app.city_token).await.expect(200);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("evidence")), 0o700);
+    assert_eq!(mode(&data.join("xueshi.db")), 0o600);
+
+    // The command line's database, made from nothing, is private too.
+    let out = dir.path().join("migrated");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"))
+        .args(["migrate", "--data-dir"])
+        .arg(&out)
+        .env_remove("DATABASE_URL")
+        .env_remove("XUESHI_DATABASE_URL")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(
+            mode(&path) & 0o077,
+            0,
+            "{} is readable by others",
+            path.display()
+        );
+    }
+}
