@@ -95,14 +95,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
             return Err(AppError::Unauthenticated);
         }
     };
-    let confirmed = mfa::get(&mut tx, &user.id)
-        .await?
-        .is_some_and(|a| a.confirmed);
-    let next = first_step(
-        needs_mfa(state, user.role),
-        confirmed,
-        user.must_change_password,
-    );
+    let next = step_after_password(&mut tx, state, &user, user.must_change_password).await?;
     let token = open_session(&mut tx, state, &user.id, kind, next).await?;
     if next.is_none_or(|s| s == Step::ChangePassword) {
         sessions::clear_failures(&mut tx, &username).await?;
@@ -122,6 +115,21 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
     .await?;
     tx.commit().await?;
     Ok(LoggedIn { token, user, next })
+}
+
+/// The first sign-in step owed once `user`'s password is right (see [`first_step`]).
+pub async fn step_after_password(
+    c: &mut Conn,
+    state: &AppState,
+    user: &User,
+    must_change_password: bool,
+) -> AppResult<Option<Step>> {
+    let confirmed = mfa::get(c, &user.id).await?.is_some_and(|a| a.confirmed);
+    Ok(first_step(
+        needs_mfa(state, user.role),
+        confirmed,
+        must_change_password,
+    ))
 }
 
 /// 429 while the username's stored lock lasts.

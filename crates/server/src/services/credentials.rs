@@ -10,13 +10,12 @@ use xueshi_domain::{Role, mask_phone};
 use xueshi_store::models::User;
 use xueshi_store::repo::{mfa, orgs, sessions, users};
 
-use super::auth::{LoggedIn, fail, normalise, open_session, refuse_if_locked};
+use super::auth::{LoggedIn, fail, normalise, open_session, refuse_if_locked, step_after_password};
 use super::reminders::Outbound;
 use super::{Ctx, Place, record};
-use crate::auth::extract::{login_allowed, needs_mfa};
+use crate::auth::extract::login_allowed;
 use crate::auth::password;
 use crate::auth::sessions::constant_time_eq;
-use crate::auth::steps::first_step;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -217,10 +216,7 @@ pub async fn reset_with_code(
     mfa::delete_reset_code(&mut tx, &user.id).await?;
     sessions::delete_for_user(&mut tx, &user.id).await?;
     sessions::clear_failures(&mut tx, &username).await?;
-    let confirmed = mfa::get(&mut tx, &user.id)
-        .await?
-        .is_some_and(|a| a.confirmed);
-    let next = first_step(needs_mfa(state, user.role), confirmed, false);
+    let next = step_after_password(&mut tx, state, &user, false).await?;
     let token = open_session(&mut tx, state, &user.id, kind, next).await?;
     let ctx = Ctx {
         actor,

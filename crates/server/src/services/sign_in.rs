@@ -97,9 +97,9 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
         tx.commit().await?;
         return Err(AppError::Unauthenticated);
     }
+    // The accepted TOTP code confirmed the enrolment (a recovery code needs one confirmed).
     let first = !authenticator.confirmed;
     let recovery_codes = if first {
-        mfa::confirm(&mut tx, &user.id, now).await?;
         let codes = totp::new_recovery_codes();
         for code in &codes {
             mfa::insert_recovery_code(&mut tx, &user.id, &totp::recovery_hash(code)).await?;

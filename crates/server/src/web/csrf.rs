@@ -21,6 +21,24 @@ pub fn matches(expected: &str, given: &str) -> bool {
     constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
+/// Before login: does the form repeat the token of its cookie?
+pub fn matches_login_cookie(headers: &axum::http::HeaderMap, given: &str) -> bool {
+    let expected = crate::auth::extract::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    !expected.is_empty() && matches(&expected, given)
+}
+
+/// After login: 403 unless the form carries its session's token.
+pub fn require_for_session(
+    session_token_hash: &str,
+    given: &str,
+) -> Result<(), crate::error::AppError> {
+    if matches(&csrf_for_session(session_token_hash), given) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,6 @@ use super::PageError;
 use super::layout::WebUser;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
-use crate::auth::extract::cookie;
 use crate::auth::{ClientIp, SESSION_COOKIE, Session, Step};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, Login};
@@ -105,8 +104,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !csrf::matches(&expected, &form.csrf) {
+    if !csrf::matches_login_cookie(&headers, &form.csrf) {
         let message = "页面已过期，请重新登录".to_owned();
         return login_page(&state, StatusCode::FORBIDDEN, form.username, Some(message));
     }
@@ -147,9 +145,7 @@ pub async fn logout(
     me: Session,
     Form(form): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    if !csrf::matches(&csrf::csrf_for_session(&me.token_hash), &form.csrf) {
-        return Err(AppError::Forbidden);
-    }
+    csrf::require_for_session(&me.token_hash, &form.csrf)?;
     auth::logout(&state.db, &me.ctx, &me.token_hash).await?;
     let clear = set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())

@@ -15,7 +15,6 @@ use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::FormErrors;
 use super::pages::{set_cookie, with_session};
 use super::{PageError, render, shown_username};
-use crate::auth::extract::cookie;
 use crate::auth::{ClientIp, Session, Step, totp};
 use crate::error::AppError;
 use crate::services::credentials::{self, Forgot, ResetWithCode};
@@ -58,14 +57,6 @@ pub struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
-}
-
-fn check(session: &Session, given: &str) -> Result<(), AppError> {
-    if csrf::matches(&csrf::csrf_for_session(&session.token_hash), given) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 async fn mfa_page(
@@ -124,7 +115,7 @@ pub async fn mfa_enroll(
     session: Session,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    check(&session, &form.csrf)?;
+    csrf::require_for_session(&session.token_hash, &form.csrf)?;
     sign_in::enroll(&state, &session).await?;
     Ok(Redirect::to("/login/mfa").into_response())
 }
@@ -134,7 +125,7 @@ pub async fn mfa_verify(
     session: Session,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, PageError> {
-    check(&session, &form.csrf)?;
+    csrf::require_for_session(&session.token_hash, &form.csrf)?;
     let verified = match sign_in::verify(&state, &session, MfaCode { code: form.code }).await {
         Ok(v) => v,
         Err(AppError::Unauthenticated) => {
@@ -206,7 +197,7 @@ pub async fn change_password(
     session: Session,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    check(&session, &form.csrf)?;
+    csrf::require_for_session(&session.token_hash, &form.csrf)?;
     if form.new_password != form.confirm_password {
         let errors = FormErrors {
             fields: vec![FieldError::new(
@@ -262,11 +253,6 @@ fn forgot_page(state: &AppState, username: String, sent: bool, errors: FormError
     }
 }
 
-fn login_csrf_ok(headers: &HeaderMap, given: &str) -> bool {
-    let expected = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    !expected.is_empty() && csrf::matches(&expected, given)
-}
-
 pub async fn forgot_form(State(state): State<AppState>) -> Response {
     forgot_page(&state, String::new(), false, FormErrors::default())
 }
@@ -286,7 +272,7 @@ pub async fn forgot(
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, PageError> {
-    if !login_csrf_ok(&headers, &form.csrf) {
+    if !csrf::matches_login_cookie(&headers, &form.csrf) {
         let errors = FormErrors {
             general: Some("页面已过期，请重新提交".into()),
             ..FormErrors::default()
@@ -323,7 +309,7 @@ pub async fn reset(
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, PageError> {
-    if !login_csrf_ok(&headers, &form.csrf) {
+    if !csrf::matches_login_cookie(&headers, &form.csrf) {
         let errors = FormErrors {
             general: Some("页面已过期，请重新提交".into()),
             ..FormErrors::default()

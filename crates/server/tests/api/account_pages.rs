@@ -3,41 +3,13 @@
 
 use reqwest::Response;
 use reqwest::header::{COOKIE, LOCATION};
-use xueshi_server::auth::sessions::token_hash;
 use xueshi_server::config::AdminMfa;
-use xueshi_server::web::csrf_for_session;
 
-use crate::form_session::{Session, session, set_cookie, value_of};
+use crate::form_session::{Session, form_login_as_is, session, session_from, set_cookie, value_of};
 use crate::helpers::{PASSWORD, TestApp, id_number, spawn_app, spawn_app_with, tree};
 
-/// The login form as a person fills it, without settling the password first.
-async fn form_login_as_is(app: &TestApp, username: &str, password: &str) -> Response {
-    let start = app
-        .client
-        .get(format!("{}/", app.address))
-        .send()
-        .await
-        .unwrap();
-    let csrf = value_of(&set_cookie(&start, "xueshi_csrf").unwrap()).to_owned();
-    app.client
-        .post(format!("{}/login", app.address))
-        .header(COOKIE, format!("xueshi_csrf={csrf}"))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 fn session_of(resp: &Response) -> Session {
-    let token = value_of(&set_cookie(resp, "xueshi_session").expect("a session cookie")).to_owned();
-    Session {
-        csrf: csrf_for_session(&token_hash(&token)),
-        cookie: format!("xueshi_session={token}"),
-    }
+    session_from(&set_cookie(resp, "xueshi_session").expect("a session cookie"))
 }
 
 async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, String, String) {

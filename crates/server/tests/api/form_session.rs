@@ -26,10 +26,9 @@ pub fn value_of(set_cookie: &str) -> &str {
         .1
 }
 
-/// Logs in through the login form; answers the session's `Set-Cookie` header and the form's
-/// CSRF token.
-pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
-    app.settle_password(username).await;
+/// The login form as a person fills it (the login page first, for its CSRF cookie), without
+/// settling the password: answers the form's response.
+pub async fn form_login_as_is(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     let start = app
         .client
         .get(format!("{}/", app.address))
@@ -40,22 +39,26 @@ pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
     let csrf = value_of(&csrf_cookie).to_owned();
     let page = start.text().await.unwrap();
     assert!(page.contains(&csrf), "the form repeats the CSRF token");
-    let resp = app
-        .client
+    app.client
         .post(format!("{}/login", app.address))
         .header(COOKIE, format!("xueshi_csrf={csrf}"))
         .form(&[
             ("username", username),
-            ("password", PASSWORD),
+            ("password", password),
             ("csrf", &csrf),
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Logs in through the login form; answers the session's `Set-Cookie` header.
+pub async fn form_login(app: &TestApp, username: &str) -> String {
+    app.settle_password(username).await;
+    let resp = form_login_as_is(app, username, PASSWORD).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/home");
-    let session = set_cookie(&resp, "xueshi_session").expect("a session cookie");
-    (session, csrf)
+    set_cookie(&resp, "xueshi_session").expect("a session cookie")
 }
 
 /// What a logged-in browser sends: the session cookie, and the CSRF token its forms carry.
@@ -65,8 +68,12 @@ pub struct Session {
 }
 
 pub async fn session(app: &TestApp, username: &str) -> Session {
-    let (set, _) = form_login(app, username).await;
-    let token = value_of(&set);
+    session_from(&form_login(app, username).await)
+}
+
+/// The browser's session from the `Set-Cookie` header that opened it.
+pub fn session_from(set_cookie: &str) -> Session {
+    let token = value_of(set_cookie);
     Session {
         cookie: format!("xueshi_session={token}"),
         csrf: xueshi_server::web::csrf_for_session(&xueshi_server::auth::sessions::token_hash(

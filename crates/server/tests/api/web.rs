@@ -28,7 +28,7 @@ async fn a_teacher_logs_in_through_the_form_with_an_httponly_strict_cookie() {
     let app = spawn_app().await;
     let t = tree(&app, "天河").await;
     app.teacher(&t.school, "陈伟", 1).await;
-    let (session, _) = form_login(&app, &id_number(1)).await;
+    let session = form_login(&app, &id_number(1)).await;
     assert!(
         session.contains("HttpOnly") && session.contains("SameSite=Strict"),
         "{session}"

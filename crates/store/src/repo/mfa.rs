@@ -66,14 +66,6 @@ pub async fn accept_step(
     Ok(q.execute(c).await? == 1)
 }
 
-/// Marks the enrolment confirmed (by a recovery code, which has no step).
-pub async fn confirm(c: &mut AnyConnection, user_id: &str, now: i64) -> StoreResult<()> {
-    let mut q = Sql::new("UPDATE user_mfa SET confirmed_at = COALESCE(confirmed_at, ");
-    q.bind(now).push(") WHERE user_id = ").bind(user_id);
-    q.execute(c).await?;
-    Ok(())
-}
-
 /// Removes a user's authenticator and recovery codes (an administrator's reset).
 pub async fn remove(c: &mut AnyConnection, user_id: &str) -> StoreResult<()> {
     let mut q = Sql::new("DELETE FROM mfa_recovery_codes WHERE user_id = ");
