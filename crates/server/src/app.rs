@@ -11,7 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
-use xueshi_store::{Db, repo};
+use xueshi_store::{Db, StoreError, Vault, repo};
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -133,7 +133,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     if sqlite {
         std::fs::create_dir_all(&config.data_dir)?;
     }
-    let db = Db::connect(&config.database_url()).await?;
+    let db = connect_sealed(config).await?;
     if sqlite {
         restrict_data_dir(&config.data_dir)?;
     }
@@ -146,6 +146,52 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     .await?;
     tx.commit().await?;
     Ok(db)
+}
+
+/// Opens the database with its data key: the key text given in the configuration, or the key
+/// file — created with a fresh key when there is none, which only an empty (or never sealed)
+/// database accepts.
+async fn connect_sealed(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if let Some(text) = config.data_key.as_ref().filter(|k| !k.0.trim().is_empty()) {
+        let vault =
+            Vault::from_text(&text.0).map_err(|e| anyhow::anyhow!("XUESHI_DATA_KEY: {e}"))?;
+        return Db::connect(&url, Arc::new(vault)).await.map_err(key_error);
+    }
+    let path = config.data_key_path();
+    if path.exists() {
+        let vault = Vault::load(&path)?;
+        return Db::connect(&url, Arc::new(vault)).await.map_err(key_error);
+    }
+    let vault = Vault::create(&path)?;
+    tracing::warn!(
+        path = %path.display(),
+        "created a new data key; in production keep it outside the data directory and out of \
+         the backups (XUESHI_DATA_KEY_FILE), and keep a copy of it somewhere safe: without it \
+         no ID number or phone can be read"
+    );
+    match Db::connect(&url, Arc::new(vault)).await {
+        Ok(db) => Ok(db),
+        Err(StoreError::WrongKey(_)) => {
+            // This database was sealed under a key that is not here: leave no new key behind.
+            let _ = std::fs::remove_file(&path);
+            anyhow::bail!(
+                "数据库中的个人信息已加密，但找不到数据密钥文件 {}（the database is encrypted and its \
+                 data key is missing: put its key file there or set XUESHI_DATA_KEY_FILE）",
+                path.display()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn key_error(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::WrongKey(reason) => anyhow::anyhow!(
+            "数据密钥与数据库不符，服务未启动（the data key does not match this database: {reason}）"
+        ),
+        e => e.into(),
+    }
 }
 
 /// The data directory and the SQLite files in it are the server user's alone (0700, 0600),

@@ -44,6 +44,11 @@ pub struct Config {
     pub verification_job_threshold: i64,
     /// Days before each deadline on which reminders go out (e.g. `[30, 7, 1]`).
     pub reminder_days: Vec<u32>,
+    /// The key file personal data is sealed with (default `<data_dir>/keys/data.key`; keep it
+    /// outside the data directory and its backups in production).
+    pub data_key_file: Option<PathBuf>,
+    /// The key file's text itself, instead of a file (e.g. from a secret store).
+    pub data_key: Option<crate::services::notifier::Secret>,
     /// Where evidence files are kept on local disk (default `<data_dir>/evidence`).
     pub evidence_dir: Option<PathBuf>,
     /// S3-compatible storage for evidence instead of local disk (production).
@@ -73,6 +78,8 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./xueshi-data"),
             database_url: None,
+            data_key_file: None,
+            data_key: None,
             city_name: "广州市教育局".into(),
             trusted_proxies: crate::client_ip::ProxyList::default(),
             session_hours: 12,
@@ -167,6 +174,13 @@ impl Config {
                     .unwrap_or_else(|| self.data_dir.join("evidence")),
             ),
         }
+    }
+
+    /// Where the data key file is (or will be created).
+    pub fn data_key_path(&self) -> PathBuf {
+        self.data_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
     }
 
     /// The database to open: `database_url`, or SQLite inside the data directory.

@@ -70,6 +70,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut seeder = Seeder {
+        db: db.clone(),
         tx,
         hash,
         logins: Vec::new(),
@@ -286,6 +287,7 @@ async fn sqlx_any_user(tx: &mut Tx) -> anyhow::Result<Option<String>> {
 }
 
 struct Seeder {
+    db: Db,
     tx: Tx,
     hash: String,
     logins: Vec<DemoLogin>,
@@ -411,7 +413,7 @@ impl Seeder {
             ),
         ];
         for (org, author, title, body) in notices {
-            let author = users::by_username(&mut self.tx, author)
+            let author = users::by_username(&mut self.tx, self.db.vault(), author)
                 .await?
                 .map(|u| u.id)
                 .unwrap_or_default();
@@ -452,6 +454,7 @@ impl Seeder {
         let user = User {
             id: uuid::Uuid::now_v7().to_string(),
             username: username.to_owned(),
+            login: username.to_owned(),
             password_hash: self.hash.clone(),
             role,
             org_id: org.id.clone(),
@@ -495,9 +498,10 @@ impl Seeder {
             created_at: now,
             user_id: None,
         };
-        teachers::insert(&mut self.tx, &teacher).await?;
+        teachers::insert(&mut self.tx, self.db.vault(), &teacher).await?;
         let user = User {
             id: uuid::Uuid::now_v7().to_string(),
+            login: xueshi_store::sealed::login_key(self.db.vault(), &id_number),
             username: id_number,
             password_hash: self.hash.clone(),
             role: Role::Teacher,

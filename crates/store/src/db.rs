@@ -1,10 +1,13 @@
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
-use crate::{StoreError, StoreResult, migrate};
+use xueshi_vault::Vault;
+
+use crate::{StoreError, StoreResult, migrate, sealed};
 
 /// A PostgreSQL connection idle for longer is pinged before it is handed out.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
@@ -25,6 +28,8 @@ pub struct Db {
     reader: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    /// The keys personal data is sealed with (kept outside the database).
+    vault: Arc<Vault>,
 }
 
 pub fn now_ms() -> i64 {
@@ -32,8 +37,9 @@ pub fn now_ms() -> i64 {
 }
 
 impl Db {
-    /// Connects to `url` (`sqlite://path` or `postgres://…`) and applies pending migrations.
-    pub async fn connect(url: &str) -> StoreResult<Db> {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`), applies pending migrations, checks
+    /// that `vault` holds this database's key and seals anything an older version left in clear.
+    pub async fn connect(url: &str, vault: Arc<Vault>) -> StoreResult<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -71,6 +77,7 @@ impl Db {
                     reader: pool.clone(),
                     writer: pool,
                     backend,
+                    vault,
                 }
             }
             Backend::Sqlite => {
@@ -82,11 +89,17 @@ impl Db {
                     reader,
                     writer,
                     backend,
+                    vault,
                 }
             }
         };
         migrate::run(&db).await?;
+        sealed::prepare(&db, &db.vault).await?;
         Ok(db)
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     pub fn backend(&self) -> Backend {

@@ -17,6 +17,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// The data key given is not the one this database's data was sealed with.
+    #[error("{0}")]
+    WrongKey(String),
     #[error("migration failed: {0}")]
     Migration(String),
 }

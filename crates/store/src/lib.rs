@@ -8,8 +8,10 @@ mod error;
 mod migrate;
 pub mod models;
 pub mod repo;
+pub mod sealed;
 
 pub use db::{Backend, Conn, Db, Tx, now_ms};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Error as SqlxError;
 pub use sqlx::Row;
+pub use xueshi_vault::Vault;

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_declaration_counts_one_upsert"),
     migration!(13, "0013_evidence_original_sha256"),
     migration!(14, "0014_accounts"),
+    migration!(15, "0015_sealed_fields"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

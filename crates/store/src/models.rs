@@ -7,7 +7,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use xueshi_domain::{OrgKind, OrgStatus, Ownership, Role, SchoolType, TeacherStatus};
 
-use crate::{StoreError, StoreResult};
+use xueshi_vault::Vault;
+
+use crate::{StoreError, StoreResult, sealed};
 
 pub(crate) fn parse<T: FromStr>(value: &str, column: &str) -> StoreResult<T> {
     value
@@ -71,7 +73,10 @@ impl Org {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: String,
+    /// The name the user logs in with: a teacher's ID number, opened from the teacher's row.
     pub username: String,
+    /// What `users.username` stores and lockouts count by (see [`crate::sealed::login_key`]).
+    pub login: String,
     pub password_hash: String,
     pub role: Role,
     pub org_id: String,
@@ -82,17 +87,26 @@ pub struct User {
 }
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.password_hash, u.role, u.org_id, \
-    u.teacher_id, u.created_at, u.must_change_password";
+    u.teacher_id, u.created_at, u.must_change_password, \
+    (SELECT tn.id_number FROM teachers tn WHERE tn.id = u.teacher_id) AS teacher_id_number";
 
 impl User {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
+    pub(crate) fn from_row(row: &AnyRow, v: &Vault) -> StoreResult<User> {
+        let login: String = row.try_get("username")?;
+        let teacher_id: Option<String> = row.try_get("teacher_id")?;
+        let sealed: Option<String> = row.try_get("teacher_id_number")?;
+        let username = match (&teacher_id, sealed) {
+            (Some(t), Some(sealed)) => sealed::open_field(v, t, "id_number", &sealed)?,
+            _ => login.clone(),
+        };
         Ok(User {
             id: row.try_get("id")?,
-            username: row.try_get("username")?,
+            username,
+            login,
             password_hash: row.try_get("password_hash")?,
             role: parse(&row.try_get::<String, _>("role")?, "users.role")?,
             org_id: row.try_get("org_id")?,
-            teacher_id: row.try_get("teacher_id")?,
+            teacher_id,
             created_at: row.try_get("created_at")?,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         })
@@ -117,13 +131,20 @@ pub(crate) const TEACHER_COLUMNS: &str = "t.id, t.name, t.id_number, t.school_id
     t.status, t.departed_on, t.created_at, (SELECT u.id FROM users u WHERE u.teacher_id = t.id) AS user_id";
 
 impl Teacher {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Teacher> {
+    pub(crate) fn from_row(row: &AnyRow, v: &Vault) -> StoreResult<Teacher> {
+        let id: String = row.try_get("id")?;
+        let id_number =
+            sealed::open_field(v, &id, "id_number", &row.try_get::<String, _>("id_number")?)?;
+        let phone = row
+            .try_get::<Option<String>, _>("phone")?
+            .map(|p| sealed::open_field(v, &id, "phone", &p))
+            .transpose()?;
         Ok(Teacher {
-            id: row.try_get("id")?,
+            id,
             name: row.try_get("name")?,
-            id_number: row.try_get("id_number")?,
+            id_number,
             school_id: row.try_get("school_id")?,
-            phone: row.try_get("phone")?,
+            phone,
             status: parse(&row.try_get::<String, _>("status")?, "teachers.status")?,
             departed_on: row.try_get("departed_on")?,
             created_at: row.try_get("created_at")?,

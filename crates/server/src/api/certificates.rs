@@ -179,7 +179,8 @@ pub async fn teacher_pdf(
     let year = file_year(&file, ".pdf")?;
     let (data, school) = {
         let mut c = state.db.pool().acquire().await?;
-        let (teacher, school) = teachers::visible_for_ledger(&mut c, &me.ctx, &id).await?;
+        let (teacher, school) =
+            teachers::visible_for_ledger(&mut c, state.db.vault(), &me.ctx, &id).await?;
         let result = verification::get(&mut c, year, &teacher.id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -422,7 +423,9 @@ async fn list_certificates(
         {
             let mut c = db.pool().acquire().await?;
             for result in &page.items {
-                let Some(teacher) = teacher_repo::get(&mut c, &result.teacher_id).await? else {
+                let Some(teacher) =
+                    teacher_repo::get(&mut c, db.vault(), &result.teacher_id).await?
+                else {
                     continue;
                 };
                 let data = certificate_data(&mut c, &config, &issuer, &mut names, &teacher, result)
@@ -551,7 +554,7 @@ pub(crate) async fn check(db: &Db, code: &str) -> AppResult<Verification> {
     let (teacher_id, year) = read_certificate_code(&mut c, code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let teacher = teacher_repo::get(&mut c, &teacher_id)
+    let teacher = teacher_repo::get(&mut c, db.vault(), &teacher_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let result = verification::get(&mut c, year, &teacher_id).await?;

@@ -120,7 +120,7 @@ pub async fn shortfalls(
         },
     };
     let mut c = state.db.pool().acquire().await?;
-    let list = reports::shortfalls(&mut c, &me.ctx, year, query).await?;
+    let list = reports::shortfalls(&mut c, state.db.vault(), &me.ctx, year, query).await?;
     drop(c);
     match format {
         ReportFormat::Json => Ok(Json(list).into_response()),
@@ -164,6 +164,7 @@ pub async fn allowance(
     let mut c = state.db.pool().acquire().await?;
     let list = allowance::list(
         &mut c,
+        state.db.vault(),
         &me.ctx,
         year,
         q.district_id.as_deref(),

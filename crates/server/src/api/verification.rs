@@ -164,7 +164,7 @@ pub async fn teacher_result(
 ) -> AppResult<Json<ResultDto>> {
     let year = year(&raw)?;
     let mut c = state.db.pool().acquire().await?;
-    let (teacher, _) = teachers::visible_for_ledger(&mut c, &me.ctx, &id).await?;
+    let (teacher, _) = teachers::visible_for_ledger(&mut c, state.db.vault(), &me.ctx, &id).await?;
     let result = verification::get(&mut c, year, &teacher.id)
         .await?
         .ok_or(AppError::NotFound)?;

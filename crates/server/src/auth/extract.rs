@@ -162,7 +162,8 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 async fn load_live(state: &AppState, hash: &str) -> AppResult<Option<repo::sessions::SessionUser>> {
     let now = state.clock.now_ms();
     let mut c = state.db.pool().acquire().await?;
-    let Some(session) = repo::sessions::active_user_for(&mut c, hash).await? else {
+    let Some(session) = repo::sessions::active_user_for(&mut c, state.db.vault(), hash).await?
+    else {
         return Ok(None);
     };
     drop(c);

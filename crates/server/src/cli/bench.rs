@@ -2,6 +2,7 @@
 //! (see docs/benchmarks.md for how the figures were taken).
 
 use std::time::{Duration, Instant};
+use xueshi_store::sealed;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -101,7 +102,8 @@ pub async fn seed(
                 break;
             }
             let mut q = Sql::new(
-                "INSERT INTO teachers (id, name, id_number, school_id, status, created_at, updated_at) VALUES ",
+                "INSERT INTO teachers (id, name, id_number, id_number_index, school_id, status, \
+                 created_at, updated_at) VALUES ",
             );
             for i in n..end {
                 let (school, area) = &schools[(i % schools.len() as u64) as usize];
@@ -109,10 +111,17 @@ pub async fn seed(
                     .bind(bench_id(i))
                     .push(", ")
                     .bind(format!("教师{i}"));
+                let number = bench_id_number(i, area);
                 q.push(", ")
-                    .bind(bench_id_number(i, area))
+                    .bind(sealed::seal_field(
+                        db.vault(),
+                        &bench_id(i),
+                        "id_number",
+                        &number,
+                    ))
                     .push(", ")
-                    .bind(school.as_str());
+                    .bind(sealed::id_number_index(db.vault(), &number));
+                q.push(", ").bind(school.as_str());
                 q.push(", 'active', ")
                     .bind(now)
                     .push(", ")
@@ -298,7 +307,7 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
     let db = crate::app::open_db(&config).await?;
     let ctx = Ctx::system(&db).await?;
     let mut c = db.pool().acquire().await?;
-    let mut q = Sql::new("SELECT name, id_number FROM teachers WHERE id LIKE ");
+    let mut q = Sql::new("SELECT id, name, id_number FROM teachers WHERE id LIKE ");
     q.bind(format!("{BENCH_ID_PREFIX}%"))
         .push(" ORDER BY id LIMIT ")
         .bind(rows as i64);
@@ -317,10 +326,12 @@ pub async fn import(config: Config, rows: u64) -> anyhow::Result<()> {
     for (i, row) in found.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, xueshi_store::Row::try_get::<String, _>(row, "name")?)?;
+        let id: String = xueshi_store::Row::try_get(row, "id")?;
+        let number: String = xueshi_store::Row::try_get(row, "id_number")?;
         sheet.write_string(
             r,
             1,
-            xueshi_store::Row::try_get::<String, _>(row, "id_number")?,
+            sealed::open_field(db.vault(), &id, "id_number", &number)?,
         )?;
         sheet.write_number(r, 2, 6.5)?;
     }

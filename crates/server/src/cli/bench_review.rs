@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::time::Instant;
+use xueshi_store::sealed;
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -96,7 +97,7 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
     while n < teachers {
         let end = (n + 500).min(teachers);
         let mut tx = db.begin().await?;
-        insert_teachers(&mut tx, n..end, &schools, &password_hash, now).await?;
+        insert_teachers(&mut tx, db.vault(), n..end, &schools, &password_hash, now).await?;
         insert_pending(&mut tx, n..end, year, now).await?;
         tx.commit().await?;
         progress.inc(end - n);
@@ -179,6 +180,7 @@ fn user_id(n: u64) -> String {
 fn staff(username: String, password_hash: &str, role: Role, org_id: &str) -> User {
     User {
         id: new_id(),
+        login: username.clone(),
         username,
         password_hash: password_hash.to_owned(),
         role,
@@ -217,13 +219,15 @@ async fn open_year(db: &Db) -> anyhow::Result<i32> {
 /// Teachers `range` with their logins (username = ID number, as teachers log in).
 async fn insert_teachers(
     c: &mut xueshi_store::Conn,
+    v: &xueshi_store::Vault,
     range: std::ops::Range<u64>,
     schools: &[String],
     password_hash: &str,
     now: i64,
 ) -> anyhow::Result<()> {
     let mut teachers = Sql::new(
-        "INSERT INTO teachers (id, name, id_number, school_id, status, created_at, updated_at) VALUES ",
+        "INSERT INTO teachers (id, name, id_number, id_number_index, school_id, status, created_at, \
+         updated_at) VALUES ",
     );
     let mut users = Sql::new(
         "INSERT INTO users (id, username, password_hash, role, org_id, teacher_id, created_at) VALUES ",
@@ -234,10 +238,20 @@ async fn insert_teachers(
         let sep = if k == 0 { "(" } else { ", (" };
         teachers.push(sep).bind(teacher_id(i)).push(", ");
         teachers.bind(format!("审核压测教师{i}")).push(", ");
-        teachers.bind(id_number.clone()).push(", ");
+        teachers.bind(sealed::seal_field(
+            v,
+            &teacher_id(i),
+            "id_number",
+            &id_number,
+        ));
+        teachers
+            .push(", ")
+            .bind(sealed::id_number_index(v, &id_number))
+            .push(", ");
         teachers.bind(school.as_str()).push(", 'active', ");
         teachers.bind(now).push(", ").bind(now).push(")");
-        users.push(sep).bind(user_id(i)).push(", ").bind(id_number);
+        users.push(sep).bind(user_id(i)).push(", ");
+        users.bind(sealed::login_key(v, &id_number));
         users.push(", ").bind(password_hash).push(", 'teacher', ");
         users.bind(school.as_str()).push(", ").bind(teacher_id(i));
         users.push(", ").bind(now).push(")");

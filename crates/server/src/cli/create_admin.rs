@@ -27,13 +27,17 @@ pub async fn run(config: Config, username: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = db.begin().await?;
-    if users::by_username(&mut tx, username).await?.is_some() {
+    if users::by_username(&mut tx, db.vault(), username)
+        .await?
+        .is_some()
+    {
         anyhow::bail!("用户名已存在：{username}");
     }
     let city = orgs::city(&mut tx).await?;
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
         username: username.to_owned(),
+        login: xueshi_store::sealed::login_key(db.vault(), username),
         password_hash: hash,
         role: Role::CityAdmin,
         org_id: city.id.clone(),

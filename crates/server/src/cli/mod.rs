@@ -5,6 +5,7 @@ mod bench_review;
 mod create_admin;
 mod export;
 mod import;
+mod keys;
 mod serve;
 mod verify;
 
@@ -66,6 +67,19 @@ pub enum Command {
     /// Files for other systems.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The data key personal data is sealed with.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new data key and re-seal everything under it, in batches, while servers run.
+    Rotate {
+        /// sm4gcm (default) or aes256gcm.
+        #[arg(long, default_value = "sm4gcm")]
+        algorithm: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +198,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::Provincial { year, format, out }) => {
             export::provincial(config, year, &format, out).await
         }
+        Command::Keys(KeysCommand::Rotate { algorithm }) => keys::rotate(config, &algorithm).await,
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{IdNumber, OrgKind, SchoolType};
 use xueshi_store::Conn;
+use xueshi_store::Vault;
 use xueshi_store::repo::exports::{self, AllowanceRow};
 use xueshi_store::repo::reports::{self, Reach};
 
@@ -58,6 +59,7 @@ pub struct Allowance {
 /// lists them all (downloads).
 pub async fn list(
     c: &mut Conn,
+    v: &Vault,
     ctx: &Ctx,
     year: i32,
     district_id: Option<&str>,
@@ -79,7 +81,7 @@ pub async fn list(
     let mut after = cursor.map(str::to_owned);
     loop {
         let want = page.map_or(5000, |p| p + 1 - rows.len() as i64);
-        let batch = exports::allowance(c, previous_year, &reach, after.as_deref(), want).await?;
+        let batch = exports::allowance(c, v, previous_year, &reach, after.as_deref(), want).await?;
         let full = batch.len() as i64 == want;
         after = batch.last().map(|r| r.teacher_id.clone());
         rows.extend(batch);

@@ -4,6 +4,7 @@
 //! but never lock anyone out. Failures and locks are audited.
 
 use std::time::Duration;
+use xueshi_store::sealed::login_key;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -60,11 +61,12 @@ pub fn address_delay(failures: i64, cap: Duration) -> Duration {
 pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppResult<LoggedIn> {
     let db = &state.db;
     let username = normalise(&input.username);
+    let key = login_key(db.vault(), &username);
     let now = state.clock.now_ms();
     {
         let mut c = db.pool().acquire().await?;
-        refuse_if_locked(&mut c, &username, now).await?;
-        let (_, by_ip) = sessions::failures_since(&mut c, &username, ip, now - WINDOW_MS).await?;
+        refuse_if_locked(&mut c, &key, now).await?;
+        let (_, by_ip) = sessions::failures_since(&mut c, &key, ip, now - WINDOW_MS).await?;
         let cap = Duration::from_millis(state.config.login_delay_cap_ms);
         let delay = address_delay(by_ip, cap);
         drop(c);
@@ -74,7 +76,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
     }
     let user = {
         let mut c = db.pool().acquire().await?;
-        users::by_username(&mut c, &username).await?
+        users::by_username(&mut c, db.vault(), &username).await?
     };
     let password_ok = password::verify(
         &input.password,
@@ -90,7 +92,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
         (Some(user), Some(actor)) => (user, actor),
         (user, _) => {
             let user_id = user.as_ref().map(|u| u.id.as_str());
-            fail(&mut tx, &username, user_id, ip, now, "password").await?;
+            fail(&mut tx, &key, user_id, ip, now, "password").await?;
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
@@ -98,7 +100,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
     let next = step_after_password(&mut tx, state, &user, user.must_change_password).await?;
     let token = open_session(&mut tx, state, &user.id, kind, next).await?;
     if next.is_none_or(|s| s == Step::ChangePassword) {
-        sessions::clear_failures(&mut tx, &username).await?;
+        sessions::clear_failures(&mut tx, &key).await?;
     }
     let ctx = Ctx {
         actor,
@@ -132,9 +134,9 @@ pub async fn step_after_password(
     ))
 }
 
-/// 429 while the username's stored lock lasts.
-pub async fn refuse_if_locked(c: &mut Conn, username: &str, now: i64) -> AppResult<()> {
-    if let Some(until) = sessions::locked_until(c, username).await?
+/// 429 while the login's stored lock lasts (`key`: see [`login_key`]).
+pub async fn refuse_if_locked(c: &mut Conn, key: &str, now: i64) -> AppResult<()> {
+    if let Some(until) = sessions::locked_until(c, key).await?
         && until > now
     {
         let retry_after = u64::try_from((until - now + 999) / 1000).unwrap_or(1);
@@ -143,19 +145,21 @@ pub async fn refuse_if_locked(c: &mut Conn, username: &str, now: i64) -> AppResu
     Ok(())
 }
 
-/// Counts a failed attempt (`what`: password or code) and audits it; the fifth within the
-/// window locks the username, ends its pending sessions and is audited too.
+/// Counts a failed attempt (`what`: password or code) against the login `key` (see
+/// [`login_key`]) and audits it; the fifth within the window locks the login, ends its
+/// pending sessions and is audited too.
 pub async fn fail(
     c: &mut Conn,
-    username: &str,
+    key: &str,
     user_id: Option<&str>,
     ip: &str,
     now: i64,
     what: &str,
 ) -> AppResult<()> {
-    sessions::record_failure(c, username, ip, now).await?;
-    // Unknown usernames are named in the entry (cut short: people type passwords there too).
-    let shown: String = username.chars().take(32).collect();
+    sessions::record_failure(c, key, ip, now).await?;
+    // Unknown usernames are named in the entry (cut short: people type passwords there too);
+    // an ID number only by its index.
+    let shown: String = key.chars().take(36).collect();
     let (target_type, target_id) = match user_id {
         Some(id) => ("user", id),
         None => ("username", shown.as_str()),
@@ -171,10 +175,10 @@ pub async fn fail(
         school_id: None,
     };
     audit::insert(c, &entry("auth.login_failed", json!({ "failed": what }))).await?;
-    let (by_user, _) = sessions::failures_since(c, username, ip, now - WINDOW_MS).await?;
+    let (by_user, _) = sessions::failures_since(c, key, ip, now - WINDOW_MS).await?;
     if by_user >= MAX_FAILURES_PER_USERNAME {
         let until = now + LOCK_MS;
-        sessions::lock(c, username, until).await?;
+        sessions::lock(c, key, until).await?;
         if let Some(id) = user_id {
             sessions::delete_for_user_pending(c, id).await?;
         }

@@ -108,7 +108,7 @@ pub async fn complete(db: &Db, ctx: &Ctx, course_id: &str, input: Completion) ->
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let (teacher, school) = teachers::visible_any(&mut tx, &input.teacher_id).await?;
+    let (teacher, school) = teachers::visible_any(&mut tx, db.vault(), &input.teacher_id).await?;
     if !authz::may_credit(&owner.place(), &school.place()) {
         return Err(AppError::NotFound);
     }

@@ -40,7 +40,9 @@ pub async fn resettable(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Use
         return Err(AppError::Forbidden);
     }
     let mut c = state.db.pool().acquire().await?;
-    let user = users::get(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let user = users::get(&mut c, state.db.vault(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let org = orgs::get(&mut c, &user.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -66,14 +68,14 @@ pub async fn reset_password(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<
     let mut tx = state.db.begin().await?;
     users::set_password(&mut tx, &user.id, &hash, true).await?;
     sessions::delete_for_user(&mut tx, &user.id).await?;
-    sessions::clear_failures(&mut tx, &user.username).await?;
+    sessions::clear_failures(&mut tx, &user.login).await?;
     record(
         &mut tx,
         ctx,
         "user.password_reset",
         ("user", &user.id),
         &place,
-        json!({ "username": user.username }),
+        json!({ "username": crate::web::shown_username(&user) }),
     )
     .await?;
     tx.commit().await?;
@@ -92,7 +94,7 @@ pub async fn reset_mfa(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<()> {
         "user.mfa_reset",
         ("user", &user.id),
         &place,
-        json!({ "username": user.username }),
+        json!({ "username": crate::web::shown_username(&user) }),
     )
     .await?;
     tx.commit().await?;
@@ -113,13 +115,13 @@ fn code_hash(user_id: &str, code: &str) -> String {
 pub async fn forgot(state: &AppState, input: Forgot, ip: &str) -> AppResult<()> {
     let username = normalise(&input.username);
     let mut tx = state.db.begin().await?;
-    let Some(user) = users::by_username(&mut tx, &username).await? else {
+    let Some(user) = users::by_username(&mut tx, state.db.vault(), &username).await? else {
         return Ok(());
     };
     let Some(actor) = login_allowed(&mut tx, &user).await? else {
         return Ok(());
     };
-    let Some(phone) = users::phone(&mut tx, &user.id).await? else {
+    let Some(phone) = users::phone(&mut tx, state.db.vault(), &user.id).await? else {
         return Ok(());
     };
     let now = state.clock.now_ms();
@@ -183,8 +185,9 @@ pub async fn reset_with_code(
     password::check_policy("new_password", &username, &input.new_password)?;
     let hash = password::hash(&input.new_password).await?;
     let mut tx = state.db.begin().await?;
-    refuse_if_locked(&mut tx, &username, now).await?;
-    let user = users::by_username(&mut tx, &username).await?;
+    let key = xueshi_store::sealed::login_key(state.db.vault(), &username);
+    refuse_if_locked(&mut tx, &key, now).await?;
+    let user = users::by_username(&mut tx, state.db.vault(), &username).await?;
     let stored = match &user {
         Some(u) => mfa::reset_code(&mut tx, &u.id).await?,
         None => None,
@@ -207,7 +210,7 @@ pub async fn reset_with_code(
                 mfa::spend_reset_try(&mut tx, &u.id).await?;
             }
             let user_id = user.as_ref().map(|u| u.id.as_str());
-            fail(&mut tx, &username, user_id, ip, now, "reset_code").await?;
+            fail(&mut tx, &key, user_id, ip, now, "reset_code").await?;
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }

@@ -161,7 +161,7 @@ pub async fn download(
 ) -> AppResult<(Evidence, Bytes)> {
     let file = {
         let mut c = db.pool().acquire().await?;
-        visible(&mut c, ctx, declaration_id).await?;
+        visible(&mut c, db.vault(), ctx, declaration_id).await?;
         evidence::get(&mut c, declaration_id, evidence_id)
             .await?
             .ok_or(AppError::NotFound)?

@@ -233,7 +233,7 @@ pub async fn provincial(
     let mut after: Option<(String, String)> = None;
     loop {
         let key = after.as_ref().map(|(s, t)| (s.as_str(), t.as_str()));
-        let page = exports::provincial(&mut c, year, &reach, key, PAGE).await?;
+        let page = exports::provincial(&mut c, db.vault(), year, &reach, key, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some((last.school_id.clone(), last.teacher_id.clone()));
         rows += page.len();

@@ -85,7 +85,7 @@ pub async fn reconcile(db: &Db, ctx: &Ctx, bytes: Bytes) -> AppResult<Reconcilia
     };
     let mut cursor: Option<String> = None;
     loop {
-        let page = exports::teachers(&mut c, &reach, cursor.as_deref(), 5000).await?;
+        let page = exports::teachers(&mut c, db.vault(), &reach, cursor.as_deref(), 5000).await?;
         let Some(last) = page.last() else { break };
         cursor = Some(last.teacher_id.clone());
         let full = page.len() == 5000;

@@ -22,7 +22,7 @@ pub async fn list(
     year: Option<i32>,
 ) -> AppResult<Vec<Record>> {
     let mut c = db.pool().acquire().await?;
-    let (teacher, _) = teachers::visible_for_ledger(&mut c, ctx, teacher_id).await?;
+    let (teacher, _) = teachers::visible_for_ledger(&mut c, db.vault(), ctx, teacher_id).await?;
     Ok(records::for_teacher(&mut c, &teacher.id, year).await?)
 }
 
@@ -49,7 +49,7 @@ pub struct Progress {
 /// Provisional progress of a year from effective records only.
 pub async fn progress(db: &Db, ctx: &Ctx, teacher_id: &str, year: i32) -> AppResult<Progress> {
     let mut c = db.pool().acquire().await?;
-    let (teacher, _) = teachers::visible_for_ledger(&mut c, ctx, teacher_id).await?;
+    let (teacher, _) = teachers::visible_for_ledger(&mut c, db.vault(), ctx, teacher_id).await?;
     let policy = policies::get(&mut c, year)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -80,7 +80,7 @@ pub async fn revoke(db: &Db, ctx: &Ctx, record_id: &str, input: Revoke) -> AppRe
     let before = records::get(&mut tx, record_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (_, school) = teachers::visible(&mut tx, ctx, &before.teacher_id).await?;
+    let (_, school) = teachers::visible(&mut tx, db.vault(), ctx, &before.teacher_id).await?;
     if before.source == Source::CarryOver {
         return Err(AppError::Conflict(
             "结转学时由年度验证生成，请取消其来源记录后重新验证".into(),

@@ -173,7 +173,16 @@ async fn send(
             ..ShortfallFilter::default()
         };
         let m = &policy.minimums;
-        for s in reports::shortfalls(&mut tx, Basis::Live(policy), policy, &reach, &filter).await? {
+        for s in reports::shortfalls(
+            &mut tx,
+            db.vault(),
+            Basis::Live(policy),
+            policy,
+            &reach,
+            &filter,
+        )
+        .await?
+        {
             let Some(user_id) = s.user_id else { continue };
             let h = s.hours;
             let lacking = hours_text([

@@ -4,6 +4,7 @@
 //! answer says which (`basis`). The database sums per school; schools roll up here.
 
 use std::collections::{HashMap, HashSet};
+use xueshi_store::Vault;
 
 use serde::{Deserialize, Serialize};
 use xueshi_domain::authz::{self, Action, Scope};
@@ -401,6 +402,7 @@ pub struct ShortfallQuery<'a> {
 /// Teachers in the caller's scope short of a minimum in `year`, by teacher id.
 pub async fn shortfalls(
     c: &mut Conn,
+    v: &Vault,
     ctx: &Ctx,
     year: i32,
     q: ShortfallQuery<'_>,
@@ -429,7 +431,7 @@ pub async fn shortfalls(
         cursor: q.cursor,
         limit: limit.map(|l| l + 1),
     };
-    let mut rows = reports::shortfalls(c, basis.source(year), policy, &reach, &filter).await?;
+    let mut rows = reports::shortfalls(c, v, basis.source(year), policy, &reach, &filter).await?;
     let next_cursor = match limit {
         Some(l) if rows.len() as i64 > l => {
             rows.truncate(l as usize);

@@ -4,6 +4,7 @@
 //! hours effective, as a `declaration` record written in the same transaction.
 
 use std::collections::{HashMap, HashSet};
+use xueshi_store::Vault;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -134,11 +135,11 @@ pub async fn review_one(db: &Db, ctx: &Ctx, id: &str, input: ReviewInput) -> App
     let ids = [id.to_owned()];
     let targets = {
         let mut c = db.pool().acquire().await?;
-        Targets::load(&mut c, &ids).await?
+        Targets::load(&mut c, db.vault(), &ids).await?
     };
     apply(db, ctx, &targets, id, &verdict, Via::Single).await?;
     let mut c = db.pool().acquire().await?;
-    load_detail(&mut c, ctx, id).await
+    load_detail(&mut c, db.vault(), ctx, id).await
 }
 
 /// Reviews each declaration on its own, in its own transaction: one refusal stops nothing.
@@ -160,7 +161,7 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
     let verdict = verdict(input.decision, None, input.reason_code, input.comment)?;
     let targets = {
         let mut c = db.pool().acquire().await?;
-        Targets::load(&mut c, &ids).await?
+        Targets::load(&mut c, db.vault(), &ids).await?
     };
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
@@ -230,10 +231,10 @@ struct Targets {
 }
 
 impl Targets {
-    async fn load(c: &mut Conn, ids: &[String]) -> AppResult<Targets> {
+    async fn load(c: &mut Conn, v: &Vault, ids: &[String]) -> AppResult<Targets> {
         let found = declarations::get_many(c, ids).await?;
         let teacher_ids: Vec<String> = unique(found.iter().map(|d| d.teacher_id.clone()));
-        let found_teachers = teachers::find_many(c, false, &teacher_ids).await?;
+        let found_teachers = teachers::find_many(c, v, false, &teacher_ids).await?;
         let school_ids: Vec<String> = unique(found_teachers.iter().map(|t| t.school_id.clone()));
         let schools = orgs::get_many(c, &school_ids).await?;
         let mut policies_by_year = HashMap::new();

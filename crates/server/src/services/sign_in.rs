@@ -70,7 +70,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     let user = &session.user;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    refuse_if_locked(&mut tx, &user.username, now).await?;
+    refuse_if_locked(&mut tx, &user.login, now).await?;
     let Some(authenticator) = mfa::get(&mut tx, &user.id).await? else {
         return Err(AppError::Conflict("请先获取身份验证器密钥".into()));
     };
@@ -87,7 +87,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     if !accepted {
         fail(
             &mut tx,
-            &user.username,
+            &user.login,
             Some(&user.id),
             &session.ctx.ip,
             now,
@@ -108,7 +108,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     } else {
         None
     };
-    sessions::clear_failures(&mut tx, &user.username).await?;
+    sessions::clear_failures(&mut tx, &user.login).await?;
     let next = user.must_change_password.then_some(Step::ChangePassword);
     let done = step_done(state, &mut tx, session, next).await?;
     record(
@@ -169,7 +169,7 @@ pub async fn change_password(
         if !password::verify(current, Some(&user.password_hash)).await {
             let mut tx = state.db.begin().await?;
             let ip = &session.ctx.ip;
-            fail(&mut tx, &user.username, Some(&user.id), ip, now, "password").await?;
+            fail(&mut tx, &user.login, Some(&user.id), ip, now, "password").await?;
             tx.commit().await?;
             return Err(AppError::invalid("current_password", "当前密码不正确"));
         }

@@ -2,6 +2,7 @@ use serde::Deserialize;
 use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, IdNumber, Role, TeacherStatus, time_rules};
+use xueshi_store::Vault;
 use xueshi_store::models::{Org, Page, Teacher, User};
 use xueshi_store::repo::teachers::{self, TeacherFilter};
 use xueshi_store::repo::{orgs, sessions, users};
@@ -83,8 +84,8 @@ async fn school_of(c: &mut Conn, teacher: &Teacher) -> AppResult<Org> {
 }
 
 /// Loads a teacher the actor may see, with their school, or 404.
-pub async fn visible(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<(Teacher, Org)> {
-    let teacher = teachers::get(c, id).await?.ok_or(AppError::NotFound)?;
+pub async fn visible(c: &mut Conn, v: &Vault, ctx: &Ctx, id: &str) -> AppResult<(Teacher, Org)> {
+    let teacher = teachers::get(c, v, id).await?.ok_or(AppError::NotFound)?;
     let school = school_of(c, &teacher).await?;
     if authz::sees_teacher(&ctx.actor, &teacher.id, &school.place()) {
         Ok((teacher, school))
@@ -94,16 +95,21 @@ pub async fn visible(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<(Teacher, O
 }
 
 /// A teacher whose ledger the actor may read: themself, or one in an administrator's scope.
-pub async fn visible_for_ledger(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<(Teacher, Org)> {
+pub async fn visible_for_ledger(
+    c: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+    id: &str,
+) -> AppResult<(Teacher, Org)> {
     if !super::records::may_read_ledger(ctx.actor.role) {
         return Err(AppError::Forbidden);
     }
-    visible(c, ctx, id).await
+    visible(c, v, ctx, id).await
 }
 
 /// Loads any teacher with their school, for callers that check their own scope rule.
-pub async fn visible_any(c: &mut Conn, id: &str) -> AppResult<(Teacher, Org)> {
-    let teacher = teachers::get(c, id).await?.ok_or(AppError::NotFound)?;
+pub async fn visible_any(c: &mut Conn, v: &Vault, id: &str) -> AppResult<(Teacher, Org)> {
+    let teacher = teachers::get(c, v, id).await?.ok_or(AppError::NotFound)?;
     let school = school_of(c, &teacher).await?;
     Ok((teacher, school))
 }
@@ -165,6 +171,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
     let user = User {
         id: teacher.user_id.clone().unwrap_or_default(),
         username: teacher.id_number.clone(),
+        login: xueshi_store::sealed::login_key(db.vault(), &teacher.id_number),
         password_hash,
         role: Role::Teacher,
         org_id: school.id.clone(),
@@ -174,10 +181,13 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
         must_change_password: true,
     };
     let mut tx = db.begin().await?;
-    if let Some(existing) = teachers::by_id_number(&mut tx, &teacher.id_number).await? {
+    if let Some(existing) = teachers::by_id_number(&mut tx, db.vault(), &teacher.id_number).await? {
         return Err(duplicate_id(&mut tx, ctx, &existing).await?);
     }
-    if users::by_username(&mut tx, &user.username).await?.is_some() {
+    if users::by_username(&mut tx, db.vault(), &user.username)
+        .await?
+        .is_some()
+    {
         return Err(AppError::Duplicate {
             message: "该身份证号已被用作登录名".into(),
             existing_id: None,
@@ -190,7 +200,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
         },
         other => other.into(),
     };
-    teachers::insert(&mut tx, &teacher).await.map_err(unique)?;
+    teachers::insert(&mut tx, db.vault(), &teacher)
+        .await
+        .map_err(unique)?;
     users::insert(&mut tx, &user).await.map_err(unique)?;
     let detail = json!({ "after": audit_view(&teacher) });
     record(
@@ -213,7 +225,7 @@ pub async fn get_full(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Teacher> {
         ctx.require(Action::ViewTeachers)?;
     }
     let mut tx = db.begin().await?;
-    let (teacher, school) = visible(&mut tx, ctx, id).await?;
+    let (teacher, school) = visible(&mut tx, db.vault(), ctx, id).await?;
     if ctx.actor.role != Role::Teacher {
         let detail = json!({ "id_number": IdNumber::mask_str(&teacher.id_number) });
         record(
@@ -233,13 +245,13 @@ pub async fn get_full(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Teacher> {
 pub async fn list(db: &Db, ctx: &Ctx, filter: &TeacherFilter) -> AppResult<Page<Teacher>> {
     ctx.require(Action::ViewTeachers)?;
     let mut c = db.pool().acquire().await?;
-    Ok(teachers::list(&mut c, &authz::scope(&ctx.actor), filter).await?)
+    Ok(teachers::list(&mut c, db.vault(), &authz::scope(&ctx.actor), filter).await?)
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppResult<Teacher> {
     ctx.require(Action::UpdateTeacher)?;
     let mut tx = db.begin().await?;
-    let (before, old_school) = visible(&mut tx, ctx, id).await?;
+    let (before, old_school) = visible(&mut tx, db.vault(), ctx, id).await?;
     let corrects_identity = input.name.as_ref().is_some_and(|n| n.trim() != before.name)
         || input
             .id_number
@@ -263,7 +275,8 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         return Err(AppError::Invalid(errors));
     }
     if after.id_number != before.id_number
-        && let Some(existing) = teachers::by_id_number(&mut tx, &after.id_number).await?
+        && let Some(existing) =
+            teachers::by_id_number(&mut tx, db.vault(), &after.id_number).await?
     {
         return Err(duplicate_id(&mut tx, ctx, &existing).await?);
     }
@@ -290,7 +303,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         }
         _ => {}
     }
-    teachers::update(&mut tx, &after)
+    teachers::update(&mut tx, db.vault(), &after)
         .await
         .map_err(|e| match e {
             StoreError::Unique(_) => AppError::Duplicate {
@@ -299,7 +312,14 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
             },
             other => other.into(),
         })?;
-    users::sync_teacher_login(&mut tx, &after.id, &after.id_number, &after.school_id).await?;
+    users::sync_teacher_login(
+        &mut tx,
+        db.vault(),
+        &after.id,
+        &after.id_number,
+        &after.school_id,
+    )
+    .await?;
     if after.status == TeacherStatus::Departed
         && let Some(user_id) = &after.user_id
     {

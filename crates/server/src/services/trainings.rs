@@ -2,6 +2,7 @@
 //! from a spreadsheet; all or nothing; re-registration updates instead of duplicating.
 
 use std::collections::{HashMap, HashSet};
+use xueshi_store::Vault;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -219,7 +220,7 @@ pub async fn register(
             format!("一次最多登记{}人，请分批登记", super::sheet::MAX_ROWS),
         ));
     }
-    let (teachers_by_key, schools) = resolve(&mut tx, &attendees).await?;
+    let (teachers_by_key, schools) = resolve(&mut tx, db.vault(), &attendees).await?;
     let mut problems = Vec::new();
     let mut rows = Vec::with_capacity(attendees.len());
     let mut seen = HashSet::new();
@@ -272,6 +273,7 @@ pub async fn register(
 /// Loads every teacher the attendees name (by id or ID number) and their schools, in bulk.
 async fn resolve(
     c: &mut Conn,
+    v: &Vault,
     attendees: &[Attendee],
 ) -> AppResult<(HashMap<String, Teacher>, HashMap<String, Org>)> {
     let ids: Vec<String> = attendees
@@ -287,8 +289,8 @@ async fn resolve(
                 .map(|n| n.as_str().to_owned())
         })
         .collect();
-    let mut found = teachers::find_many(c, false, &ids).await?;
-    found.extend(teachers::find_many(c, true, &numbers).await?);
+    let mut found = teachers::find_many(c, v, false, &ids).await?;
+    found.extend(teachers::find_many(c, v, true, &numbers).await?);
     let school_ids: Vec<String> = found
         .iter()
         .map(|t| t.school_id.clone())

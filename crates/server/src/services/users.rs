@@ -56,6 +56,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
     }
     let user = User {
         id: new_id(),
+        login: xueshi_store::sealed::login_key(db.vault(), &username),
         username,
         password_hash: password::hash(&input.password).await?,
         role: input.role,
@@ -66,7 +67,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
         must_change_password: true,
     };
     let mut tx = db.begin().await?;
-    if let Some(existing) = users::by_username(&mut tx, &user.username).await? {
+    if let Some(existing) = users::by_username(&mut tx, db.vault(), &user.username).await? {
         return Err(duplicate_username(Some(existing.id)));
     }
     users::insert(&mut tx, &user).await.map_err(|e| match e {

@@ -86,7 +86,7 @@ async fn page(
     user.me.ctx.require(Action::CreateUser)?;
     let mut c = state.db.pool().acquire().await?;
     let scope = authz::scope(actor);
-    let staff = users::list_staff(&mut c, &scope, 500).await?;
+    let staff = users::list_staff(&mut c, state.db.vault(), &scope, 500).await?;
     let mut places = std::collections::HashMap::new();
     for org in orgs::get_many(
         &mut c,
@@ -267,7 +267,7 @@ pub async fn reset(
     }
     let temporary = credentials::reset_password(&state, &user.me.ctx, &id).await?;
     let mut c = state.db.pool().acquire().await?;
-    let username = users::get(&mut c, &id)
+    let username = users::get(&mut c, state.db.vault(), &id)
         .await?
         .map(|u| shown_username(&u))
         .unwrap_or_default();

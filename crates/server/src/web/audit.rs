@@ -116,7 +116,9 @@ pub async fn page(
     let mut names: HashMap<String, String> = HashMap::new();
     for id in page.items.iter().filter_map(|e| e.actor_id.clone()) {
         if !names.contains_key(&id) {
-            let name = users::get(&mut c, &id).await?.map(|u| u.username);
+            let name = users::get(&mut c, state.db.vault(), &id)
+                .await?
+                .map(|u| u.username);
             names.insert(id.clone(), name.unwrap_or(id));
         }
     }

@@ -101,7 +101,7 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
         .await?
         .ok_or(AppError::NotFound)?;
     let display_name = match &me.user.teacher_id {
-        Some(id) => teachers::get(&mut c, id)
+        Some(id) => teachers::get(&mut c, state.db.vault(), id)
             .await?
             .map(|t| t.name)
             .unwrap_or_default(),

@@ -217,7 +217,7 @@ async fn manage_page(
     user.me.ctx.require(Action::ViewTeachers)?;
     let (teacher, school) = {
         let mut c = state.db.pool().acquire().await?;
-        teachers::visible(&mut c, &user.me.ctx, id).await?
+        teachers::visible(&mut c, state.db.vault(), &user.me.ctx, id).await?
     };
     // The full number only on request: that view is audited.
     let id_number = if full {

@@ -61,6 +61,8 @@ pub struct TestApp {
     /// Each enrolled user's authenticator: its secret and the last step a code was used for.
     pub authenticators: Mutex<HashMap<String, (String, i64)>>,
     _dir: tempfile::TempDir,
+    /// What the app was built with (another server over the same data can be built from it).
+    pub config: Config,
     /// The test's own PostgreSQL database, dropped with the app.
     pg_database: Option<TestDatabase>,
 }
@@ -194,7 +196,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     adjust(&mut config);
     let outbox = Arc::new(Outbox::default());
-    let app = Application::build_with(config, outbox.clone())
+    let app = Application::build_with(config.clone(), outbox.clone())
         .await
         .expect("the application builds");
     let clock = app.state().clock.clone();
@@ -209,6 +211,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let admin = User {
         id: uuid::Uuid::now_v7().to_string(),
         username: "city".into(),
+        login: "city".into(),
         password_hash: xueshi_server::auth::password::hash(PASSWORD).await.unwrap(),
         role: Role::CityAdmin,
         org_id: city.id.clone(),
@@ -234,6 +237,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         outbox,
         metrics_port,
         authenticators: Mutex::default(),
+        config,
         _dir: dir,
         pg_database,
     };
@@ -371,12 +375,14 @@ impl TestApp {
     pub async fn settle_password(&self, username: &str) {
         let mut c = self.db.pool().acquire().await.unwrap();
         let folded = username.trim().to_uppercase();
-        let user = match repo::users::by_username(&mut c, username.trim())
+        let user = match repo::users::by_username(&mut c, self.db.vault(), username.trim())
             .await
             .unwrap()
         {
             Some(user) => Some(user),
-            None => repo::users::by_username(&mut c, &folded).await.unwrap(),
+            None => repo::users::by_username(&mut c, self.db.vault(), &folded)
+                .await
+                .unwrap(),
         };
         if let Some(user) = user {
             repo::users::set_password(&mut c, &user.id, &user.password_hash, false)

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod batch_review;
 mod certificates;
+mod data_at_rest;
 mod declarations;
 mod declaring;
 mod e2e;

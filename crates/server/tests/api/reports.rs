@@ -54,7 +54,7 @@ pub fn xlsx_rows(bytes: &[u8], columns: &[&str]) -> Vec<Vec<String>> {
 /// A declaration row as the declarations service stores it, in a given state.
 pub async fn declaration(app: &TestApp, teacher: &str, year: i32, status: &str) {
     let mut c = app.db.pool().acquire().await.unwrap();
-    let t = xueshi_store::repo::teachers::get(&mut c, teacher)
+    let t = xueshi_store::repo::teachers::get(&mut c, app.db.vault(), teacher)
         .await
         .unwrap()
         .unwrap();

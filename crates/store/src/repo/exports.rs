@@ -9,7 +9,9 @@ use xueshi_domain::{Hours, SchoolType};
 use super::reports::{Reach, push_reach};
 use super::sql::Sql;
 use crate::models::parse;
+use crate::sealed::open_field;
 use crate::{StoreError, StoreResult};
+use xueshi_vault::Vault;
 
 fn hours(row: &AnyRow, column: &str) -> StoreResult<Hours> {
     let tenths: i64 = row.try_get(column)?;
@@ -43,6 +45,7 @@ pub const COMPULSORY: [SchoolType; 3] = [
 /// Active teachers of private (民办) compulsory-education schools within `reach`, by id.
 pub async fn allowance(
     c: &mut AnyConnection,
+    v: &Vault,
     previous_year: i32,
     reach: &Reach<'_>,
     cursor: Option<&str>,
@@ -74,7 +77,7 @@ pub async fn allowance(
             Ok(AllowanceRow {
                 teacher_id: row.try_get("id")?,
                 name: row.try_get("name")?,
-                id_number: row.try_get("id_number")?,
+                id_number: opened_id_number(v, row, "id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
                 school_type: parse(
@@ -106,6 +109,7 @@ pub struct ProvincialRow {
 /// Verified results of `year` within `reach`, by school then teacher, after `after`.
 pub async fn provincial(
     c: &mut AnyConnection,
+    v: &Vault,
     year: i32,
     reach: &Reach<'_>,
     after: Option<(&str, &str)>,
@@ -134,7 +138,7 @@ pub async fn provincial(
             Ok(ProvincialRow {
                 teacher_id: row.try_get("teacher_id")?,
                 name: row.try_get("name")?,
-                id_number: row.try_get("id_number")?,
+                id_number: opened_id_number(v, row, "teacher_id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
                 public: hours(row, "pub")?,
@@ -160,6 +164,7 @@ pub struct RosterTeacher {
 /// Active teachers within `reach`, by id, after `cursor`.
 pub async fn teachers(
     c: &mut AnyConnection,
+    v: &Vault,
     reach: &Reach<'_>,
     cursor: Option<&str>,
     limit: i64,
@@ -180,10 +185,21 @@ pub async fn teachers(
             Ok(RosterTeacher {
                 teacher_id: row.try_get("id")?,
                 name: row.try_get("name")?,
-                id_number: row.try_get("id_number")?,
+                id_number: opened_id_number(v, row, "id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
             })
         })
         .collect()
+}
+
+/// The row's ID number opened; `id_column` names the teacher's id in the row.
+fn opened_id_number(v: &Vault, row: &AnyRow, id_column: &str) -> StoreResult<String> {
+    let teacher_id: String = row.try_get(id_column)?;
+    open_field(
+        v,
+        &teacher_id,
+        "id_number",
+        &row.try_get::<String, _>("id_number")?,
+    )
 }

@@ -257,6 +257,7 @@ pub struct ShortfallFilter {
 /// Teachers who do not meet the minimums of `policy`, by teacher id.
 pub async fn shortfalls(
     c: &mut AnyConnection,
+    v: &xueshi_vault::Vault,
     basis: Basis<'_>,
     policy: &Policy,
     reach: &Reach<'_>,
@@ -302,11 +303,18 @@ pub async fn shortfalls(
         .await?
         .iter()
         .map(|row| {
+            let teacher_id: String = row.try_get("teacher_id")?;
+            let open = |field: &str, sealed: String| {
+                crate::sealed::open_field(v, &teacher_id, field, &sealed)
+            };
             Ok(Shortfall {
-                teacher_id: row.try_get("teacher_id")?,
+                id_number: open("id_number", row.try_get("id_number")?)?,
+                phone: row
+                    .try_get::<Option<String>, _>("phone")?
+                    .map(|p| open("phone", p))
+                    .transpose()?,
+                teacher_id: teacher_id.clone(),
                 name: row.try_get("name")?,
-                id_number: row.try_get("id_number")?,
-                phone: row.try_get("phone")?,
                 status: row.try_get("status")?,
                 user_id: row.try_get("user_id")?,
                 school_id: row.try_get("school_id")?,

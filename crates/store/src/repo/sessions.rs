@@ -54,6 +54,7 @@ pub struct SessionUser {
 /// decides on the idle and absolute limits, which depend on the role.
 pub async fn active_user_for(
     c: &mut AnyConnection,
+    v: &xueshi_vault::Vault,
     token_hash: &str,
 ) -> StoreResult<Option<SessionUser>> {
     let mut q = Sql::new(format!(
@@ -67,7 +68,7 @@ pub async fn active_user_for(
     };
     use sqlx::Row;
     Ok(Some(SessionUser {
-        user: User::from_row(&row)?,
+        user: User::from_row(&row, v)?,
         org_district_id: row.try_get("org_district_id")?,
         kind: row.try_get("session_kind")?,
         expires_at: row.try_get("expires_at")?,

@@ -1,30 +1,37 @@
 use sqlx::{AnyConnection, Row};
-use xueshi_domain::TeacherStatus;
 use xueshi_domain::authz::Scope;
+use xueshi_domain::{IdNumber, TeacherStatus};
+use xueshi_vault::Vault;
 
 use super::clamp_limit;
 use super::orgs::page;
 use super::sql::Sql;
 use crate::models::{Filing, Page, TEACHER_COLUMNS, Teacher};
+use crate::sealed::{id_number_index, seal_field};
 use crate::{StoreError, StoreResult, now_ms};
 
-pub async fn insert(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
+/// The teacher's ID number and phone as stored: sealed to the row, with the number's index.
+fn sealed_fields(v: &Vault, t: &Teacher) -> (String, String, Option<String>) {
+    (
+        seal_field(v, &t.id, "id_number", &t.id_number),
+        id_number_index(v, &t.id_number),
+        t.phone.as_deref().map(|p| seal_field(v, &t.id, "phone", p)),
+    )
+}
+
+pub async fn insert(c: &mut AnyConnection, v: &Vault, t: &Teacher) -> StoreResult<()> {
+    let (number, index, phone) = sealed_fields(v, t);
     let mut q = Sql::new(
-        "INSERT INTO teachers (id, name, id_number, school_id, phone, status, departed_on, \
-         created_at, updated_at) VALUES (",
+        "INSERT INTO teachers (id, name, id_number, id_number_index, school_id, phone, status, \
+         departed_on, created_at, updated_at) VALUES (",
     );
     q.bind(t.id.as_str())
         .push(", ")
         .bind(t.name.as_str())
         .push(", ");
-    q.bind(t.id_number.as_str())
-        .push(", ")
-        .bind(t.school_id.as_str())
-        .push(", ");
-    q.bind(t.phone.clone())
-        .push(", ")
-        .bind(t.status.as_str())
-        .push(", ");
+    q.bind(number).push(", ").bind(index).push(", ");
+    q.bind(t.school_id.as_str()).push(", ");
+    q.bind(phone).push(", ").bind(t.status.as_str()).push(", ");
     q.bind(t.departed_on.clone())
         .push(", ")
         .bind(t.created_at)
@@ -34,14 +41,14 @@ pub async fn insert(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Teacher>> {
+pub async fn get(c: &mut AnyConnection, v: &Vault, id: &str) -> StoreResult<Option<Teacher>> {
     let mut q = Sql::new(format!(
         "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id = "
     ));
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Teacher::from_row(&r))
+        .map(|r| Teacher::from_row(&r, v))
         .transpose()
 }
 
@@ -63,14 +70,19 @@ pub async fn filing(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Filin
     }))
 }
 
-pub async fn by_id_number(c: &mut AnyConnection, id_number: &str) -> StoreResult<Option<Teacher>> {
+/// The teacher registered under `id_number` (normalised), found through its blind index.
+pub async fn by_id_number(
+    c: &mut AnyConnection,
+    v: &Vault,
+    id_number: &str,
+) -> StoreResult<Option<Teacher>> {
     let mut q = Sql::new(format!(
-        "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id_number = "
+        "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id_number_index = "
     ));
-    q.bind(id_number);
+    q.bind(id_number_index(v, id_number));
     q.fetch_optional(c)
         .await?
-        .map(|r| Teacher::from_row(&r))
+        .map(|r| Teacher::from_row(&r, v))
         .transpose()
 }
 
@@ -107,6 +119,7 @@ pub fn push_scope(q: &mut Sql, scope: &Scope) {
 
 pub async fn list(
     c: &mut AnyConnection,
+    v: &Vault,
     scope: &Scope,
     f: &TeacherFilter,
 ) -> StoreResult<Page<Teacher>> {
@@ -126,8 +139,14 @@ pub async fn list(
         let pattern = format!("%{}%", escape_like(text));
         q.push(" AND (t.name LIKE ")
             .bind(pattern)
-            .push(" ESCAPE '\\' OR t.id_number = ");
-        q.bind(text.to_uppercase()).push(")");
+            .push(" ESCAPE '\\'");
+        // A whole ID number is matched exactly, through its index: sealed numbers have no
+        // substrings to search.
+        if let Ok(number) = IdNumber::parse(text) {
+            q.push(" OR t.id_number_index = ")
+                .bind(id_number_index(v, number.as_str()));
+        }
+        q.push(")");
     }
     if let Some(status) = f.status {
         q.push(" AND t.status = ").bind(status.as_str());
@@ -139,7 +158,7 @@ pub async fn list(
     let rows = q.fetch_all(c).await?;
     let mut items = rows
         .iter()
-        .map(Teacher::from_row)
+        .map(|r| Teacher::from_row(r, v))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |t| t.id.clone()))
 }
@@ -151,15 +170,18 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Writes the teacher's mutable fields as given.
-pub async fn update(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
+pub async fn update(c: &mut AnyConnection, v: &Vault, t: &Teacher) -> StoreResult<()> {
+    let (number, index, phone) = sealed_fields(v, t);
     let mut q = Sql::new("UPDATE teachers SET name = ");
     q.bind(t.name.as_str())
         .push(", id_number = ")
-        .bind(t.id_number.as_str());
+        .bind(number)
+        .push(", id_number_index = ")
+        .bind(index);
     q.push(", school_id = ")
         .bind(t.school_id.as_str())
         .push(", phone = ")
-        .bind(t.phone.clone());
+        .bind(phone);
     q.push(", status = ")
         .bind(t.status.as_str())
         .push(", departed_on = ")
@@ -174,27 +196,36 @@ pub async fn update(c: &mut AnyConnection, t: &Teacher) -> StoreResult<()> {
     }
 }
 
-/// Teachers whose `column` (`id` or `id_number`) is one of `values`, fetched in chunks.
+/// Teachers whose id, or ID number (normalised), is one of `values`, fetched in chunks.
 pub async fn find_many(
     c: &mut AnyConnection,
+    v: &Vault,
     by_id_number: bool,
     values: &[String],
 ) -> StoreResult<Vec<Teacher>> {
-    let column = if by_id_number { "t.id_number" } else { "t.id" };
+    let column = if by_id_number {
+        "t.id_number_index"
+    } else {
+        "t.id"
+    };
     let mut found = Vec::with_capacity(values.len());
     for chunk in values.chunks(1000) {
         let mut q = Sql::new(format!(
             "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE {column} IN ("
         ));
-        for (i, v) in chunk.iter().enumerate() {
+        for (i, value) in chunk.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.bind(v.as_str());
+            if by_id_number {
+                q.bind(id_number_index(v, value));
+            } else {
+                q.bind(value.as_str());
+            }
         }
         q.push(")");
         for row in q.fetch_all(c).await? {
-            found.push(Teacher::from_row(&row)?);
+            found.push(Teacher::from_row(&row, v)?);
         }
     }
     Ok(found)

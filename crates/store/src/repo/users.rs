@@ -1,8 +1,10 @@
 use sqlx::AnyConnection;
+use xueshi_vault::Vault;
 
 use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
+use crate::sealed::{login_key, open_field};
 
 /// The users who may act — staff of an active organisation, teachers who have not
 /// departed — aliased `u`, with their organisation `o`; callers append `AND …`. Login and
@@ -34,7 +36,7 @@ pub async fn insert(c: &mut AnyConnection, u: &User) -> StoreResult<()> {
     );
     q.bind(u.id.as_str())
         .push(", ")
-        .bind(u.username.as_str())
+        .bind(u.login.as_str())
         .push(", ");
     q.bind(u.password_hash.as_str())
         .push(", ")
@@ -70,47 +72,55 @@ pub async fn set_password(
 }
 
 /// The registered phone of a teacher's login, for forgot-password codes.
-pub async fn phone(c: &mut AnyConnection, user_id: &str) -> StoreResult<Option<String>> {
+pub async fn phone(c: &mut AnyConnection, v: &Vault, user_id: &str) -> StoreResult<Option<String>> {
     let mut q = Sql::new(
-        "SELECT t.phone FROM users u JOIN teachers t ON t.id = u.teacher_id WHERE u.id = ",
+        "SELECT t.id, t.phone FROM users u JOIN teachers t ON t.id = u.teacher_id WHERE u.id = ",
     );
     q.bind(user_id);
-    Ok(q.fetch_optional(c).await?.and_then(|r| {
-        sqlx::Row::try_get::<Option<String>, _>(&r, "phone")
-            .ok()
-            .flatten()
-    }))
+    let Some(row) = q.fetch_optional(c).await? else {
+        return Ok(None);
+    };
+    let teacher_id: String = sqlx::Row::try_get(&row, "id")?;
+    sqlx::Row::try_get::<Option<String>, _>(&row, "phone")?
+        .map(|p| open_field(v, &teacher_id, "phone", &p))
+        .transpose()
 }
 
-pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<User>> {
+pub async fn get(c: &mut AnyConnection, v: &Vault, id: &str) -> StoreResult<Option<User>> {
     let mut q = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| User::from_row(&r))
+        .map(|r| User::from_row(&r, v))
         .transpose()
 }
 
-pub async fn by_username(c: &mut AnyConnection, username: &str) -> StoreResult<Option<User>> {
+/// The user who logs in as `username` (for a teacher: their ID number).
+pub async fn by_username(
+    c: &mut AnyConnection,
+    v: &Vault,
+    username: &str,
+) -> StoreResult<Option<User>> {
     let mut q = Sql::new(format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.username = "
     ));
-    q.bind(username);
+    q.bind(login_key(v, username));
     q.fetch_optional(c)
         .await?
-        .map(|r| User::from_row(&r))
+        .map(|r| User::from_row(&r, v))
         .transpose()
 }
 
 /// Keeps a teacher's login in step with their ID number and school.
 pub async fn sync_teacher_login(
     c: &mut AnyConnection,
+    v: &Vault,
     teacher_id: &str,
-    username: &str,
+    id_number: &str,
     org_id: &str,
 ) -> StoreResult<()> {
     let mut q = Sql::new("UPDATE users SET username = ");
-    q.bind(username)
+    q.bind(login_key(v, id_number))
         .push(", org_id = ")
         .bind(org_id)
         .push(" WHERE teacher_id = ")
@@ -138,6 +148,7 @@ pub struct StaffRow {
 /// organisation and username; at most `limit`.
 pub async fn list_staff(
     c: &mut AnyConnection,
+    v: &Vault,
     scope: &xueshi_domain::authz::Scope,
     limit: i64,
 ) -> StoreResult<Vec<StaffRow>> {
@@ -167,7 +178,7 @@ pub async fn list_staff(
     rows.iter()
         .map(|row| {
             Ok(StaffRow {
-                user: User::from_row(row)?,
+                user: User::from_row(row, v)?,
                 org_name: sqlx::Row::try_get(row, "org_name")?,
                 has_authenticator: sqlx::Row::try_get::<i64, _>(row, "authenticators")? > 0,
             })

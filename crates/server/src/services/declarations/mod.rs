@@ -60,6 +60,7 @@ fn theirs(ctx: &Ctx, found: Option<Declaration>) -> AppResult<Declaration> {
 /// A declaration the actor may read, with its teacher and the teacher's current school.
 pub(crate) async fn visible(
     c: &mut Conn,
+    v: &xueshi_store::Vault,
     ctx: &Ctx,
     id: &str,
 ) -> AppResult<(Declaration, Teacher, Org)> {
@@ -67,7 +68,7 @@ pub(crate) async fn visible(
         return Err(AppError::Forbidden);
     }
     let declaration = declarations::get(c, id).await?.ok_or(AppError::NotFound)?;
-    let (teacher, school) = teachers::visible(c, ctx, &declaration.teacher_id).await?;
+    let (teacher, school) = teachers::visible(c, v, ctx, &declaration.teacher_id).await?;
     Ok((declaration, teacher, school))
 }
 
@@ -136,7 +137,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, patch: DeclarationPatch) -> Ap
     .await?;
     tx.commit().await?;
     let mut c = db.pool().acquire().await?;
-    load_detail(&mut c, ctx, id).await
+    load_detail(&mut c, db.vault(), ctx, id).await
 }
 
 /// Withdraws a submitted declaration before the school has reviewed it (撤回).
@@ -172,7 +173,7 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     .await?;
     tx.commit().await?;
     let mut c = db.pool().acquire().await?;
-    load_detail(&mut c, ctx, id).await
+    load_detail(&mut c, db.vault(), ctx, id).await
 }
 
 /// A conditional status change found the declaration already moved on.
@@ -189,11 +190,16 @@ pub(crate) fn raced(e: StoreError, before: &Declaration) -> AppError {
 /// One declaration with its evidence, reviews and (for reviewers) warnings.
 pub async fn get(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     let mut c = db.pool().acquire().await?;
-    load_detail(&mut c, ctx, id).await
+    load_detail(&mut c, db.vault(), ctx, id).await
 }
 
-pub(crate) async fn load_detail(c: &mut Conn, ctx: &Ctx, id: &str) -> AppResult<Detail> {
-    let (declaration, _, _) = visible(c, ctx, id).await?;
+pub(crate) async fn load_detail(
+    c: &mut Conn,
+    v: &xueshi_store::Vault,
+    ctx: &Ctx,
+    id: &str,
+) -> AppResult<Detail> {
+    let (declaration, _, _) = visible(c, v, ctx, id).await?;
     let evidence = evidence::for_declaration(c, id).await?;
     let reviews = reviews::for_declaration(c, id).await?;
     let warnings = if ctx.actor.role == Role::Teacher {
