@@ -259,7 +259,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         detail: json!({ "teachers": 50 }),
         ..Default::default()
     };
-    audit::insert(&mut seeder.tx, &entry).await?;
+    audit::insert(&mut seeder.tx, db.vault(), &entry).await?;
     xueshi_store::repo::settings::get_or_create(&mut seeder.tx, DEMO_SETTING, || "1".into())
         .await?;
     seeder.tx.commit().await?;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_evidence_original_sha256"),
     migration!(14, "0014_accounts"),
     migration!(15, "0015_sealed_fields"),
+    migration!(16, "0016_audit_chain"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

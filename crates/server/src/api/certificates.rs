@@ -210,6 +210,7 @@ pub async fn teacher_pdf(
     let detail = json!({ "year": year, "serial": data.serial });
     record(
         &mut tx,
+        state.db.vault(),
         &me.ctx,
         "certificate.download",
         ("teacher", &id),
@@ -361,6 +362,7 @@ pub async fn bulk_zip(
     let detail = json!({ "year": year, "org_id": org.id, "org_name": org.name });
     record(
         &mut tx,
+        state.db.vault(),
         &me.ctx,
         "certificate.bulk_download",
         ("org", &org.id),

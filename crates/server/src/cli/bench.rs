@@ -190,7 +190,7 @@ pub async fn seed(
         detail: json!({ "teachers": teachers, "records_per_teacher": per_teacher, "year": year }),
         ..Default::default()
     };
-    audit::insert(&mut tx, &entry).await?;
+    audit::insert(&mut tx, db.vault(), &entry).await?;
     tx.commit().await?;
     analyze(&db).await?;
     db.close().await;

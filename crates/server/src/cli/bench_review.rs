@@ -145,7 +145,7 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
         detail: json!({ "pending": pending, "teachers": teachers, "year": year }),
         ..Default::default()
     };
-    audit::insert(&mut tx, &entry).await?;
+    audit::insert(&mut tx, db.vault(), &entry).await?;
     tx.commit().await?;
     analyze(&db).await?;
     db.close().await;

@@ -55,7 +55,7 @@ pub async fn run(config: Config, username: &str) -> anyhow::Result<()> {
         detail: json!({ "after": { "username": user.username, "role": user.role, "org_id": user.org_id }, "via": "create-admin" }),
         ..Default::default()
     };
-    audit::insert(&mut tx, &entry).await?;
+    audit::insert(&mut tx, db.vault(), &entry).await?;
     tx.commit().await?;
     db.close().await;
     println!("已创建市级管理员 {username}（{}）", city.name);

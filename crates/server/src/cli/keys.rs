@@ -27,6 +27,7 @@ pub async fn rotate(config: Config, algorithm: &str) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     audit::insert(
         &mut tx,
+        db.vault(),
         &audit::NewAudit {
             action: "keys.rotate",
             target_type: "data_key",

@@ -1,5 +1,6 @@
 //! The `xueshi` command line: one file per command.
 
+mod audit;
 mod bench;
 mod bench_review;
 mod create_admin;
@@ -67,9 +68,23 @@ pub enum Command {
     /// Files for other systems.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// The data key personal data is sealed with.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the chain of every entry (or those from a date on); exits non-zero naming the
+    /// first entry where it breaks.
+    Verify {
+        /// First day to check (YYYY-MM-DD); earlier entries are trusted.
+        #[arg(long)]
+        from: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +212,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Provincial { year, format, out }) => {
             export::provincial(config, year, &format, out).await
+        }
+        Command::Audit(AuditCommand::Verify { from }) => {
+            audit::verify(config, from.as_deref()).await
         }
         Command::Keys(KeysCommand::Rotate { algorithm }) => keys::rotate(config, &algorithm).await,
     }

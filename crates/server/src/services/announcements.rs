@@ -69,6 +69,7 @@ pub async fn publish(db: &Db, ctx: &Ctx, input: Publish) -> AppResult<Announceme
     let target = ("announcement", announcement.id.as_str());
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "announcement.publish",
         target,
@@ -242,6 +243,7 @@ pub async fn attach(
     let target = ("announcement", announcement.id.as_str());
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "announcement.attach",
         target,
@@ -285,6 +287,7 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<()> {
     let detail = json!({ "title": announcement.title });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "announcement.withdraw",
         ("announcement", id),
@@ -397,6 +400,7 @@ pub async fn put_contacts(
     let detail = json!({ "before": view(&before), "after": view(&contacts) });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "contacts.update",
         ("org", &org.id),

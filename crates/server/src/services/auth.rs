@@ -92,7 +92,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
         (Some(user), Some(actor)) => (user, actor),
         (user, _) => {
             let user_id = user.as_ref().map(|u| u.id.as_str());
-            fail(&mut tx, &key, user_id, ip, now, "password").await?;
+            fail(&mut tx, db.vault(), &key, user_id, ip, now, "password").await?;
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
@@ -108,6 +108,7 @@ pub async fn login(state: &AppState, input: Login, ip: &str, kind: &str) -> AppR
     };
     record(
         &mut tx,
+        state.db.vault(),
         &ctx,
         "auth.login",
         ("user", &user.id),
@@ -150,6 +151,7 @@ pub async fn refuse_if_locked(c: &mut Conn, key: &str, now: i64) -> AppResult<()
 /// pending sessions and is audited too.
 pub async fn fail(
     c: &mut Conn,
+    v: &xueshi_store::Vault,
     key: &str,
     user_id: Option<&str>,
     ip: &str,
@@ -174,7 +176,7 @@ pub async fn fail(
         district_id: None,
         school_id: None,
     };
-    audit::insert(c, &entry("auth.login_failed", json!({ "failed": what }))).await?;
+    audit::insert(c, v, &entry("auth.login_failed", json!({ "failed": what }))).await?;
     let (by_user, _) = sessions::failures_since(c, key, ip, now - WINDOW_MS).await?;
     if by_user >= MAX_FAILURES_PER_USERNAME {
         let until = now + LOCK_MS;
@@ -183,7 +185,7 @@ pub async fn fail(
             sessions::delete_for_user_pending(c, id).await?;
         }
         let detail = json!({ "failures": by_user, "locked_until": until });
-        audit::insert(c, &entry("auth.locked", detail)).await?;
+        audit::insert(c, v, &entry("auth.locked", detail)).await?;
     }
     Ok(())
 }
@@ -220,6 +222,7 @@ pub async fn logout(db: &Db, ctx: &Ctx, token_hash: &str) -> AppResult<()> {
     sessions::delete(&mut tx, token_hash).await?;
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "auth.logout",
         ("user", &ctx.actor.user_id),

@@ -70,6 +70,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateCourse) -> AppResult<Course
     let detail = json!({ "after": { "title": course.title, "year": course.year, "category": course.category, "hours": course.hours } });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "course.create",
         ("course", &course.id),
@@ -153,6 +154,7 @@ pub async fn complete(db: &Db, ctx: &Ctx, course_id: &str, input: Completion) ->
     });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "record.completion",
         ("record", &saved.id),

@@ -71,6 +71,7 @@ pub async fn reset_password(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<
     sessions::clear_failures(&mut tx, &user.login).await?;
     record(
         &mut tx,
+        state.db.vault(),
         ctx,
         "user.password_reset",
         ("user", &user.id),
@@ -90,6 +91,7 @@ pub async fn reset_mfa(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<()> {
     sessions::delete_for_user(&mut tx, &user.id).await?;
     record(
         &mut tx,
+        state.db.vault(),
         ctx,
         "user.mfa_reset",
         ("user", &user.id),
@@ -140,6 +142,7 @@ pub async fn forgot(state: &AppState, input: Forgot, ip: &str) -> AppResult<()> 
     };
     record(
         &mut tx,
+        state.db.vault(),
         &ctx,
         "auth.password_reset_requested",
         ("user", &user.id),
@@ -210,7 +213,16 @@ pub async fn reset_with_code(
                 mfa::spend_reset_try(&mut tx, &u.id).await?;
             }
             let user_id = user.as_ref().map(|u| u.id.as_str());
-            fail(&mut tx, &key, user_id, ip, now, "reset_code").await?;
+            fail(
+                &mut tx,
+                state.db.vault(),
+                &key,
+                user_id,
+                ip,
+                now,
+                "reset_code",
+            )
+            .await?;
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
@@ -227,6 +239,7 @@ pub async fn reset_with_code(
     };
     record(
         &mut tx,
+        state.db.vault(),
         &ctx,
         "auth.password_reset_by_code",
         ("user", &user.id),

@@ -137,6 +137,7 @@ pub async fn upload(
     let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256, "original_sha256": file.original_sha256, "size": file.size, "content_type": file.content_type });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "evidence.upload",
         ("declaration", &d.id),
@@ -188,6 +189,7 @@ pub async fn remove(db: &Db, ctx: &Ctx, declaration_id: &str, evidence_id: &str)
     let detail = json!({ "evidence_id": file.id, "kind": file.kind, "sha256": file.sha256 });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "evidence.delete",
         ("declaration", &d.id),

@@ -261,6 +261,7 @@ pub async fn provincial(
     let detail = json!({ "year": year, "format": ext, "rows": rows });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "export.provincial",
         ("export", &year.to_string()),

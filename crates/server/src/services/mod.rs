@@ -115,6 +115,7 @@ impl Place {
 /// Appends one audit entry inside the caller's transaction.
 pub async fn record(
     c: &mut Conn,
+    v: &xueshi_store::Vault,
     ctx: &Ctx,
     action: &str,
     target: (&str, &str),
@@ -123,6 +124,7 @@ pub async fn record(
 ) -> StoreResult<()> {
     audit::insert(
         c,
+        v,
         &NewAudit {
             actor_id: Some(&ctx.actor.user_id),
             ip: Some(&ctx.ip),

@@ -131,6 +131,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
     })?;
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "org.create",
         ("org", &org.id),
@@ -186,6 +187,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateOrg) -> AppResult
     };
     record(
         &mut tx,
+        db.vault(),
         ctx,
         action,
         ("org", id),

@@ -17,6 +17,7 @@ pub async fn put(db: &Db, ctx: &Ctx, year: i32, input: PolicyInput) -> AppResult
     let detail = json!({ "before": before, "after": policy });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "policy.put",
         ("policy", &year.to_string()),

@@ -101,6 +101,7 @@ pub async fn revoke(db: &Db, ctx: &Ctx, record_id: &str, input: Revoke) -> AppRe
     let detail = json!({ "reason": reason, "before": { "status": before.status, "hours": before.hours }, "after": { "status": after.status } });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "record.revoke",
         ("record", record_id),

@@ -203,6 +203,7 @@ pub async fn batch(db: &Db, ctx: &Ctx, input: BatchReview) -> AppResult<Vec<Item
     });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "review.batch",
         ("org", &ctx.actor.org_id),
@@ -364,6 +365,7 @@ async fn apply(
     });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "declaration.review",
         ("declaration", id),

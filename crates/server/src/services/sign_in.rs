@@ -35,6 +35,7 @@ pub async fn enroll(state: &AppState, session: &Session) -> AppResult<Enrolment>
     mfa::replace(&mut tx, &session.user.id, &secret, state.clock.now_ms()).await?;
     record(
         &mut tx,
+        state.db.vault(),
         &session.ctx,
         "auth.mfa_enroll",
         ("user", &session.user.id),
@@ -87,6 +88,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     if !accepted {
         fail(
             &mut tx,
+            state.db.vault(),
             &user.login,
             Some(&user.id),
             &session.ctx.ip,
@@ -113,6 +115,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     let done = step_done(state, &mut tx, session, next).await?;
     record(
         &mut tx,
+        state.db.vault(),
         &session.ctx,
         "auth.mfa_verified",
         ("user", &user.id),
@@ -169,7 +172,16 @@ pub async fn change_password(
         if !password::verify(current, Some(&user.password_hash)).await {
             let mut tx = state.db.begin().await?;
             let ip = &session.ctx.ip;
-            fail(&mut tx, &user.login, Some(&user.id), ip, now, "password").await?;
+            fail(
+                &mut tx,
+                state.db.vault(),
+                &user.login,
+                Some(&user.id),
+                ip,
+                now,
+                "password",
+            )
+            .await?;
             tx.commit().await?;
             return Err(AppError::invalid("current_password", "当前密码不正确"));
         }
@@ -185,6 +197,7 @@ pub async fn change_password(
     let token = open_session(&mut tx, state, &user.id, &session.kind, None).await?;
     record(
         &mut tx,
+        state.db.vault(),
         &session.ctx,
         "auth.password_changed",
         ("user", &user.id),

@@ -207,6 +207,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
     let detail = json!({ "after": audit_view(&teacher) });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "teacher.create",
         ("teacher", &teacher.id),
@@ -230,6 +231,7 @@ pub async fn get_full(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Teacher> {
         let detail = json!({ "id_number": IdNumber::mask_str(&teacher.id_number) });
         record(
             &mut tx,
+            db.vault(),
             ctx,
             "teacher.view_full",
             ("teacher", id),
@@ -333,6 +335,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
     };
     record(
         &mut tx,
+        db.vault(),
         ctx,
         action,
         ("teacher", id),
@@ -343,6 +346,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
     if new_school.id != old_school.id {
         record(
             &mut tx,
+            db.vault(),
             ctx,
             "teacher.transfer_out",
             ("teacher", id),

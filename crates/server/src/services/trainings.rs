@@ -142,6 +142,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTraining) -> AppResult<Trai
     let detail = json!({ "after": { "title": training.title, "organizer_id": training.organizer_id, "hours": training.hours, "year": training.year } });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "training.create",
         ("training", &training.id),
@@ -259,6 +260,7 @@ pub async fn register(
     let detail = json!({ "registered": counts.registered, "updated": counts.updated, "via": via });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "training.attendance",
         ("training", &training.id),

@@ -76,6 +76,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
     })?;
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "user.create",
         ("user", &user.id),

@@ -151,6 +151,7 @@ pub async fn run(
     let target = ("verification", year.to_string());
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "verification.run",
         (target.0, &target.1),

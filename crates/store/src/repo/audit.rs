@@ -3,8 +3,10 @@
 use sqlx::AnyConnection;
 use xueshi_domain::authz::Scope;
 
-use super::clamp_limit;
+use xueshi_vault::Vault;
+
 use super::sql::Sql;
+use super::{audit_chain, clamp_limit};
 use crate::models::{AuditEntry, Page};
 use crate::{StoreResult, now_ms};
 
@@ -21,12 +23,32 @@ pub struct NewAudit<'a> {
     pub school_id: Option<&'a str>,
 }
 
-pub async fn insert(c: &mut AnyConnection, e: &NewAudit<'_>) -> StoreResult<()> {
+/// Appends `e` to the chain inside the caller's transaction (see [`super::audit_chain`]).
+pub async fn insert(c: &mut AnyConnection, v: &Vault, e: &NewAudit<'_>) -> StoreResult<()> {
+    let (seq, prev) = audit_chain::advance(c).await?;
+    let at = now_ms();
+    let detail = e.detail.to_string();
+    let hash = audit_chain::link(
+        v,
+        &prev,
+        &audit_chain::Canonical {
+            seq,
+            at,
+            actor_id: e.actor_id,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            ip: e.ip,
+            detail: &detail,
+            district_id: e.district_id,
+            school_id: e.school_id,
+        },
+    );
     let mut q = Sql::new(
         "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, ip, detail, \
-         district_id, school_id) VALUES (",
+         district_id, school_id, seq, prev_hash, hash) VALUES (",
     );
-    q.bind(now_ms())
+    q.bind(at)
         .push(", ")
         .bind(e.actor_id.map(str::to_owned))
         .push(", ");
@@ -38,12 +60,14 @@ pub async fn insert(c: &mut AnyConnection, e: &NewAudit<'_>) -> StoreResult<()> 
         .push(", ");
     q.bind(e.ip.map(str::to_owned))
         .push(", ")
-        .bind(e.detail.to_string())
+        .bind(detail)
         .push(", ");
     q.bind(e.district_id.map(str::to_owned)).push(", ");
-    q.bind(e.school_id.map(str::to_owned)).push(")");
+    q.bind(e.school_id.map(str::to_owned)).push(", ");
+    q.bind(seq).push(", ").bind(prev).push(", ");
+    q.bind(hash.as_str()).push(")");
     q.execute(c).await?;
-    Ok(())
+    audit_chain::set_head(c, &hash).await
 }
 
 #[derive(Clone, Debug, Default)]

@@ -93,6 +93,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
     let detail = json!({ "after": form::audit_view(&declaration) });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "declaration.create",
         ("declaration", &declaration.id),
@@ -128,6 +129,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, patch: DeclarationPatch) -> Ap
     let detail = json!({ "before": form::audit_view(&before), "after": form::audit_view(&after) });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "declaration.update",
         ("declaration", id),
@@ -164,6 +166,7 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
         json!({ "before": { "status": before.status }, "after": { "status": after.status } });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "declaration.withdraw",
         ("declaration", id),

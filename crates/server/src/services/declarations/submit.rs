@@ -64,6 +64,7 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     });
     record(
         &mut tx,
+        db.vault(),
         ctx,
         "declaration.submit",
         ("declaration", id),

@@ -1,0 +1,184 @@
+//! The audit log's chain: each entry's `hash` is a keyed HMAC over the previous entry's hash
+//! and the entry's canonical text, so an entry edited, removed or inserted by someone without
+//! the data key breaks the chain at that point.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use xueshi_vault::Vault;
+
+use super::sql::Sql;
+use crate::StoreResult;
+
+/// The fields an entry is hashed over, as stored.
+pub(crate) struct Canonical<'a> {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_id: Option<&'a str>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub ip: Option<&'a str>,
+    pub detail: &'a str,
+    pub district_id: Option<&'a str>,
+    pub school_id: Option<&'a str>,
+}
+
+/// The hash following `prev` for this entry. The entry is written as a JSON array, so no
+/// field's text can run into the next.
+pub(crate) fn link(v: &Vault, prev: &str, e: &Canonical<'_>) -> String {
+    let text = serde_json::json!([
+        prev,
+        e.seq,
+        e.at,
+        e.actor_id,
+        e.action,
+        e.target_type,
+        e.target_id,
+        e.ip,
+        e.detail,
+        e.district_id,
+        e.school_id
+    ]);
+    v.blind_index("audit-chain", &text.to_string())
+}
+
+/// Takes the chain's lock row (held until the caller's transaction ends) and answers the
+/// next entry's place and the hash it follows.
+pub(crate) async fn advance(c: &mut AnyConnection) -> StoreResult<(i64, String)> {
+    let row = Sql::new("UPDATE audit_chain SET seq = seq + 1 WHERE id = 1 RETURNING seq, head")
+        .query()
+        .fetch_one(c)
+        .await?;
+    Ok((row.try_get("seq")?, row.try_get("head")?))
+}
+
+pub(crate) async fn set_head(c: &mut AnyConnection, hash: &str) -> StoreResult<()> {
+    let mut q = Sql::new("UPDATE audit_chain SET head = ");
+    q.bind(hash).push(" WHERE id = 1");
+    q.execute(c).await?;
+    Ok(())
+}
+
+/// What a check of the chain found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// Chained entries checked.
+    pub checked: u64,
+    /// Entries written before the chain began (older versions), not checkable.
+    pub unchained: u64,
+    /// The head after the last entry checked.
+    pub head: String,
+    /// The first entry (by id) where the chain breaks, and why; `None` when it holds.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Walks the chain in id order from the first entry at or after `from_ms` (trusting that
+/// entry's link to the one before it), and compares its end with the stored head.
+pub async fn verify(
+    c: &mut AnyConnection,
+    v: &Vault,
+    from_ms: Option<i64>,
+) -> StoreResult<Verified> {
+    let mut out = Verified::default();
+    let mut expected: Option<(i64, String)> = None; // (seq, head) the next entry must follow
+    let mut cursor = 0i64;
+    loop {
+        let mut q = Sql::new("SELECT * FROM audit_log WHERE id > ");
+        q.bind(cursor);
+        if let Some(from) = from_ms {
+            q.push(" AND at >= ").bind(from);
+        }
+        q.push(" ORDER BY id LIMIT 5000");
+        let rows = q.fetch_all(c).await?;
+        let Some(last) = rows.last() else { break };
+        cursor = last.try_get("id")?;
+        for row in &rows {
+            if let Some(reason) = check(v, row, &mut expected, &mut out)? {
+                out.broken = Some((row.try_get("id")?, reason));
+                return Ok(out);
+            }
+        }
+    }
+    let chain = Sql::new("SELECT seq, head FROM audit_chain WHERE id = 1")
+        .query()
+        .fetch_one(c)
+        .await?;
+    let (seq, head): (i64, String) = (chain.try_get("seq")?, chain.try_get("head")?);
+    let (last_seq, last_head) = expected.unwrap_or((0, String::new()));
+    // Skipped (rolled back) places leave the stored seq ahead; only the head must match.
+    if head != last_head && !(from_ms.is_some() && out.checked == 0) {
+        out.broken = Some((
+            cursor,
+            format!(
+                "链头与最后一条记录不符（记录到第 {last_seq} 条，链头为第 {seq} 条）：其后的记录被删除"
+            ),
+        ));
+    }
+    out.head = head;
+    Ok(out)
+}
+
+fn check(
+    v: &Vault,
+    row: &AnyRow,
+    expected: &mut Option<(i64, String)>,
+    out: &mut Verified,
+) -> StoreResult<Option<String>> {
+    let seq: Option<i64> = row.try_get("seq")?;
+    let Some(seq) = seq else {
+        if expected.is_some() {
+            return Ok(Some("链开始之后出现无链记录：该记录被插入".into()));
+        }
+        out.unchained += 1;
+        return Ok(None);
+    };
+    let prev: String = row
+        .try_get::<Option<String>, _>("prev_hash")?
+        .unwrap_or_default();
+    let stored: String = row
+        .try_get::<Option<String>, _>("hash")?
+        .unwrap_or_default();
+    if let Some((last_seq, head)) = expected.as_ref() {
+        if prev != *head {
+            return Ok(Some(format!(
+                "与上一条记录（第 {last_seq} 条）不相接：之间的记录被删除或改动"
+            )));
+        }
+        if seq <= *last_seq {
+            return Ok(Some("链序号倒退：记录被重排".into()));
+        }
+    }
+    let detail: String = row.try_get("detail")?;
+    let (actor, ip, district, school): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = (
+        row.try_get("actor_id")?,
+        row.try_get("ip")?,
+        row.try_get("district_id")?,
+        row.try_get("school_id")?,
+    );
+    let action: String = row.try_get("action")?;
+    let target_type: String = row.try_get("target_type")?;
+    let target_id: String = row.try_get("target_id")?;
+    let canonical = Canonical {
+        seq,
+        at: row.try_get("at")?,
+        actor_id: actor.as_deref(),
+        action: &action,
+        target_type: &target_type,
+        target_id: &target_id,
+        ip: ip.as_deref(),
+        detail: &detail,
+        district_id: district.as_deref(),
+        school_id: school.as_deref(),
+    };
+    if link(v, &prev, &canonical) != stored {
+        return Ok(Some("内容与其哈希不符：该记录被改动".into()));
+    }
+    out.checked += 1;
+    *expected = Some((seq, stored));
+    Ok(None)
+}
