@@ -185,6 +185,19 @@ async fn connect_sealed(config: &Config) -> anyhow::Result<Db> {
     }
 }
 
+/// The configured data key, which must already exist (for commands that read a backup).
+pub fn data_key(config: &Config) -> anyhow::Result<Vault> {
+    if let Some(text) = config.data_key.as_ref().filter(|k| !k.0.trim().is_empty()) {
+        return Vault::from_text(&text.0).map_err(|e| anyhow::anyhow!("XUESHI_DATA_KEY: {e}"));
+    }
+    let path = config.data_key_path();
+    Vault::load(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "找不到数据密钥（{e}）：请用 --key-file 或 XUESHI_DATA_KEY_FILE 指明备份所用的密钥文件"
+        )
+    })
+}
+
 fn key_error(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::WrongKey(reason) => anyhow::anyhow!(

@@ -139,6 +139,15 @@ impl Db {
         Ok(tx)
     }
 
+    /// A consistent copy of a SQLite database at `path` (a new file), taken while others
+    /// write: `VACUUM INTO` reads one snapshot, WAL included.
+    pub async fn vacuum_into(&self, path: &std::path::Path) -> StoreResult<()> {
+        let quoted = path.display().to_string().replace('\'', "''");
+        let sql = format!("VACUUM INTO '{quoted}'");
+        self.reader.execute(sqlx::AssertSqlSafe(sql)).await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -175,6 +184,19 @@ fn sqlite_pool(size: u32, cache_mib: u32, mmap: bool) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// The number of tables in the `public` schema of the PostgreSQL database at `url` (a restore
+/// goes only into an empty one).
+pub async fn postgres_table_count(url: &str) -> StoreResult<i64> {
+    sqlx::any::install_default_drivers();
+    let mut c = AnyConnection::connect(url).await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut c)
+    .await?;
+    Ok(sqlx::Row::try_get(&row, "n")?)
 }
 
 /// Hides the password of a database URL before it is shown anywhere.

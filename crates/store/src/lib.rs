@@ -10,7 +10,7 @@ pub mod models;
 pub mod repo;
 pub mod sealed;
 
-pub use db::{Backend, Conn, Db, Tx, now_ms};
+pub use db::{Backend, Conn, Db, Tx, now_ms, postgres_table_count};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Error as SqlxError;
 pub use sqlx::Row;

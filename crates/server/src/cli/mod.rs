@@ -1,6 +1,7 @@
 //! The `xueshi` command line: one file per command.
 
 mod audit;
+mod backup;
 mod bench;
 mod bench_review;
 mod create_admin;
@@ -68,6 +69,25 @@ pub enum Command {
     /// Files for other systems.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// A consistent copy of the database and the evidence files while servers run, with a
+    /// sealed manifest (the data key is never in it); or, with --verify, check one.
+    Backup {
+        /// An empty or new directory to write the backup to.
+        #[arg(long, required_unless_present = "verify", conflicts_with = "verify")]
+        out: Option<PathBuf>,
+        /// Check the backup in this directory without restoring it.
+        #[arg(long)]
+        verify: Option<PathBuf>,
+    },
+    /// Restore a checked backup into an empty data directory or database, then check the
+    /// audit chain.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// The data key file the backup was made under (default: the configured one).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -212,6 +232,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Provincial { year, format, out }) => {
             export::provincial(config, year, &format, out).await
+        }
+        Command::Backup { out, verify } => match (out, verify) {
+            (_, Some(dir)) => backup::verify(config, &dir).await,
+            (Some(out), None) => backup::backup(config, &out).await,
+            (None, None) => anyhow::bail!("请给出 --out DIR 或 --verify DIR"),
+        },
+        Command::Restore { from, key_file } => {
+            let mut config = config;
+            if key_file.is_some() {
+                config.data_key_file = key_file;
+            }
+            backup::restore(config, &from).await
         }
         Command::Audit(AuditCommand::Verify { from }) => {
             audit::verify(config, from.as_deref()).await

@@ -68,7 +68,7 @@ pub struct TestApp {
 }
 
 /// A database made for one test: the server URL to reach it from, and its name.
-struct TestDatabase {
+pub struct TestDatabase {
     admin_url: String,
     name: String,
 }
@@ -146,7 +146,7 @@ impl Answer {
     }
 }
 
-async fn test_database() -> Option<TestDatabase> {
+pub async fn test_database() -> Option<TestDatabase> {
     let base = std::env::var("XUESHI_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
@@ -165,7 +165,17 @@ async fn test_database() -> Option<TestDatabase> {
 }
 
 impl TestDatabase {
-    fn url(&self) -> String {
+    /// Drops the database (for one a test made beside its app's).
+    pub async fn drop_now(self) {
+        let mut admin = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+
+    pub fn url(&self) -> String {
         let (prefix, _) = self
             .admin_url
             .rsplit_once('/')

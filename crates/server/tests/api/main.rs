@@ -8,6 +8,7 @@ mod announcements;
 mod audit;
 mod audit_chain;
 mod auth;
+mod backup;
 mod batch_review;
 mod certificates;
 mod data_at_rest;

@@ -182,3 +182,19 @@ fn check(
     *expected = Some((seq, stored));
     Ok(None)
 }
+
+/// The chain's head (the last entry's hash; empty before the first).
+pub async fn head(c: &mut AnyConnection) -> StoreResult<String> {
+    let row = Sql::new("SELECT head FROM audit_chain WHERE id = 1")
+        .query()
+        .fetch_one(c)
+        .await?;
+    Ok(row.try_get("head")?)
+}
+
+/// Whether an entry with this hash is in the log.
+pub async fn holds(c: &mut AnyConnection, hash: &str) -> StoreResult<bool> {
+    let mut q = Sql::new("SELECT id FROM audit_log WHERE hash = ");
+    q.bind(hash);
+    Ok(q.fetch_optional(c).await?.is_some())
+}

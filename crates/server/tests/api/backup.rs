@@ -1,0 +1,145 @@
+//! `xueshi backup` copies a running server's database and evidence with a sealed manifest and
+//! never the key; `backup --verify` and `restore` refuse a changed or incomplete backup, and a
+//! restored server answers what the source did.
+
+use std::path::Path;
+
+use xueshi_server::app::Application;
+
+use crate::declaring::*;
+use crate::helpers::*;
+
+fn xueshi(config: &xueshi_server::config::Config, args: &[&str]) -> (bool, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(&config.data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("XUESHI_DATABASE_URL");
+    if let Some(url) = &config.database_url {
+        cmd.env("XUESHI_DATABASE_URL", url);
+    }
+    if let Some(key) = &config.data_key_file {
+        cmd.env("XUESHI_DATA_KEY_FILE", key);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn every_file(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_backup_of_a_running_server_restores_to_the_same_answers_and_refuses_tampering() {
+    let s = scene("备份").await;
+    let app = &s.app;
+    let declaration = app
+        .ready(&s.token, form("备份培训", "2030-03-01", "2030-03-02"), 7)
+        .await;
+    let detail = app
+        .api_get(&format!("/declarations/{declaration}"), &s.token)
+        .await
+        .expect(200);
+    let sha = detail["evidence"][0]["sha256"].as_str().unwrap().to_owned();
+    let teachers = app.api_get("/teachers", &app.city_token).await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("b1");
+    let dir_s = dir.to_str().unwrap();
+    let (ok, text) = xueshi(&app.config, &["backup", "--out", dir_s]);
+    assert!(ok, "{text}");
+    // The key is not in it, in name or in content.
+    let key = std::fs::read_to_string(app.config.data_key_path()).unwrap();
+    let index_line = key.lines().find(|l| l.starts_with("index ")).unwrap();
+    let index = index_line.split_whitespace().last().unwrap();
+    for file in every_file(&dir) {
+        assert_ne!(file.extension().and_then(|e| e.to_str()), Some("key"));
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(index.len()).any(|w| w == index.as_bytes()),
+            "{}",
+            file.display()
+        );
+    }
+    let (ok, text) = xueshi(&app.config, &["backup", "--verify", dir_s]);
+    assert!(ok, "{text}");
+
+    // Restore into an empty target that has only the key file, and serve from it.
+    let target = tempfile::tempdir().unwrap();
+    let extra_db = match app.config.database_url {
+        Some(_) => test_database().await,
+        None => None,
+    };
+    let mut restored = app.config.clone();
+    restored.data_dir = target.path().join("data");
+    restored.database_url = extra_db.as_ref().map(|d| d.url());
+    restored.data_key_file = Some(app.config.data_key_path());
+    restored.evidence_dir = None;
+    let (ok, text) = xueshi(&restored, &["restore", "--from", dir_s]);
+    assert!(ok, "{text}");
+    assert!(text.contains("审计链完整"), "{text}");
+    {
+        let server = Application::build(restored.clone())
+            .await
+            .expect("the restored data opens");
+        let db = server.state().db.clone();
+        let files = server.state().files.clone();
+        let mut c = db.pool().acquire().await.unwrap();
+        let page = xueshi_store::repo::teachers::list(
+            &mut c,
+            db.vault(),
+            &xueshi_domain::authz::Scope::All,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.items.len(), teachers);
+        let stored = files.get(&xueshi_files::evidence_key(&sha)).await.unwrap();
+        assert_eq!(xueshi_files::sha256_hex(&stored), sha);
+        drop(c);
+        db.close().await;
+    }
+    // A second restore into the now-used target is refused.
+    let (ok, text) = xueshi(&restored, &["restore", "--from", dir_s]);
+    assert!(!ok && text.contains("只能恢复到空"), "{text}");
+    if let Some(d) = extra_db {
+        d.drop_now().await;
+    }
+
+    // A changed file, a missing file or a changed manifest is refused.
+    let evidence = every_file(&dir.join("evidence")).pop().unwrap();
+    let original = std::fs::read(&evidence).unwrap();
+    std::fs::write(&evidence, b"forged").unwrap();
+    let (ok, text) = xueshi(&app.config, &["backup", "--verify", dir_s]);
+    assert!(!ok && text.contains("校验和不符"), "{text}");
+    std::fs::remove_file(&evidence).unwrap();
+    let (ok, text) = xueshi(&app.config, &["backup", "--verify", dir_s]);
+    assert!(!ok && text.contains("备份不完整"), "{text}");
+    std::fs::write(&evidence, &original).unwrap();
+    let manifest = dir.join("manifest.json");
+    let edited =
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .replacen("\"format\": 1", "\"format\": 2", 1);
+    std::fs::write(&manifest, edited).unwrap();
+    let (ok, text) = xueshi(&app.config, &["backup", "--verify", dir_s]);
+    assert!(!ok && text.contains("签名不符"), "{text}");
+}
