@@ -260,11 +260,6 @@ impl Vault {
     }
 }
 
-/// Whether a stored text field is sealed (a converted database holds no other kind).
-pub fn is_sealed(value: &str) -> bool {
-    parse_field(value).is_some()
-}
-
 /// The key that sealed a field, for rotation.
 pub fn key_id_of(sealed: &str) -> Option<u32> {
     parse_field(sealed).map(|(_, id, _)| id)

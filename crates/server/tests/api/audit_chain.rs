@@ -4,21 +4,7 @@
 use crate::helpers::*;
 
 fn verify(app: &TestApp) -> (bool, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"));
-    cmd.args(["audit", "verify", "--data-dir"])
-        .arg(&app.config.data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("XUESHI_DATABASE_URL");
-    if let Some(url) = &app.config.database_url {
-        cmd.env("XUESHI_DATABASE_URL", url);
-    }
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    xueshi(&app.config, &["audit", "verify"])
 }
 
 fn postgres(app: &TestApp) -> bool {

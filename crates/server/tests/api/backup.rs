@@ -9,28 +9,6 @@ use xueshi_server::app::Application;
 use crate::declaring::*;
 use crate::helpers::*;
 
-fn xueshi(config: &xueshi_server::config::Config, args: &[&str]) -> (bool, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"));
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(&config.data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("XUESHI_DATABASE_URL");
-    if let Some(url) = &config.database_url {
-        cmd.env("XUESHI_DATABASE_URL", url);
-    }
-    if let Some(key) = &config.data_key_file {
-        cmd.env("XUESHI_DATA_KEY_FILE", key);
-    }
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 fn every_file(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

@@ -193,21 +193,8 @@ async fn keys_rotate_reseals_everything_while_the_server_keeps_answering() {
     let t = tree(&app, "轮换").await;
     let (id, number) = teacher_with_phone(&app, &t.school, 504).await;
 
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"));
-    cmd.args(["keys", "rotate", "--algorithm", "aes256gcm", "--data-dir"])
-        .arg(&app.config.data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("XUESHI_DATABASE_URL");
-    if let Some(url) = &app.config.database_url {
-        cmd.env("XUESHI_DATABASE_URL", url);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8_lossy(&out.stdout);
+    let (ok, said) = xueshi(&app.config, &["keys", "rotate", "--algorithm", "aes256gcm"]);
+    assert!(ok, "{said}");
     assert!(said.contains("重新加密 1 名教师"), "{said}");
 
     let stored: (String, String) =

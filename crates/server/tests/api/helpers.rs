@@ -643,3 +643,27 @@ impl TestApp {
         .expect(200)
     }
 }
+
+/// Runs the `xueshi` command with `args` against the data and database of `config`;
+/// answers whether it succeeded and what it printed (standard output, then error).
+pub fn xueshi(config: &xueshi_server::config::Config, args: &[&str]) -> (bool, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(&config.data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("XUESHI_DATABASE_URL");
+    if let Some(url) = &config.database_url {
+        cmd.env("XUESHI_DATABASE_URL", url);
+    }
+    if let Some(key) = &config.data_key_file {
+        cmd.env("XUESHI_DATA_KEY_FILE", key);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
