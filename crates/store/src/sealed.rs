@@ -6,8 +6,8 @@ use sqlx::{Executor, Row};
 use xueshi_domain::IdNumber;
 use xueshi_vault::Vault;
 
-use crate::repo::settings;
 use crate::repo::sql::Sql;
+use crate::repo::{mfa, settings};
 use crate::{Backend, Db, StoreError, StoreResult};
 
 const CHECK_SETTING: &str = "vault.check";
@@ -59,7 +59,43 @@ pub async fn prepare(db: &Db, v: &Vault) -> StoreResult<u64> {
             ));
         }
     }
-    convert(db, v).await
+    let converted = convert(db, v).await?;
+    if seal_mfa_secrets(db, v).await? > 0 {
+        scrub_free_pages(db).await?;
+    }
+    Ok(converted)
+}
+
+/// Seals the authenticator secrets an older version stored in clear, and re-seals those under
+/// an older key, in one transaction (there is one per staff member, not per teacher).
+/// Returns the number rewritten.
+pub async fn seal_mfa_secrets(db: &Db, v: &Vault) -> StoreResult<u64> {
+    let current = v.current_key_id();
+    let mut tx = db.begin().await?;
+    let rows = Sql::new("SELECT user_id, secret FROM user_mfa")
+        .fetch_all(&mut tx)
+        .await?;
+    let mut rewritten = 0u64;
+    for row in rows {
+        let user_id: String = row.try_get("user_id")?;
+        let stored: String = row.try_get("secret")?;
+        let context = mfa::secret_context(&user_id);
+        let secret = match xueshi_vault::key_id_of(&stored) {
+            Some(id) if id == current => continue,
+            Some(_) => v
+                .open(&context, &stored)
+                .map_err(|e| StoreError::Corrupt(format!("user_mfa.secret of {user_id}: {e}")))?,
+            None => stored,
+        };
+        let mut q = Sql::new("UPDATE user_mfa SET secret = ");
+        q.bind(v.seal(&context, &secret))
+            .push(" WHERE user_id = ")
+            .bind(user_id.as_str());
+        q.execute(&mut tx).await?;
+        rewritten += 1;
+    }
+    tx.commit().await?;
+    Ok(rewritten)
 }
 
 /// Seals teachers stored in clear, [`BATCH`] per transaction (a stopped run resumes where it
@@ -164,7 +200,7 @@ async fn scrub_free_pages(db: &Db) -> StoreResult<()> {
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
         }
         Backend::Postgres => {
-            c.execute("VACUUM FULL teachers, users, login_failures, login_locks")
+            c.execute("VACUUM FULL teachers, users, login_failures, login_locks, user_mfa")
                 .await?;
         }
     }

@@ -24,6 +24,7 @@ pub async fn rotate(config: Config, algorithm: &str) -> anyhow::Result<()> {
         path.display()
     );
     let resealed = sealed::reseal_with_current_key(&db, db.vault()).await?;
+    let authenticators = sealed::seal_mfa_secrets(&db, db.vault()).await?;
     let mut tx = db.begin().await?;
     audit::insert(
         &mut tx,
@@ -32,7 +33,8 @@ pub async fn rotate(config: Config, algorithm: &str) -> anyhow::Result<()> {
             action: "keys.rotate",
             target_type: "data_key",
             target_id: &key_id.to_string(),
-            detail: json!({ "algorithm": algorithm.code(), "resealed_teachers": resealed, "via": "cli" }),
+            detail: json!({ "algorithm": algorithm.code(), "resealed_teachers": resealed,
+                "resealed_authenticators": authenticators, "via": "cli" }),
             ..Default::default()
         },
     )

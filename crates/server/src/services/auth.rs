@@ -127,7 +127,7 @@ pub async fn step_after_password(
     user: &User,
     must_change_password: bool,
 ) -> AppResult<Option<Step>> {
-    let confirmed = mfa::get(c, &user.id).await?.is_some_and(|a| a.confirmed);
+    let confirmed = mfa::is_confirmed(c, &user.id).await?;
     Ok(first_step(
         needs_mfa(state, user.role),
         confirmed,

@@ -32,7 +32,14 @@ pub async fn enroll(state: &AppState, session: &Session) -> AppResult<Enrolment>
     let secret = totp::new_secret();
     let otpauth_uri = totp::otpauth_uri(&secret, &session.user.username)?;
     let mut tx = state.db.begin().await?;
-    mfa::replace(&mut tx, &session.user.id, &secret, state.clock.now_ms()).await?;
+    mfa::replace(
+        &mut tx,
+        state.db.vault(),
+        &session.user.id,
+        &secret,
+        state.clock.now_ms(),
+    )
+    .await?;
     record(
         &mut tx,
         state.db.vault(),
@@ -72,7 +79,7 @@ pub async fn verify(state: &AppState, session: &Session, input: MfaCode) -> AppR
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     refuse_if_locked(&mut tx, &user.login, now).await?;
-    let Some(authenticator) = mfa::get(&mut tx, &user.id).await? else {
+    let Some(authenticator) = mfa::get(&mut tx, state.db.vault(), &user.id).await? else {
         return Err(AppError::Conflict("请先获取身份验证器密钥".into()));
     };
     let used_recovery = authenticator.confirmed && totp::looks_like_recovery_code(&input.code);

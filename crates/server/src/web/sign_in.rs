@@ -67,7 +67,7 @@ async fn mfa_page(
     let enrolling = session.next == Some(Step::MfaEnroll);
     let enrolment = if enrolling {
         let mut c = state.db.pool().acquire().await?;
-        match mfa::get(&mut c, &session.user.id).await? {
+        match mfa::get(&mut c, state.db.vault(), &session.user.id).await? {
             Some(a) if !a.confirmed => {
                 let uri = totp::otpauth_uri(&a.secret, &session.user.username)?;
                 // Grouped by four for typing; authenticator apps ignore the spaces.

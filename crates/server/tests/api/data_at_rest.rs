@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use xueshi_server::app::Application;
+use xueshi_server::config::AdminMfa;
 
 use crate::helpers::*;
 
@@ -218,4 +219,39 @@ async fn keys_rotate_reseals_everything_while_the_server_keeps_answering() {
         .await
         .expect(200);
     assert_eq!(audit["items"][0]["action"], "keys.rotate", "{audit}");
+}
+
+#[tokio::test]
+async fn authenticator_secrets_are_sealed_and_an_older_clear_one_is_sealed_at_start() {
+    let app = spawn_app_with(|c| c.admin_mfa = Some(AdminMfa::Required)).await;
+    let secret = app.authenticators.lock().unwrap()["city"].0.clone();
+    let stored = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT secret FROM user_mfa WHERE user_id = (SELECT id FROM users WHERE username = 'city')",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+    };
+    let sealed = stored().await;
+    assert!(
+        sealed.starts_with("v1.sm4gcm.") && !sealed.contains(&secret),
+        "{sealed}"
+    );
+
+    // As version 0.14 stored it: in clear. The next start seals it; the authenticator still works.
+    sqlx::query("UPDATE user_mfa SET secret = $1")
+        .bind(&secret)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    Application::build(app.config.clone())
+        .await
+        .expect("starts");
+    let resealed = stored().await;
+    assert!(
+        resealed.starts_with("v1.sm4gcm.") && resealed != sealed,
+        "{resealed}"
+    );
+    app.login("city", PASSWORD).await;
 }

@@ -2,25 +2,41 @@
 //! codes (stored by hash), and forgot-password codes.
 
 use sqlx::{AnyConnection, Row};
+use xueshi_vault::Vault;
 
 use super::sql::Sql;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 pub struct Authenticator {
+    /// In clear here; stored sealed under the data key, bound to its user.
     pub secret: String,
     pub confirmed: bool,
     /// The 30-second step of the last accepted code: a code of this step or earlier is refused.
     pub last_step: i64,
 }
 
-pub async fn get(c: &mut AnyConnection, user_id: &str) -> StoreResult<Option<Authenticator>> {
+/// The vault context of a user's sealed secret: a sealed secret copied to another user's row
+/// does not open.
+pub fn secret_context(user_id: &str) -> String {
+    format!("user_mfa.secret:{user_id}")
+}
+
+pub async fn get(
+    c: &mut AnyConnection,
+    v: &Vault,
+    user_id: &str,
+) -> StoreResult<Option<Authenticator>> {
     let mut q = Sql::new("SELECT secret, confirmed_at, last_step FROM user_mfa WHERE user_id = ");
     q.bind(user_id);
     q.fetch_optional(c)
         .await?
         .map(|row| {
+            let sealed: String = row.try_get("secret")?;
+            let secret = v
+                .open(&secret_context(user_id), &sealed)
+                .map_err(|e| StoreError::Corrupt(format!("user_mfa.secret of {user_id}: {e}")))?;
             Ok(Authenticator {
-                secret: row.try_get("secret")?,
+                secret,
                 confirmed: row.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
                 last_step: row.try_get("last_step")?,
             })
@@ -28,9 +44,17 @@ pub async fn get(c: &mut AnyConnection, user_id: &str) -> StoreResult<Option<Aut
         .transpose()
 }
 
+/// Whether the user has a confirmed authenticator (without opening its secret).
+pub async fn is_confirmed(c: &mut AnyConnection, user_id: &str) -> StoreResult<bool> {
+    let mut q = Sql::new("SELECT 1 FROM user_mfa WHERE confirmed_at IS NOT NULL AND user_id = ");
+    q.bind(user_id);
+    Ok(q.fetch_optional(c).await?.is_some())
+}
+
 /// A new, unconfirmed secret (replacing any earlier one and its recovery codes).
 pub async fn replace(
     c: &mut AnyConnection,
+    v: &Vault,
     user_id: &str,
     secret: &str,
     now: i64,
@@ -39,7 +63,7 @@ pub async fn replace(
     let mut q = Sql::new("INSERT INTO user_mfa (user_id, secret, created_at) VALUES (");
     q.bind(user_id)
         .push(", ")
-        .bind(secret)
+        .bind(v.seal(&secret_context(user_id), secret))
         .push(", ")
         .bind(now)
         .push(")");
