@@ -132,6 +132,7 @@ async fn s3_round_trip() {
         access_key_id: env("XUESHI_TEST_S3_ACCESS_KEY").unwrap_or_else(|| "testing".into()),
         secret_access_key: env("XUESHI_TEST_S3_SECRET_KEY").unwrap_or_else(|| "testing".into()),
         allow_http: true,
+        ..Default::default()
     };
     let s3 = FileStore::s3(&config).unwrap();
 

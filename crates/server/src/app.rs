@@ -46,7 +46,7 @@ impl Application {
     ) -> anyhow::Result<Application> {
         config.check()?;
         let db = open_db(&config).await?;
-        let files = config.file_store()?;
+        let files = config.file_store(db.shared_vault())?;
         tracing::info!(store = files.describe(), "evidence store");
         let limits = crate::rate_limit::RateLimits::new(config.user_rate, config.address_rate);
         let state = AppState {
@@ -111,9 +111,17 @@ impl Application {
             ))
         });
         let limits = tokio::spawn(self.state.limits.clone().sweep_forever());
+        // Evidence an older version wrote in clear is sealed while the server serves.
+        let files = self.state.files.clone();
+        let sealing = tokio::spawn(async move {
+            if let Err(e) = files.seal_existing().await {
+                tracing::error!(error = %e, "sealing evidence stored in clear stopped; it resumes at the next start");
+            }
+        });
         let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs.max(1));
         crate::serve::serve(self.listener, self.router, header_timeout, shutdown).await?;
         limits.abort();
+        sealing.abort();
         janitor.abort();
         if let Some(server) = metrics_server {
             server.abort();

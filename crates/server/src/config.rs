@@ -164,16 +164,20 @@ impl Config {
         minutes * 60_000
     }
 
-    /// The evidence store: S3 when configured, else local disk.
-    pub fn file_store(&self) -> Result<xueshi_files::FileStore, xueshi_files::FileError> {
-        match &self.s3 {
-            Some(s3) => xueshi_files::FileStore::s3(s3),
+    /// The evidence store under the data key: S3 when configured, else local disk.
+    pub fn file_store(
+        &self,
+        vault: std::sync::Arc<xueshi_vault::Vault>,
+    ) -> Result<xueshi_files::FileStore, xueshi_files::FileError> {
+        let store = match &self.s3 {
+            Some(s3) => xueshi_files::FileStore::s3(s3)?,
             None => xueshi_files::FileStore::local(
                 self.evidence_dir
                     .clone()
                     .unwrap_or_else(|| self.data_dir.join("evidence")),
-            ),
-        }
+            )?,
+        };
+        Ok(store.with_vault(vault))
     }
 
     /// Where the data key file is (or will be created).

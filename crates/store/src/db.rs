@@ -102,6 +102,11 @@ impl Db {
         &self.vault
     }
 
+    /// The vault, for holders that outlive a borrow of the database (the evidence store).
+    pub fn shared_vault(&self) -> Arc<Vault> {
+        self.vault.clone()
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

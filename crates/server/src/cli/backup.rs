@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use anyhow::{Context, bail, ensure};
 use serde::{Deserialize, Serialize};
@@ -72,9 +73,9 @@ pub async fn backup(config: Config, out: &Path) -> anyhow::Result<()> {
     }
     // Evidence files are written before the rows naming them commit, and never change: a copy
     // taken after the database's holds every file the copy refers to.
-    let files = config.file_store()?;
-    let copied =
-        xueshi_files::copy_all(&files, &FileStore::local(out.join("evidence"))?, "").await?;
+    let files = config.file_store(db.shared_vault())?;
+    let copy = FileStore::local(out.join("evidence"))?.with_vault(db.shared_vault());
+    let copied = xueshi_files::copy_all(&files, &copy, "").await?;
     let mut manifest = Manifest {
         format: 1,
         backend: format!("{:?}", db.backend()).to_lowercase(),
@@ -112,7 +113,7 @@ pub async fn verify(config: Config, dir: &Path) -> anyhow::Result<()> {
 
 /// Restores a checked backup into the configured, empty target and checks the audit chain.
 pub async fn restore(config: Config, from: &Path) -> anyhow::Result<()> {
-    let vault = crate::app::data_key(&config)?;
+    let vault = Arc::new(crate::app::data_key(&config)?);
     let manifest = checked_manifest(&vault, from)?;
     let postgres = config
         .database_url
@@ -143,9 +144,9 @@ pub async fn restore(config: Config, from: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(&config.data_dir)?;
         std::fs::copy(from.join(SQLITE_FILE), &target)?;
     }
-    let files = config.file_store()?;
-    let restored =
-        xueshi_files::copy_all(&FileStore::local(from.join("evidence"))?, &files, "").await?;
+    let files = config.file_store(vault.clone())?;
+    let copy = FileStore::local(from.join("evidence"))?.with_vault(vault);
+    let restored = xueshi_files::copy_all(&copy, &files, "").await?;
     let db = crate::app::open_db(&config).await?;
     let mut c = db.pool().acquire().await?;
     let chain = audit_chain::verify(&mut c, db.vault(), None).await?;

@@ -299,7 +299,9 @@ async fn evidence_is_stored_once_by_content_hash_with_a_perceptual_hash_for_imag
         .await
         .expect(201);
     let stored = evidence_dir.join("evidence").join(&sha[..2]).join(&sha);
-    assert_eq!(std::fs::read(&stored).unwrap(), picture);
+    assert!(xueshi_vault::is_sealed_bytes(&std::fs::read(&stored).unwrap()));
+    let key = xueshi_files::evidence_key(&sha);
+    assert_eq!(s.app.files.get(&key).await.unwrap().as_ref(), picture.as_slice());
     assert_eq!(
         std::fs::read_dir(evidence_dir.join("evidence"))
             .unwrap()
@@ -401,6 +403,8 @@ async fn declarations_keep_their_evidence_on_s3_compatible_storage() {
         access_key_id: "testing".into(),
         secret_access_key: "testing".into(),
         allow_http: true,
+        server_side_encryption: Some("AES256".into()),
+        sse_kms_key_id: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("must-stay-empty");
@@ -430,4 +434,63 @@ async fn declarations_keep_their_evidence_on_s3_compatible_storage() {
     let key = xueshi_files::evidence_key(&sha256_hex(&picture));
     assert_eq!(store.get(&key).await.unwrap().as_ref(), picture.as_slice());
     assert!(!dir.path().join("must-stay-empty").join("evidence").exists());
+    // Stored with the server-side encryption asked for (moto's own record of the object).
+    let state: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto.endpoint))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let object = state["s3"]["FakeKey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == key.as_str() && k["bucket_name"] == config.bucket.as_str())
+        .expect("moto holds the object");
+    assert_eq!(object["encryption"], "AES256", "{object}");
+}
+
+/// Where the test server keeps evidence on local disk.
+fn evidence_on_disk(app: &crate::helpers::TestApp, sha: &str) -> std::path::PathBuf {
+    let dir = app.config.evidence_dir.clone();
+    dir.unwrap_or_else(|| app.config.data_dir.join("evidence"))
+        .join(xueshi_files::evidence_key(sha))
+}
+
+#[tokio::test]
+async fn evidence_on_local_disk_is_sealed_and_older_clear_files_are_sealed_at_start() {
+    let s = scene("加密").await;
+    let picture = jpeg(11);
+    let id = s
+        .app
+        .declare(&s.token, form("封存证书", "2030-06-01", "2030-06-02"))
+        .await;
+    let e = s
+        .app
+        .upload(&s.token, &id, "certificate", "c.jpg", picture.clone())
+        .await
+        .expect(201);
+    let path = evidence_on_disk(&s.app, &sha256_hex(&picture));
+    let sealed = std::fs::read(&path).unwrap();
+    assert!(xueshi_vault::is_sealed_bytes(&sealed), "{}", path.display());
+    assert!(!sealed.windows(4).any(|w| w == b"JFIF") && sealed[..2] != [0xFF, 0xD8]);
+    let url = e["url"].as_str().unwrap();
+    let served = fetch(&s.app, url, &s.token).await;
+    assert_eq!(served.bytes().await.unwrap().as_ref(), picture.as_slice());
+
+    // As an older version left it: in clear. Still served, and sealed by the next start.
+    std::fs::write(&path, &picture).unwrap();
+    let served = fetch(&s.app, url, &s.token).await;
+    assert_eq!(served.bytes().await.unwrap().as_ref(), picture.as_slice());
+    let restarted = xueshi_server::app::Application::build(s.app.config.clone())
+        .await
+        .unwrap();
+    tokio::spawn(restarted.run_until(std::future::pending()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !xueshi_vault::is_sealed_bytes(&std::fs::read(&path).unwrap()) {
+        assert!(Instant::now() < deadline, "not sealed at start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let served = fetch(&s.app, url, &s.token).await;
+    assert_eq!(served.bytes().await.unwrap().as_ref(), picture.as_slice());
 }
