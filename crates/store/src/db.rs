@@ -126,7 +126,13 @@ impl Db {
         Ok(match self.backend {
             // IMMEDIATE takes the write lock up front, so a transaction never fails half-way
             // upgrading from a read snapshot.
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            // FULL: an acknowledged commit survives a power cut (the WAL is flushed at each
+            // commit), set again here because a batch item's transaction lowers it.
+            Backend::Sqlite => {
+                self.writer
+                    .begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
+                    .await?
+            }
             Backend::Postgres => self.writer.begin().await?,
         })
     }
@@ -134,14 +140,21 @@ impl Db {
     /// A write transaction whose commit does not wait for PostgreSQL to flush it to disk.
     /// For the items of a batch: the caller must end with a [`Db::begin`] transaction that
     /// writes, whose commit flushes the log up to it — and so every earlier commit — before
-    /// anyone is told the batch is done. (SQLite in WAL mode with `synchronous = NORMAL`
-    /// does not flush on commit anyway.)
+    /// anyone is told the batch is done. (SQLite: `synchronous = NORMAL` for this commit;
+    /// the next FULL commit flushes the WAL, which holds this one before it.)
     pub async fn begin_unflushed(&self) -> StoreResult<Tx> {
-        let mut tx = self.begin().await?;
-        if self.backend == Backend::Postgres {
-            tx.execute("SET LOCAL synchronous_commit = off").await?;
-        }
-        Ok(tx)
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                self.writer
+                    .begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+                    .await?
+            }
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                tx.execute("SET LOCAL synchronous_commit = off").await?;
+                tx
+            }
+        })
     }
 
     /// A consistent copy of a SQLite database at `path` (a new file), taken while others
@@ -180,7 +193,7 @@ fn sqlite_pool(size: u32, cache_mib: u32, mmap: bool) -> AnyPoolOptions {
             Box::pin(async move {
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY; \
                      PRAGMA mmap_size = {mmap_bytes};",
                     cache_mib * 1024
@@ -231,5 +244,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(row.get::<i64, _>("qpsg"), 1);
+    }
+
+    /// Every commit that answers someone is flushed (FULL); a batch item's is not, and does
+    /// not leave its connection lowered for the next transaction.
+    #[tokio::test]
+    async fn sqlite_flushes_each_acknowledged_commit_and_not_a_batch_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
+        let db = super::Db::connect(&url, std::sync::Arc::new(xueshi_vault::Vault::ephemeral()))
+            .await
+            .unwrap();
+        async fn level(tx: &mut super::Tx) -> i64 {
+            sqlx::query("PRAGMA synchronous")
+                .fetch_one(&mut **tx)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+        let mut tx = db.begin_unflushed().await.unwrap();
+        assert_eq!(level(&mut tx).await, 1, "NORMAL");
+        tx.commit().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(level(&mut tx).await, 2, "FULL");
+        tx.commit().await.unwrap();
+        db.close().await;
     }
 }
