@@ -1,6 +1,6 @@
 //! The `xueshi` command line: one file per command.
 
-mod audit;
+pub mod audit;
 mod backup;
 mod bench;
 mod bench_review;
@@ -104,6 +104,19 @@ pub enum AuditCommand {
         /// First day to check (YYYY-MM-DD); earlier entries are trusted.
         #[arg(long)]
         from: Option<String>,
+        /// Check an archive written by `audit export` instead of the database.
+        #[arg(long, conflicts_with = "from")]
+        archive: Option<PathBuf>,
+    },
+    /// Write the entries before a date (at least 180 days ago) to an archive of JSON lines
+    /// ending with its chain head, after checking the chain. Nothing is removed.
+    Export {
+        /// First day not archived (YYYY-MM-DD).
+        #[arg(long)]
+        before: String,
+        /// Where to write (default audit-before-DATE.jsonl here); never overwritten.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -245,8 +258,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             backup::restore(config, &from).await
         }
-        Command::Audit(AuditCommand::Verify { from }) => {
-            audit::verify(config, from.as_deref()).await
+        Command::Audit(AuditCommand::Verify { from, archive }) => match archive {
+            Some(file) => audit::verify_archive(config, &file),
+            None => audit::verify(config, from.as_deref()).await,
+        },
+        Command::Audit(AuditCommand::Export { before, out }) => {
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("audit-before-{before}.jsonl")));
+            audit::export(config, &before, &out).await
         }
         Command::Keys(KeysCommand::Rotate { algorithm }) => keys::rotate(config, &algorithm).await,
     }

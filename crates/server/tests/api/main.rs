@@ -6,6 +6,7 @@ mod helpers;
 mod account_pages;
 mod announcements;
 mod audit;
+mod audit_archive;
 mod audit_chain;
 mod auth;
 mod backup;

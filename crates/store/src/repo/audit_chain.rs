@@ -2,10 +2,10 @@
 //! and the entry's canonical text, so an entry edited, removed or inserted by someone without
 //! the data key breaks the chain at that point.
 
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use xueshi_vault::Vault;
 
+use super::audit_archive::{self, ChainCheck};
 use super::sql::Sql;
 use crate::StoreResult;
 
@@ -80,33 +80,30 @@ pub async fn verify(
     from_ms: Option<i64>,
 ) -> StoreResult<Verified> {
     let mut out = Verified::default();
-    let mut expected: Option<(i64, String)> = None; // (seq, head) the next entry must follow
+    let mut walk = ChainCheck::default();
     let mut cursor = 0i64;
     loop {
-        let mut q = Sql::new("SELECT * FROM audit_log WHERE id > ");
-        q.bind(cursor);
-        if let Some(from) = from_ms {
-            q.push(" AND at >= ").bind(from);
-        }
-        q.push(" ORDER BY id LIMIT 5000");
-        let rows = q.fetch_all(c).await?;
-        let Some(last) = rows.last() else { break };
-        cursor = last.try_get("id")?;
-        for row in &rows {
-            if let Some(reason) = check(v, row, &mut expected, &mut out)? {
-                out.broken = Some((row.try_get("id")?, reason));
+        let entries = audit_archive::page(c, cursor, from_ms, None, 5000).await?;
+        let Some(last) = entries.last() else { break };
+        cursor = last.id;
+        for e in &entries {
+            if let Err(reason) = walk.follow(v, e) {
+                out.checked = walk.checked;
+                out.unchained = walk.unchained;
+                out.broken = Some((e.id, reason));
                 return Ok(out);
             }
         }
     }
+    (out.checked, out.unchained) = (walk.checked, walk.unchained);
     let chain = Sql::new("SELECT seq, head FROM audit_chain WHERE id = 1")
         .query()
         .fetch_one(c)
         .await?;
     let (seq, head): (i64, String) = (chain.try_get("seq")?, chain.try_get("head")?);
-    let (last_seq, last_head) = expected.unwrap_or((0, String::new()));
+    let last_seq = walk.last.unwrap_or(0);
     // Skipped (rolled back) places leave the stored seq ahead; only the head must match.
-    if head != last_head && !(from_ms.is_some() && out.checked == 0) {
+    if head != walk.head && !(from_ms.is_some() && out.checked == 0) {
         out.broken = Some((
             cursor,
             format!(
@@ -116,71 +113,6 @@ pub async fn verify(
     }
     out.head = head;
     Ok(out)
-}
-
-fn check(
-    v: &Vault,
-    row: &AnyRow,
-    expected: &mut Option<(i64, String)>,
-    out: &mut Verified,
-) -> StoreResult<Option<String>> {
-    let seq: Option<i64> = row.try_get("seq")?;
-    let Some(seq) = seq else {
-        if expected.is_some() {
-            return Ok(Some("链开始之后出现无链记录：该记录被插入".into()));
-        }
-        out.unchained += 1;
-        return Ok(None);
-    };
-    let prev: String = row
-        .try_get::<Option<String>, _>("prev_hash")?
-        .unwrap_or_default();
-    let stored: String = row
-        .try_get::<Option<String>, _>("hash")?
-        .unwrap_or_default();
-    if let Some((last_seq, head)) = expected.as_ref() {
-        if prev != *head {
-            return Ok(Some(format!(
-                "与上一条记录（第 {last_seq} 条）不相接：之间的记录被删除或改动"
-            )));
-        }
-        if seq <= *last_seq {
-            return Ok(Some("链序号倒退：记录被重排".into()));
-        }
-    }
-    let detail: String = row.try_get("detail")?;
-    let (actor, ip, district, school): (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) = (
-        row.try_get("actor_id")?,
-        row.try_get("ip")?,
-        row.try_get("district_id")?,
-        row.try_get("school_id")?,
-    );
-    let action: String = row.try_get("action")?;
-    let target_type: String = row.try_get("target_type")?;
-    let target_id: String = row.try_get("target_id")?;
-    let canonical = Canonical {
-        seq,
-        at: row.try_get("at")?,
-        actor_id: actor.as_deref(),
-        action: &action,
-        target_type: &target_type,
-        target_id: &target_id,
-        ip: ip.as_deref(),
-        detail: &detail,
-        district_id: district.as_deref(),
-        school_id: school.as_deref(),
-    };
-    if link(v, &prev, &canonical) != stored {
-        return Ok(Some("内容与其哈希不符：该记录被改动".into()));
-    }
-    out.checked += 1;
-    *expected = Some((seq, stored));
-    Ok(None)
 }
 
 /// The chain's head (the last entry's hash; empty before the first).

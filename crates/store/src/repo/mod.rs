@@ -3,6 +3,7 @@
 
 pub mod announcements;
 pub mod audit;
+pub mod audit_archive;
 pub mod audit_chain;
 pub mod carry_over;
 pub mod courses;
