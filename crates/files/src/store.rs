@@ -264,7 +264,11 @@ impl FileStore {
             }
         }
         if sealed > 0 {
-            tracing::info!(sealed, store = self.describe(), "sealed evidence stored in clear");
+            tracing::info!(
+                sealed,
+                store = self.describe(),
+                "sealed evidence stored in clear"
+            );
         }
         Ok(sealed)
     }

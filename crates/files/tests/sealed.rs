@@ -20,13 +20,17 @@ fn holds(path: &std::path::Path, needle: &[u8]) -> bool {
 async fn a_local_store_with_the_key_writes_sealed_and_reads_clear() {
     let dir = tempfile::tempdir().unwrap();
     let vault = Arc::new(Vault::ephemeral());
-    let store = FileStore::local(dir.path()).unwrap().with_vault(vault.clone());
+    let store = FileStore::local(dir.path())
+        .unwrap()
+        .with_vault(vault.clone());
     let key = evidence_key(&sha256_hex(SCAN));
     store.put(&key, Bytes::from_static(SCAN)).await.unwrap();
 
     let on_disk = dir.path().join(&key);
     assert!(!holds(&on_disk, b"440106198001011234") && !holds(&on_disk, b"%PDF"));
-    assert!(xueshi_vault::is_sealed_bytes(&std::fs::read(&on_disk).unwrap()));
+    assert!(xueshi_vault::is_sealed_bytes(
+        &std::fs::read(&on_disk).unwrap()
+    ));
     assert_eq!(store.get(&key).await.unwrap().as_ref(), SCAN);
 
     // Bound to its key: the same bytes moved to another name do not open.
@@ -62,7 +66,11 @@ async fn files_an_older_version_wrote_in_clear_are_read_then_sealed_in_place() {
     assert_eq!(store.seal_existing().await.unwrap(), 1);
     assert!(!holds(&dir.path().join(&key), b"440106198001011234"));
     assert_eq!(store.get(&key).await.unwrap().as_ref(), SCAN);
-    assert_eq!(store.seal_existing().await.unwrap(), 0, "a second run finds nothing");
+    assert_eq!(
+        store.seal_existing().await.unwrap(),
+        0,
+        "a second run finds nothing"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +86,10 @@ async fn copies_stay_sealed_and_clear_sources_are_sealed_on_the_way() {
         .unwrap()
         .with_vault(vault.clone());
     assert_eq!(copy_all(&clear, &backup, "").await.unwrap(), 1);
-    assert!(!holds(&dir.path().join("b").join(&key), b"440106198001011234"));
+    assert!(!holds(
+        &dir.path().join("b").join(&key),
+        b"440106198001011234"
+    ));
 
     // Back to a store that does not seal: the object stays sealed there and still opens.
     let restored = FileStore::memory().with_vault(vault);

@@ -257,6 +257,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render_public))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::refusals::audit_refusals,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
             metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

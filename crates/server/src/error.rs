@@ -222,9 +222,14 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
+        response.extensions_mut().insert(ErrorCode(code));
         response
     }
 }
+
+/// The stable code of an error answer, for layers that act on it (the refusals audit).
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorCode(pub &'static str);
 
 impl AppError {
     /// A refused upload: not a well-formed file of an accepted kind (415), or over a limit (422).

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod rate_limit;
+pub mod refusals;
 pub mod security;
 pub mod serve;
 pub mod services;

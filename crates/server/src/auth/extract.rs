@@ -59,9 +59,11 @@ impl FromRequestParts<AppState> for Session {
         state.limits.check_user(&session.user.id)?;
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
         let actor = actor(&session.user, session.org_district_id);
+        let ctx = Ctx { actor, ip };
+        crate::refusals::Witness::saw(parts, &ctx);
         Ok(Session {
             user: session.user,
-            ctx: Ctx { actor, ip },
+            ctx,
             token_hash: hash,
             next: session.next_step.as_deref().and_then(Step::parse),
             kind: session.kind,

@@ -112,3 +112,37 @@ async fn an_emptied_log_is_caught_and_truncate_is_refused() {
     assert!(!ok, "{text}");
     assert!(text.contains("链头与最后一条记录不符"), "{text}");
 }
+
+#[tokio::test]
+async fn a_refused_change_is_audited_with_who_and_what_and_a_refused_read_is_not() {
+    let app = spawn_app().await;
+    let t = tree(&app, "拒绝").await;
+    app.teacher(&t.school, "陈老师", 611).await;
+    let token = app.login(&id_number(611), PASSWORD).await;
+    let me = app.api_get("/me", &token).await.expect(200);
+    let user_id = me["id"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({ "name": "越权区", "kind": "district" });
+    app.post("/orgs", &token, body)
+        .await
+        .expect_error(403, "forbidden");
+    app.api_get("/audit", &token)
+        .await
+        .expect_error(403, "forbidden");
+
+    let audit = app
+        .api_get(&format!("/audit?actor_id={user_id}"), &app.city_token)
+        .await
+        .expect(200);
+    let refused: Vec<&serde_json::Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "access.denied")
+        .collect();
+    assert_eq!(refused.len(), 1, "only the change is recorded: {audit}");
+    assert_eq!(refused[0]["target_id"], "POST /api/v1/orgs");
+    assert_eq!(refused[0]["detail"]["code"], "forbidden");
+    assert_eq!(refused[0]["detail"]["role"], "teacher");
+    let (ok, said) = verify(&app);
+    assert!(ok, "{said}");
+}

@@ -299,9 +299,14 @@ async fn evidence_is_stored_once_by_content_hash_with_a_perceptual_hash_for_imag
         .await
         .expect(201);
     let stored = evidence_dir.join("evidence").join(&sha[..2]).join(&sha);
-    assert!(xueshi_vault::is_sealed_bytes(&std::fs::read(&stored).unwrap()));
+    assert!(xueshi_vault::is_sealed_bytes(
+        &std::fs::read(&stored).unwrap()
+    ));
     let key = xueshi_files::evidence_key(&sha);
-    assert_eq!(s.app.files.get(&key).await.unwrap().as_ref(), picture.as_slice());
+    assert_eq!(
+        s.app.files.get(&key).await.unwrap().as_ref(),
+        picture.as_slice()
+    );
     assert_eq!(
         std::fs::read_dir(evidence_dir.join("evidence"))
             .unwrap()
