@@ -59,6 +59,12 @@ pub async fn run(db: &Db) -> StoreResult<()> {
 }
 
 async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> StoreResult<()> {
+    // A server running as a PostgreSQL role that owns nothing (README, "Running on
+    // PostgreSQL as a role that owns nothing") may neither create nor lock the table: when
+    // nothing is pending it only reads it.
+    if backend == Backend::Postgres && pending_postgres(conn).await? == Some(0) {
+        return Ok(());
+    }
     let mut tx = match backend {
         Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
         Backend::Postgres => sqlx::Connection::begin(&mut *conn).await?,
@@ -107,6 +113,26 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> StoreResult<
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// How many migrations are not yet applied, or `None` before the first.
+async fn pending_postgres(conn: &mut sqlx::AnyConnection) -> StoreResult<Option<usize>> {
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('schema_migrations')::text")
+            .fetch_one(&mut *conn)
+            .await?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Some(
+        MIGRATIONS
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count(),
+    ))
 }
 
 #[cfg(test)]

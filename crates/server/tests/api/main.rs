@@ -27,6 +27,7 @@ mod notifications;
 mod orgs;
 mod pages;
 mod policies;
+mod postgres_role;
 mod queues;
 mod reminders;
 mod reports;
