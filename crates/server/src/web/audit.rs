@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use xueshi_domain::IdNumber;
 use xueshi_domain::authz::{self, Action};
 use xueshi_store::repo::audit::{self, AuditFilter};
 use xueshi_store::repo::users;
@@ -60,6 +61,9 @@ pub fn action_label(action: &str) -> &str {
         "announcement.attach" => "上传通知附件",
         "contacts.update" => "修改咨询电话",
         "demo.seed" => "导入演示数据",
+        "access.denied" => "越权操作被拒绝",
+        "audit.export" => "归档审计日志",
+        "keys.rotate" => "轮换数据密钥",
         other => other,
     }
 }
@@ -116,9 +120,13 @@ pub async fn page(
     let mut names: HashMap<String, String> = HashMap::new();
     for id in page.items.iter().filter_map(|e| e.actor_id.clone()) {
         if !names.contains_key(&id) {
+            // A teacher's username is their ID number: not needed in full to read the log.
             let name = users::get(&mut c, state.db.vault(), &id)
                 .await?
-                .map(|u| u.username);
+                .map(|u| match u.teacher_id {
+                    Some(_) => IdNumber::mask_str(&u.username),
+                    None => u.username,
+                });
             names.insert(id.clone(), name.unwrap_or(id));
         }
     }

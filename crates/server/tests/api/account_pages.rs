@@ -193,7 +193,9 @@ async fn a_school_resets_a_teachers_password_from_the_teacher_page_after_confirm
 #[tokio::test]
 async fn the_city_creates_an_auditor_whose_pages_are_the_audit_log() {
     let app = spawn_app().await;
-    tree(&app, "越秀").await;
+    let t = tree(&app, "越秀").await;
+    app.teacher(&t.school, "周敏", 31).await;
+    app.login(&id_number(31), PASSWORD).await;
     let s = session(&app, "city").await;
     let (status, _, page) = get(&app, &s, "/accounts").await;
     assert_eq!(status, 200);
@@ -224,6 +226,11 @@ async fn the_city_creates_an_auditor_whose_pages_are_the_audit_log() {
     let (status, _, page) = get(&app, &auditor, "/audit").await;
     assert_eq!(status, 200);
     assert!(page.contains("新增账号") && page.contains("登录"), "{page}");
+    // The teacher who logged in is named by a masked number.
+    let number = id_number(31);
+    assert!(!page.contains(&number), "{page}");
+    let masked = xueshi_domain::IdNumber::mask_str(&number);
+    assert!(page.contains(&masked), "{page}");
     assert_eq!(get(&app, &auditor, "/teachers").await.0, 403);
     assert_eq!(get(&app, &auditor, "/accounts").await.0, 403);
 }
