@@ -279,7 +279,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(move |r| async move {
             security::add_headers(r, hsts)
         }))
-        .layer(TraceLayer::new_for_http())
+        // The path without its query: a query can carry an ID number (`q=`) or a code.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %req.method(), path = req.uri().path())
+            },
+        ))
         .with_state(state)
 }
 

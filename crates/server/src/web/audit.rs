@@ -121,12 +121,13 @@ pub async fn page(
     for id in page.items.iter().filter_map(|e| e.actor_id.clone()) {
         if !names.contains_key(&id) {
             // A teacher's username is their ID number: not needed in full to read the log.
-            let name = users::get(&mut c, state.db.vault(), &id)
-                .await?
-                .map(|u| match u.teacher_id {
-                    Some(_) => IdNumber::mask_str(&u.username),
-                    None => u.username,
-                });
+            let name =
+                users::get(&mut c, state.db.vault(), &id)
+                    .await?
+                    .map(|u| match u.teacher_id {
+                        Some(_) => IdNumber::mask_str(&u.username),
+                        None => u.username,
+                    });
             names.insert(id.clone(), name.unwrap_or(id));
         }
     }

@@ -255,3 +255,117 @@ async fn authenticator_secrets_are_sealed_and_an_older_clear_one_is_sealed_at_st
     );
     app.login("city", PASSWORD).await;
 }
+
+/// A free port on the loopback interface.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn the_logs_hold_no_id_number_and_no_phone_even_at_debug_level() {
+    if test_database().await.is_some() {
+        return; // the server below runs on its own SQLite directory: once is enough
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let port = free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_xueshi"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "debug")
+        .env_remove("XUESHI_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(dir.path().join("server.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/me")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server started");
+    let login = |username: String, password: &'static str| {
+        let client = client.clone();
+        let url = format!("{base}/auth/login");
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "username": username, "password": password }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let city: serde_json::Value = login("city_admin".into(), "xueshi2021")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = city["token"].as_str().unwrap().to_owned();
+    let orgs: serde_json::Value = client
+        .get(format!("{base}/orgs?kind=school"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let school = orgs["items"][0]["id"].as_str().unwrap().to_owned();
+    let number = id_number(901);
+    let created = client
+        .post(format!("{base}/teachers"))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "name": "郑敏", "id_number": number, "school_id": school,
+                       "password": PASSWORD, "phone": PHONE }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    // A duplicate (its error names the number to the caller), a search, a wrong and a right login.
+    client
+        .post(format!("{base}/teachers"))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "name": "郑敏", "id_number": number, "school_id": school,
+                       "password": PASSWORD, "phone": PHONE }),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{base}/teachers?q={number}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    login(number.clone(), "wrong-password-9").await;
+    login(number.clone(), PASSWORD).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let mut logs = std::fs::read(&log).unwrap();
+    logs.extend(std::fs::read(dir.path().join("server.err")).unwrap());
+    assert!(logs.len() > 1000, "debug logging was on");
+    let text = String::from_utf8_lossy(&logs);
+    for secret in [number.as_str(), PHONE] {
+        let at = text.find(secret);
+        assert!(
+            at.is_none(),
+            "{secret} in the logs: …{}…",
+            &text[at.unwrap().saturating_sub(300)..(at.unwrap() + 100).min(text.len())]
+        );
+    }
+}
