@@ -121,3 +121,99 @@ async fn a_backup_of_a_running_server_restores_to_the_same_answers_and_refuses_t
     let (ok, text) = xueshi(&app.config, &["backup", "--verify", dir_s]);
     assert!(!ok && text.contains("签名不符"), "{text}");
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_teachers_submit_restores_every_acknowledged_write_with_its_evidence()
+{
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let s = scene("负载备份").await;
+    let app = &s.app;
+    // Declarations whose submission was answered 200, in order.
+    let submitted = Mutex::new(Vec::<String>::new());
+    let stop = AtomicBool::new(false);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("b");
+    let writer = async {
+        let mut seed = 100;
+        while !stop.load(Ordering::Relaxed) && seed < 400 {
+            seed += 1;
+            let title = format!("负载培训{seed}");
+            let id = app.submitted(&s.token, &title, seed).await;
+            submitted.lock().unwrap().push(id);
+        }
+    };
+    let backup = async {
+        while submitted.lock().unwrap().len() < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let before: Vec<String> = submitted.lock().unwrap().clone();
+        let (config, dir_s) = (app.config.clone(), dir.to_str().unwrap().to_owned());
+        let result =
+            tokio::task::spawn_blocking(move || xueshi(&config, &["backup", "--out", &dir_s]))
+                .await
+                .unwrap();
+        // Let the writer go on a little after the copy, then stop it.
+        let after = submitted.lock().unwrap().len();
+        while submitted.lock().unwrap().len() < after + 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        stop.store(true, Ordering::Relaxed);
+        (before, result)
+    };
+    let ((), (before, (ok, text))) = tokio::join!(writer, backup);
+    assert!(ok, "{text}");
+    let all = submitted.into_inner().unwrap();
+    assert!(
+        all.len() > before.len() + 1,
+        "writes went on during and after the backup"
+    );
+
+    let target = tempfile::tempdir().unwrap();
+    let extra_db = match app.config.database_url {
+        Some(_) => test_database().await,
+        None => None,
+    };
+    let mut restored = app.config.clone();
+    restored.data_dir = target.path().join("data");
+    restored.database_url = extra_db.as_ref().map(|d| d.url());
+    restored.data_key_file = Some(app.config.data_key_path());
+    restored.evidence_dir = None;
+    let (ok, text) = xueshi(&restored, &["restore", "--from", dir.to_str().unwrap()]);
+    assert!(ok && text.contains("审计链完整"), "{text}");
+    let server = Application::build(restored).await.expect("opens");
+    let (db, files) = (server.state().db.clone(), server.state().files.clone());
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, status FROM declarations")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let statuses: std::collections::HashMap<String, String> = rows.into_iter().collect();
+    // Every submission answered before the backup began is in it, as submitted; nothing in
+    // it is from outside what the writer did.
+    for id in &before {
+        assert_eq!(
+            statuses.get(id).map(String::as_str),
+            Some("submitted"),
+            "{id}"
+        );
+    }
+    // (At most one more: a declaration being written when the copy was taken.)
+    let unknown = statuses.keys().filter(|id| !all.contains(id)).count();
+    assert!(unknown <= 1, "{unknown} declarations the writer never made");
+    // Every evidence row of the copy has its file, with its checksum.
+    let evidence: Vec<(String, String)> =
+        sqlx::query_as("SELECT storage_key, sha256 FROM evidence")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert!(evidence.len() >= before.len());
+    for (key, sha) in evidence {
+        let bytes = files.get(&key).await.unwrap();
+        assert_eq!(xueshi_files::sha256_hex(&bytes), sha, "{key}");
+    }
+    db.close().await;
+    if let Some(d) = extra_db {
+        d.drop_now().await;
+    }
+}
