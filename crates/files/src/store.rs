@@ -257,6 +257,14 @@ impl FileStore {
         let mut listing = self.inner.list(None);
         let mut sealed = 0u64;
         while let Some(meta) = listing.try_next().await? {
+            // Each start walks every file: reading the magic alone keeps that cheap.
+            let magic_len = xueshi_vault::FILE_MAGIC.len() as u64;
+            if meta.size >= magic_len {
+                let head = self.inner.get_range(&meta.location, 0..magic_len).await?;
+                if is_sealed_bytes(&head) {
+                    continue;
+                }
+            }
             let stored = self.inner.get(&meta.location).await?.bytes().await?;
             if !is_sealed_bytes(&stored) {
                 self.put(meta.location.as_ref(), stored).await?;

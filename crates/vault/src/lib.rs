@@ -27,7 +27,8 @@ type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 type HmacSm3 = Hmac<sm3::Sm3>;
 
 const FIELD_PREFIX: &str = "v1.";
-const FILE_MAGIC: &[u8; 4] = b"XSV1";
+/// The first bytes of a sealed file.
+pub const FILE_MAGIC: &[u8; 4] = b"XSV1";
 const NONCE_LEN: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
