@@ -22,6 +22,28 @@ fn every_file(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// An empty restore target beside `app`: a data directory (and, on PostgreSQL, a database)
+/// holding nothing but the source's key file in its configuration.
+async fn empty_target(
+    app: &TestApp,
+) -> (
+    tempfile::TempDir,
+    Option<TestDatabase>,
+    xueshi_server::config::Config,
+) {
+    let target = tempfile::tempdir().unwrap();
+    let extra_db = match app.config.database_url {
+        Some(_) => test_database().await,
+        None => None,
+    };
+    let mut restored = app.config.clone();
+    restored.data_dir = target.path().join("data");
+    restored.database_url = extra_db.as_ref().map(|d| d.url());
+    restored.data_key_file = Some(app.config.data_key_path());
+    restored.evidence_dir = None;
+    (target, extra_db, restored)
+}
+
 #[tokio::test]
 async fn a_backup_of_a_running_server_restores_to_the_same_answers_and_refuses_tampering() {
     let s = scene("备份").await;
@@ -61,16 +83,7 @@ async fn a_backup_of_a_running_server_restores_to_the_same_answers_and_refuses_t
     assert!(ok, "{text}");
 
     // Restore into an empty target that has only the key file, and serve from it.
-    let target = tempfile::tempdir().unwrap();
-    let extra_db = match app.config.database_url {
-        Some(_) => test_database().await,
-        None => None,
-    };
-    let mut restored = app.config.clone();
-    restored.data_dir = target.path().join("data");
-    restored.database_url = extra_db.as_ref().map(|d| d.url());
-    restored.data_key_file = Some(app.config.data_key_path());
-    restored.evidence_dir = None;
+    let (_target, extra_db, restored) = empty_target(app).await;
     let (ok, text) = xueshi(&restored, &["restore", "--from", dir_s]);
     assert!(ok, "{text}");
     assert!(text.contains("审计链完整"), "{text}");
@@ -170,16 +183,7 @@ async fn a_backup_taken_while_teachers_submit_restores_every_acknowledged_write_
         "writes went on during and after the backup"
     );
 
-    let target = tempfile::tempdir().unwrap();
-    let extra_db = match app.config.database_url {
-        Some(_) => test_database().await,
-        None => None,
-    };
-    let mut restored = app.config.clone();
-    restored.data_dir = target.path().join("data");
-    restored.database_url = extra_db.as_ref().map(|d| d.url());
-    restored.data_key_file = Some(app.config.data_key_path());
-    restored.evidence_dir = None;
+    let (_target, extra_db, restored) = empty_target(app).await;
     let (ok, text) = xueshi(&restored, &["restore", "--from", dir.to_str().unwrap()]);
     assert!(ok && text.contains("审计链完整"), "{text}");
     let server = Application::build(restored).await.expect("opens");
