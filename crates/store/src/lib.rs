@@ -9,9 +9,12 @@ mod migrate;
 pub mod models;
 pub mod repo;
 pub mod sealed;
+mod tx;
+mod wal_sync;
 
-pub use db::{Backend, Conn, Db, Tx, now_ms, postgres_table_count};
+pub use db::{Backend, Conn, Db, now_ms, postgres_table_count};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::Error as SqlxError;
 pub use sqlx::Row;
+pub use tx::Tx;
 pub use xueshi_vault::Vault;

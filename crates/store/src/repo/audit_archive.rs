@@ -9,7 +9,8 @@ use super::audit_chain::{Canonical, link};
 use super::sql::Sql;
 use crate::StoreResult;
 
-/// One entry as stored, chain fields included.
+/// One entry as stored, chain fields included. Not [`crate::models::AuditEntry`]: the hash
+/// covers `detail`'s stored text byte for byte, which a parsed JSON value would not keep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchivedEntry {
     pub id: i64,
