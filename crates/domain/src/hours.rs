@@ -134,6 +134,20 @@ pub fn hours_for_days_and_minutes(full_days: u32, extra_minutes: u32) -> Hours {
     Hours::from_whole(i64::from(full_days) * 8 + i64::from(partial))
 }
 
+/// 超学时?: the most an activity attended day by day can earn over `days` calendar days,
+/// 8 学时 a day under the conversion; `None` for activities not counted in days (a degree,
+/// a role, a paper or a project), which no such ceiling bounds. Declaring more is no offence
+/// (the dates may be wrong), but it is worth the reviewer's second look.
+pub fn attended_hours_cap(activity: crate::ActivityType, days: u32) -> Option<Hours> {
+    use crate::ActivityType::*;
+    match activity {
+        RemoteTraining | TeachingResearch | TrainingCourse | Practice | AcademicEvent => {
+            Some(hours_for_days_and_minutes(days, 0))
+        }
+        DegreeEducation | TrainerRole | ResearchOutput | Other => None,
+    }
+}
+
 impl Add for Hours {
     type Output = Hours;
 
@@ -207,6 +221,29 @@ impl utoipa::ToSchema for Hours {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ActivityType;
+
+    #[test]
+    fn attended_activities_earn_at_most_eight_hours_a_day() {
+        let cases = [
+            (ActivityType::TrainingCourse, 3, Some(24)),
+            (ActivityType::RemoteTraining, 1, Some(8)),
+            (ActivityType::TeachingResearch, 10, Some(80)),
+            (ActivityType::Practice, 30, Some(240)),
+            (ActivityType::AcademicEvent, 2, Some(16)),
+            (ActivityType::DegreeEducation, 1, None),
+            (ActivityType::TrainerRole, 1, None),
+            (ActivityType::ResearchOutput, 1, None),
+            (ActivityType::Other, 1, None),
+        ];
+        for (activity, days, cap) in cases {
+            assert_eq!(
+                attended_hours_cap(activity, days),
+                cap.map(Hours::from_whole),
+                "{activity:?} over {days} days"
+            );
+        }
+    }
 
     fn h(tenths: i64) -> Hours {
         Hours::from_tenths(tenths)

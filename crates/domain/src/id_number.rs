@@ -127,6 +127,18 @@ pub fn mask_phone(phone: &str) -> String {
     masked
 }
 
+/// Masks a name for people who need not know it in full: the first and last characters
+/// kept (陈*伟, 欧**明), a two-character name keeps its first (陈*).
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +277,20 @@ mod tests {
         ];
         for (phone, masked) in cases {
             assert_eq!(mask_phone(phone), masked, "{phone:?}");
+        }
+    }
+
+    #[test]
+    fn names_keep_their_first_and_last_characters() {
+        let cases = [
+            ("陈伟", "陈*"),
+            ("陈小伟", "陈*伟"),
+            ("欧阳小明", "欧**明"),
+            (" 王 ", "*"),
+            ("", ""),
+        ];
+        for (name, masked) in cases {
+            assert_eq!(mask_name(name), masked, "{name:?}");
         }
     }
 

@@ -16,8 +16,8 @@ pub mod title;
 
 pub use enums::*;
 pub use field_error::FieldError;
-pub use hours::{Hours, HoursError, hours_for_days_and_minutes};
-pub use id_number::{IdNumber, IdNumberError, check_char, mask_phone};
+pub use hours::{Hours, HoursError, attended_hours_cap, hours_for_days_and_minutes};
+pub use id_number::{IdNumber, IdNumberError, check_char, mask_name, mask_phone};
 pub use ledger::{Outcome, RecordLine, YearTotals, evaluate, public_course_credit, year_totals};
 pub use policy::*;
 pub use review::{Decision, ReviewLevel, TransitionError};

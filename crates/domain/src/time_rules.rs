@@ -16,6 +16,13 @@ pub fn deadline_passed(deadline: Date, now: OffsetDateTime) -> bool {
     business_date(now) > deadline
 }
 
+/// Whether a year's verification (年度验证) would be run early: until the end of the district
+/// review deadline (二级审核) declarations can still be approved, so a result computed before
+/// then may tell a teacher who will pass that they failed. An early run must be forced.
+pub fn verification_is_early(district_review_deadline: Date, now: OffsetDateTime) -> bool {
+    !deadline_passed(district_review_deadline, now)
+}
+
 /// The credit year (学时年度) of an activity: the natural year of its end date.
 pub fn credit_year(end_date: Date) -> i32 {
     end_date.year()
@@ -69,6 +76,21 @@ mod tests {
         ];
         for (now, day) in cases {
             assert_eq!(business_date(now), day, "{now}");
+        }
+    }
+
+    #[test]
+    fn verification_is_early_until_the_district_review_deadline_is_over() {
+        let deadline = date!(2027 - 01 - 15);
+        let cases = [
+            (datetime!(2026-12-02 10:00 +08:00), true),
+            (datetime!(2027-01-15 23:59:59 +08:00), true),
+            (datetime!(2027-01-15 16:00 UTC), false),
+            (datetime!(2027-01-16 00:00 +08:00), false),
+            (datetime!(2027-03-01 09:00 +08:00), false),
+        ];
+        for (now, early) in cases {
+            assert_eq!(verification_is_early(deadline, now), early, "{now}");
         }
     }
 

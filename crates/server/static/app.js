@@ -32,3 +32,114 @@ document.addEventListener("change", (event) => {
   document.addEventListener("htmx:afterRequest", arm);
   arm();
 })();
+
+// The batch bar says what is selected, and a batch asks before it acts: how many, how many
+// hours, and how many will be skipped for warnings not ticked as checked.
+(() => {
+  const form = document.querySelector("form[data-batch]");
+  if (!form) return;
+  const line = form.querySelector("[data-selection]");
+  const selected = () => [...form.querySelectorAll('input[name="ids"]:checked')];
+  const ticked = () => new Set([...form.querySelectorAll('input[name="checked"]:checked')].map((b) => b.value));
+  const tally = () => {
+    const boxes = selected();
+    const hours = boxes.reduce((sum, b) => sum + Math.round(Number(b.dataset.hours) * 10), 0) / 10;
+    const checked = ticked();
+    const skipped = boxes.filter((b) => b.hasAttribute("data-needs-check") && !checked.has(b.value)).length;
+    return { count: boxes.length, hours, skipped };
+  };
+  const show = () => {
+    const t = tally();
+    if (!line) return;
+    line.textContent = t.count === 0 ? "未选择申报"
+      : `已选 ${t.count} 份，共 ${t.hours} 学时` + (t.skipped ? `；其中 ${t.skipped} 份有待核对的提示未勾选，批量通过时将跳过` : "");
+  };
+  // On the document, after "select all" above has ticked the boxes.
+  document.addEventListener("change", show);
+  show();
+  form.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    const t = tally();
+    if (t.count === 0) return;
+    const label = button ? button.textContent.replace("批量", "") : "审核";
+    let message = `确认${label} ${t.count} 份申报（共 ${t.hours} 学时）？`;
+    if (button && button.value === "approve" && t.skipped) {
+      message += `\n其中 ${t.skipped} 份有待核对的提示未勾选，将跳过。`;
+    }
+    if (window.confirm(message)) {
+      form.querySelector('input[name="confirmed"]').value = "1";
+    } else {
+      event.preventDefault();
+    }
+  });
+})();
+
+// j / k move through a list's rows, Enter opens the current one.
+(() => {
+  const table = document.querySelector("[data-keyboard-list]");
+  if (!table) return;
+  const rows = [...table.querySelectorAll("tr[data-href]")];
+  let at = -1;
+  const move = (to) => {
+    if (!rows.length) return;
+    if (at >= 0) rows[at].classList.remove("current");
+    at = Math.max(0, Math.min(rows.length - 1, to));
+    rows[at].classList.add("current");
+    rows[at].scrollIntoView({ block: "nearest" });
+  };
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "j") move(at + 1);
+    else if (event.key === "k") move(at - 1);
+    else if (event.key === "Enter" && at >= 0) window.location.href = rows[at].dataset.href;
+  });
+})();
+
+// Common opinions fill the comment box (still editable); choosing a rejection reason offers
+// its wording when the box is empty.
+(() => {
+  const picker = document.querySelector("select[data-fill]");
+  if (!picker) return;
+  const box = document.getElementById(picker.dataset.fill);
+  picker.addEventListener("change", () => {
+    if (picker.value) box.value = picker.value;
+  });
+  const reason = document.querySelector("select[data-templates]");
+  if (!reason) return;
+  reason.addEventListener("change", () => {
+    const match = [...picker.options].find((o) => o.dataset.reason === reason.value);
+    if (match && !box.value.trim()) box.value = match.value;
+  });
+})();
+
+// The evidence viewer: zoom, rotate, full screen.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-zoom], [data-rotate], [data-fullscreen]");
+  if (!button) return;
+  const figure = button.closest("[data-viewer]");
+  const img = figure && figure.querySelector("img");
+  if (!img) return;
+  const state = { zoom: Number(img.dataset.zoom || 1), turn: Number(img.dataset.turn || 0) };
+  if (button.dataset.zoom === "in") state.zoom = Math.min(state.zoom * 1.5, 6);
+  if (button.dataset.zoom === "out") state.zoom = Math.max(state.zoom / 1.5, 1);
+  if (button.hasAttribute("data-rotate")) state.turn = (state.turn + 90) % 360;
+  if (button.hasAttribute("data-fullscreen")) {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (figure.requestFullscreen) figure.requestFullscreen();
+    return;
+  }
+  img.dataset.zoom = state.zoom;
+  img.dataset.turn = state.turn;
+  img.style.width = `${state.zoom * 100}%`;
+  img.style.transform = state.turn ? `rotate(${state.turn}deg)` : "";
+});
+
+// A tap on a certificate opens it full screen, another tap closes it.
+document.addEventListener("click", (event) => {
+  const img = event.target.closest("[data-viewer] img");
+  if (!img) return;
+  const figure = img.closest("[data-viewer]");
+  if (document.fullscreenElement) document.exitFullscreen();
+  else if (figure.requestFullscreen) figure.requestFullscreen();
+});

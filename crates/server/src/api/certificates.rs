@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use xueshi_certificate::{CertificateData, Renderer};
 use xueshi_domain::authz::{self, Action};
-use xueshi_domain::{Hours, IdNumber, OrgKind, Role};
+use xueshi_domain::{Hours, IdNumber, OrgKind, Role, mask_name};
 use xueshi_store::models::{Org, Teacher, VerificationResult};
 use xueshi_store::repo::verification::{self, ResultFilter};
 use xueshi_store::repo::{orgs, teachers as teacher_repo};
@@ -87,18 +87,6 @@ async fn renderer(config: &Config) -> AppResult<Arc<Renderer>> {
 fn file_year(file: &str, extension: &str) -> AppResult<i32> {
     let stem = file.strip_suffix(extension).ok_or(AppError::NotFound)?;
     year(stem)
-}
-
-/// A name as the public may see it: the first and last characters kept (陈*伟, 欧**明),
-/// a two-character name keeps its first (陈*).
-pub(crate) fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".into(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
 }
 
 /// `2025年1月20日`: the business date of a stored time.
@@ -610,14 +598,6 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_masked_keeping_the_ends() {
-        assert_eq!(mask_name("陈大伟"), "陈*伟");
-        assert_eq!(mask_name("陈伟"), "陈*");
-        assert_eq!(mask_name("欧阳小明"), "欧**明");
-        assert_eq!(mask_name("伟"), "*");
-    }
 
     #[test]
     fn zip_names_are_safe_and_unique() {

@@ -164,6 +164,8 @@ pub struct ListQuery {
     /// `true`: city-affiliated schools (局属学校) only, the city's second-level queue;
     /// `false`: the other schools only. (An addition to API.md.)
     pub city_affiliated: Option<bool>,
+    /// `public | professional | elective` (an addition to API.md).
+    pub category: Option<xueshi_domain::Category>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -185,6 +187,7 @@ pub async fn list(
         district_id: q.district_id,
         teacher_id: q.teacher_id,
         city_affiliated: q.city_affiliated,
+        category: q.category,
         newest_first: false,
         cursor: q.cursor,
         limit: q.limit,

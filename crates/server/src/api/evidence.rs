@@ -11,9 +11,11 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use xueshi_store::models::Evidence;
 
+use super::extract::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::services::evidence::{self, Upload};
+use crate::services::thumbnails;
 use crate::services::time_text;
 use crate::state::AppState;
 
@@ -102,6 +104,40 @@ pub async fn download(
     let (file, bytes) =
         evidence::download(&state.db, &state.files, &me.ctx, &id, &evidence_id).await?;
     Ok(served_file(&file, bytes))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ThumbnailQuery {
+    /// `small` (320 px, the default) or `large` (1600 px).
+    #[param(inline)]
+    pub size: Option<thumbnails::Size>,
+}
+
+/// A JPEG preview of a file (of a PDF, its first page): small for the review queue, large for
+/// the review page; 404 for a PDF that cannot be rendered.
+#[utoipa::path(get, path = "/declarations/{id}/evidence/{evidence_id}/thumbnail", tag = "declarations",
+    params(ThumbnailQuery),
+    responses((status = 200, content_type = "image/jpeg"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, evidence_id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ThumbnailQuery>,
+) -> AppResult<impl IntoResponse> {
+    let size = q.size.unwrap_or(thumbnails::Size::Small);
+    let bytes =
+        thumbnails::thumbnail(&state.db, &state.files, &me.ctx, &id, &evidence_id, size).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "image/jpeg"),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (CONTENT_DISPOSITION, "inline"),
+            (CONTENT_SECURITY_POLICY, FILE_CSP),
+            // An evidence file never changes: a queue revisited loads nothing again.
+            (CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    ))
 }
 
 /// An uploaded file as served: the type from the kind stored, never from the upload;

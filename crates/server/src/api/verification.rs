@@ -1,4 +1,5 @@
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,7 @@ use xueshi_store::repo::{
 };
 
 use super::dto::List;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, parse_json};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::services::verification::{self as service, RunSummary, Started};
@@ -36,18 +37,35 @@ pub struct JobDto {
     pub error: Option<String>,
 }
 
-/// Run the year's verification (city only): 200 with the summary, or 202 with a job for a large run.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct RunBody {
+    /// Run even before the district review deadline is over.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Run the year's verification (city only): 200 with the summary, or 202 with a job for a
+/// large run. Before the year's district review deadline has passed: 409 unless forced.
 #[utoipa::path(post, path = "/verifications/{year}/run", tag = "verification",
-    responses((status = 200, body = RunSummary), (status = 202, body = JobDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body(content = Option<RunBody>),
+    responses((status = 200, body = RunSummary), (status = 202, body = JobDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn run(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(raw): Path<String>,
+    body: Bytes,
 ) -> AppResult<Response> {
+    // The body is optional: an empty one is an unforced run.
+    let body: RunBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RunBody::default()
+    } else {
+        parse_json(&body)?
+    };
     match service::start(
         &state.db,
         &me.ctx,
         year(&raw)?,
+        body.force,
         state.config.verification_job_threshold,
     )
     .await?
@@ -64,6 +82,19 @@ pub async fn run(
             Ok((StatusCode::ACCEPTED, Json(job)).into_response())
         }
     }
+}
+
+/// What a run would give, computed without writing anything or issuing certificates.
+#[utoipa::path(post, path = "/verifications/{year}/preview", tag = "verification",
+    responses((status = 200, body = RunSummary), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<Json<RunSummary>> {
+    Ok(Json(
+        service::preview(&state.db, &me.ctx, year(&raw)?).await?,
+    ))
 }
 
 /// A background job's state.

@@ -160,18 +160,26 @@ pub async fn download(
     declaration_id: &str,
     evidence_id: &str,
 ) -> AppResult<(Evidence, Bytes)> {
-    let file = {
-        let mut c = db.pool().acquire().await?;
-        visible(&mut c, db.vault(), ctx, declaration_id).await?;
-        evidence::get(&mut c, declaration_id, evidence_id)
-            .await?
-            .ok_or(AppError::NotFound)?
-    };
+    let file = visible_file(db, ctx, declaration_id, evidence_id).await?;
     let bytes = files
         .get(&file.storage_key)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok((file, bytes))
+}
+
+/// An evidence file of a declaration the caller may see.
+pub async fn visible_file(
+    db: &Db,
+    ctx: &Ctx,
+    declaration_id: &str,
+    evidence_id: &str,
+) -> AppResult<Evidence> {
+    let mut c = db.pool().acquire().await?;
+    visible(&mut c, db.vault(), ctx, declaration_id).await?;
+    evidence::get(&mut c, declaration_id, evidence_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Removes a file from a draft or returned declaration (the teacher replaces a wrong one).

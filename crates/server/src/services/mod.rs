@@ -24,6 +24,7 @@ pub mod reviews;
 pub mod sheet;
 pub mod sign_in;
 pub mod teachers;
+pub mod thumbnails;
 pub mod trainings;
 pub mod users;
 pub mod verification;

@@ -6,19 +6,21 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::Sha256;
-use xueshi_domain::FieldError;
-use xueshi_domain::authz::Action;
+use time::OffsetDateTime;
+use xueshi_domain::authz::{self, Action};
+use xueshi_domain::{FieldError, time_rules};
+use xueshi_store::repo::reports::{self, Reach};
 use xueshi_store::repo::verification::{self, Summary};
-use xueshi_store::repo::{jobs, policies, settings};
+use xueshi_store::repo::{audit, jobs, policies, settings};
 use xueshi_store::{Conn, Db};
 
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Serialize, utoipa::ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, PartialEq)]
 pub struct RunSummary {
     pub year: i32,
     pub teachers: i64,
@@ -45,13 +47,31 @@ pub enum Started {
 }
 
 /// Runs the verification of `year` (city only): at once for a city-sized run, as a
-/// background job for a province-sized one.
-pub async fn start(db: &Db, ctx: &Ctx, year: i32, job_threshold: i64) -> AppResult<Started> {
+/// background job for a province-sized one. Before the district review deadline is over the
+/// run must be `force`d (see [`time_rules::verification_is_early`]).
+pub async fn start(
+    db: &Db,
+    ctx: &Ctx,
+    year: i32,
+    force: bool,
+    job_threshold: i64,
+) -> AppResult<Started> {
     ctx.require(Action::RunVerification)?;
     let count = {
         let mut c = db.pool().acquire().await?;
-        if policies::get(&mut c, year).await?.is_none() {
-            return Err(no_policy(year));
+        let policy = policies::get(&mut c, year)
+            .await?
+            .ok_or_else(|| no_policy(year))?;
+        let deadline = policy.deadlines.district_review;
+        if !force && time_rules::verification_is_early(deadline, OffsetDateTime::now_utc()) {
+            let pending = pending(&mut c, ctx, year).await?;
+            return Err(AppError::Conflict(format!(
+                "{year}年度区（市）复审至{}截止，尚未结束（待学校初审 {} 份，待复审 {} 份），\
+                 提前验证的结果在截止前仍可能改变；确需提前验证，须另行确认",
+                time_rules::format_date(deadline),
+                pending.school,
+                pending.second
+            )));
         }
         verification::cohort_estimate(&mut c).await?
     };
@@ -104,6 +124,85 @@ pub async fn start(db: &Db, ctx: &Ctx, year: i32, job_threshold: i64) -> AppResu
         }
     });
     Ok(Started::Job(job_id))
+}
+
+/// Declarations of the year still waiting for a review, city-wide.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Pending {
+    /// 待学校初审 (`submitted`).
+    pub school: i64,
+    /// 待复审 (`school_approved`).
+    pub second: i64,
+}
+
+async fn pending(c: &mut Conn, ctx: &Ctx, year: i32) -> AppResult<Pending> {
+    let scope = authz::scope(&ctx.actor);
+    let reach = Reach {
+        scope: &scope,
+        district_id: None,
+        school_id: None,
+    };
+    let tallies = reports::pending(c, year, &reach).await?;
+    Ok(tallies.iter().fold(Pending::default(), |p, t| Pending {
+        school: p.school + t.school,
+        second: p.second + t.second,
+    }))
+}
+
+/// What a run of `year` would give, computed without writing anything (模拟验证).
+pub async fn preview(db: &Db, ctx: &Ctx, year: i32) -> AppResult<RunSummary> {
+    ctx.require(Action::RunVerification)?;
+    // A read transaction on the readers' pool: one snapshot, no write lock, rolled back.
+    let mut tx = db.pool().begin().await?;
+    let policy = policies::get(&mut tx, year)
+        .await?
+        .ok_or_else(|| no_policy(year))?;
+    let summary = verification::preview_year(&mut tx, &policy).await?;
+    tx.rollback().await?;
+    Ok(summary.into())
+}
+
+/// The last run of a year: when, by whom, and what it found.
+#[derive(Debug, Clone)]
+pub struct LastRun {
+    pub at_ms: i64,
+    pub actor_id: Option<String>,
+    pub summary: Option<RunSummary>,
+}
+
+/// Where the verification of `year` stands: its district review deadline, whether a run now
+/// would be early, what still waits for review and the last run.
+#[derive(Debug, Clone)]
+pub struct YearState {
+    pub year: i32,
+    /// `None`: no policy for the year, so it cannot be run.
+    pub district_review: Option<time::Date>,
+    pub early: bool,
+    pub pending: Pending,
+    pub last_run: Option<LastRun>,
+}
+
+pub async fn year_state(db: &Db, ctx: &Ctx, year: i32) -> AppResult<YearState> {
+    ctx.require(Action::RunVerification)?;
+    let mut c = db.pool().acquire().await?;
+    let deadline = policies::get(&mut c, year)
+        .await?
+        .map(|p| p.deadlines.district_review);
+    let last_run = audit::latest(&mut c, "verification.run", &year.to_string())
+        .await?
+        .map(|e| LastRun {
+            at_ms: e.at,
+            actor_id: e.actor_id,
+            summary: serde_json::from_value(e.detail["summary"].clone()).ok(),
+        });
+    Ok(YearState {
+        year,
+        district_review: deadline,
+        early: deadline
+            .is_some_and(|d| time_rules::verification_is_early(d, OffsetDateTime::now_utc())),
+        pending: pending(&mut c, ctx, year).await?,
+        last_run,
+    })
 }
 
 async fn set_job(

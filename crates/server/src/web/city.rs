@@ -1,18 +1,18 @@
-//! The city's pages: year policies, platform courses, and running the annual verification.
+//! The city's pages: year policies and platform courses.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::Action;
 use xueshi_domain::{
     CarryOverInput, DeadlinesInput, FieldError, MinimumsInput, Policy, PolicyInput,
 };
-use xueshi_store::repo::{courses, jobs, policies};
+use xueshi_store::repo::{courses, policies};
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -20,7 +20,6 @@ use super::{PageError, flash_text, render, today};
 use crate::error::AppError;
 use crate::services::courses::{self as course_service, CreateCourse};
 use crate::services::policies as policy_service;
-use crate::services::verification::{self, Started};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -243,115 +242,6 @@ pub async fn save_policy(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "verification_page.html")]
-struct VerificationPage {
-    layout: Layout,
-    years: Vec<i32>,
-    error: Option<String>,
-    summary: Option<String>,
-    job: Option<String>,
-}
-
-fn years() -> Vec<i32> {
-    (2021..=today().year()).rev().collect()
-}
-
-pub async fn verification_page(user: WebUser) -> PageResult {
-    user.me.ctx.require(Action::RunVerification)?;
-    Ok(render(&VerificationPage {
-        layout: user.layout,
-        years: years(),
-        error: None,
-        summary: None,
-        job: None,
-    })?)
-}
-
-#[derive(Deserialize)]
-pub struct RunForm {
-    csrf: String,
-    year: i32,
-}
-
-fn summary_text(s: &verification::RunSummary) -> String {
-    format!(
-        "{}年度验证完成：教师 {} 人，合格 {} 人，不合格 {} 人，结转专业科目学时 {}。",
-        s.year, s.teachers, s.passed, s.failed, s.carried_over_hours
-    )
-}
-
-pub async fn run(
-    State(state): State<AppState>,
-    user: WebUser,
-    Form(form): Form<RunForm>,
-) -> PageResult {
-    check_csrf(&user, &form.csrf)?;
-    let mut page = VerificationPage {
-        layout: user.layout,
-        years: years(),
-        error: None,
-        summary: None,
-        job: None,
-    };
-    match verification::start(
-        &state.db,
-        &user.me.ctx,
-        form.year,
-        state.config.verification_job_threshold,
-    )
-    .await
-    {
-        Ok(Started::Done(s)) => page.summary = Some(summary_text(&s)),
-        Ok(Started::Job(id)) => page.job = Some(id),
-        Err(e) => {
-            page.error = FormErrors::from_error(e)?
-                .fields
-                .first()
-                .map(|f| f.message.clone())
-                .or(Some("验证未能完成".into()))
-        }
-    }
-    Ok(render(&page)?)
-}
-
-/// The job's progress as an htmx partial that keeps polling until the run ends.
-pub async fn job(
-    State(state): State<AppState>,
-    user: WebUser,
-    Path(id): Path<String>,
-) -> PageResult {
-    user.me.ctx.require(Action::RunVerification)?;
-    let job = {
-        let mut c = state.db.pool().acquire().await?;
-        jobs::get(&mut c, &id).await?.ok_or(AppError::NotFound)?
-    };
-    let html = match job.status.as_str() {
-        "done" => {
-            let text = job
-                .result
-                .as_ref()
-                .map(|r| {
-                    format!(
-                        "{}年度验证完成：教师 {} 人，合格 {} 人。",
-                        r["year"], r["teachers"], r["passed"]
-                    )
-                })
-                .unwrap_or_default();
-            format!(r#"<p class="notice" role="status">{text}</p>"#)
-        }
-        "failed" => format!(
-            r#"<p class="error" role="alert">{}</p>"#,
-            job.error.unwrap_or_default()
-        ),
-        _ => format!(
-            r#"<div hx-get="/verification/jobs/{id}" hx-trigger="load delay:1s" hx-swap="outerHTML"><p class="hint">验证进行中……{}%</p></div>"#,
-            job.progress
-        ),
-    };
-    Ok(Html(html).into_response())
 }
 
 #[derive(Template)]

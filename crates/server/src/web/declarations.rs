@@ -403,7 +403,7 @@ pub struct DeclarationView {
     pub dates: String,
     pub hours: String,
     pub approved_hours: Option<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::services::declarations::Warning>,
     pub evidence: Vec<EvidenceView>,
     pub reviews: Vec<(String, String, String)>,
     pub editable: bool,
@@ -412,6 +412,8 @@ pub struct DeclarationView {
 
 pub struct EvidenceView {
     pub url: String,
+    /// A large JPEG of the picture or of a PDF's first page, for the review page.
+    pub preview: String,
     pub kind: &'static str,
     pub is_image: bool,
 }
@@ -458,14 +460,18 @@ pub fn view(detail: Detail) -> DeclarationView {
         dates: format!("{} 至 {}", d.start_date, d.end_date),
         hours: d.hours.to_string(),
         approved_hours: d.approved_hours.map(|h| h.to_string()),
-        warnings: detail.warnings.iter().map(|w| w.message.clone()).collect(),
+        warnings: detail.warnings.clone(),
         evidence: detail
             .evidence
             .iter()
-            .map(|e| EvidenceView {
-                url: format!("/api/v1/declarations/{}/evidence/{}", d.id, e.id),
-                kind: kind_label(&e.kind),
-                is_image: e.content_type.starts_with("image/"),
+            .map(|e| {
+                let url = format!("/api/v1/declarations/{}/evidence/{}", d.id, e.id);
+                EvidenceView {
+                    preview: format!("{url}/thumbnail?size=large"),
+                    url,
+                    kind: kind_label(&e.kind),
+                    is_image: e.content_type.starts_with("image/"),
+                }
             })
             .collect(),
         reviews,

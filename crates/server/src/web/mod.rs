@@ -16,10 +16,12 @@ mod overview;
 mod pages;
 mod registry;
 mod review;
+mod review_queue;
 mod schools;
 mod sign_in;
 mod teacher;
 mod trainings;
+mod verification;
 mod verify;
 
 use askama::Template;
@@ -89,11 +91,12 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/verification",
-            get(city::verification_page).post(city::run),
+            get(verification::show).post(verification::run),
         )
-        .route("/verification/jobs/{id}", get(city::job))
-        .route("/review", get(review::queue))
-        .route("/review/batch", post(review::batch))
+        .route("/verification/preview", post(verification::preview))
+        .route("/verification/jobs/{id}", get(verification::job))
+        .route("/review", get(review_queue::queue))
+        .route("/review/batch", post(review_queue::batch))
         .route("/review/{id}", get(review::show).post(review::decide))
         .route("/schools", get(schools::list).post(schools::create))
         .route("/schools/{id}/status", post(schools::set_status))
@@ -237,6 +240,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "saved" => "已保存。",
         "withdrawn" => "申报已撤回。",
         "reviewed" => "审核结果已保存。",
+        "reviewed_next" => "审核结果已保存，已打开队列中的下一份。",
         "registered" => "学时已登记。",
         "created" => "已创建。",
         "updated" => "已更新。",

@@ -1,153 +1,84 @@
-//! Reviewers' pages: the queue of their level (初审 for schools, 复审 for districts and, for
-//! city-affiliated schools, the city), one declaration with its evidence inline, single and
-//! batch decisions.
+//! The review of one declaration: its evidence large, the decision always in view (with the
+//! notice's wording ready for 退回/驳回), and after a decision the next item of the same queue.
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use xueshi_domain::{Decision, DeclarationStatus, ReasonCode, ReviewLevel, Role, review as rules};
-use xueshi_store::repo::declarations::DeclarationFilter;
-use xueshi_store::repo::policies;
+use xueshi_domain::{Decision, ReasonCode, ReviewLevel, review as rules};
 
+use super::PageError;
 use super::declarations::{DeclarationView, view};
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
-use super::{PageError, flash_text, render, today};
+use super::render;
+use super::review_queue::{QueueQuery, with_query};
 use crate::error::AppError;
 use crate::services::declarations;
-use crate::services::reviews::{self, BatchReview, ReviewInput};
+use crate::services::reviews::{self, ReviewInput};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;
 
-/// The status a reviewer of this role works on.
-fn queue_status(role: Role) -> Result<DeclarationStatus, AppError> {
-    match role {
-        Role::SchoolAdmin => Ok(DeclarationStatus::Submitted),
-        Role::DistrictAdmin | Role::CityAdmin => Ok(DeclarationStatus::SchoolApproved),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-pub struct QueueRow {
-    pub id: String,
-    pub teacher: String,
-    pub title: String,
-    pub category: &'static str,
-    pub hours: String,
-    pub dates: String,
-}
-
-#[derive(Template)]
-#[template(path = "review_queue.html")]
-struct QueuePage {
-    layout: Layout,
-    reasons: Vec<(&'static str, &'static str)>,
-    flash: Option<String>,
-    heading: &'static str,
-    pending: i64,
-    deadline: String,
-    rows: Vec<QueueRow>,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct QueueQuery {
-    cursor: Option<String>,
-    done: Option<String>,
-}
-
-pub async fn queue(
-    State(state): State<AppState>,
-    user: WebUser,
-    Query(q): Query<QueueQuery>,
-) -> PageResult {
-    let role = user.me.ctx.actor.role;
-    let status = queue_status(role)?;
-    let filter = DeclarationFilter {
-        status: Some(status),
-        // The city's second level is the city-affiliated schools'; districts review the rest.
-        city_affiliated: (role == Role::CityAdmin).then_some(true),
-        cursor: q.cursor,
-        limit: Some(50),
-        ..Default::default()
-    };
-    let (page, counts) = declarations::list(&state.db, &user.me.ctx, &filter).await?;
-    let pending = counts
-        .iter()
-        .find(|(s, _)| *s == status)
-        .map_or(0, |(_, n)| *n);
-    let deadline = {
-        let mut c = state.db.pool().acquire().await?;
-        policies::get(
-            &mut c,
-            today().year() - i32::from(today().month() == time::Month::January),
-        )
-        .await?
-    }
-    .map(|p| {
-        let d = if status == DeclarationStatus::Submitted {
-            p.deadlines.school_review
-        } else {
-            p.deadlines.district_review
-        };
-        format!("{}年度审核截止：{d}。", p.year)
-    })
-    .unwrap_or_default();
-    let rows = page
-        .items
-        .into_iter()
-        .map(|d| QueueRow {
-            teacher: d.teacher_name.clone(),
-            title: d.title,
-            category: d.category.label_zh(),
-            hours: d.approved_hours.unwrap_or(d.hours).to_string(),
-            dates: format!("{} 至 {}", d.start_date, d.end_date),
-            id: d.id,
-        })
-        .collect();
-    let heading = match role {
-        Role::SchoolAdmin => "学校初审",
-        Role::CityAdmin => "局属学校复审",
-        _ => "区级复审",
-    };
-    let flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
-    Ok(render(&QueuePage {
-        reasons: ReasonCode::ALL
-            .iter()
-            .map(|r| (r.as_str(), r.label_zh()))
-            .collect(),
-        layout: user.layout,
-        flash,
-        heading,
-        pending,
-        deadline,
-        rows,
-        next: page.next_cursor,
-    })?)
-}
+/// Opinions a reviewer often writes, in the notice's words (三(三)3), offered beside the
+/// comment box: chosen, they fill it, and stay editable.
+pub const COMMENT_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "copy_not_original",
+        "证明材料须为原件的扫描件或照片，扫描或拍照复印件无效，请上传原件后重新提交。",
+    ),
+    (
+        "irrelevant_material",
+        "上传的证明材料与申报内容无关，不予计算学时。",
+    ),
+    (
+        "duplicate",
+        "该学时已在平台登记，已登记的继续教育学时不得重复申报。",
+    ),
+    (
+        "missing_translation",
+        "境外培训机构颁发的非中文证书，须同时上传加盖学校公章的中文翻译材料。",
+    ),
+    (
+        "missing_hours_proof",
+        "培训证书中无明确培训时间，须同时上传由学校盖章的相关学时证明。",
+    ),
+    (
+        "hours_mismatch",
+        "申报学时与证明材料不符，请按证明材料核对学时（全天培训按 8 学时折算）后重新提交。",
+    ),
+    (
+        "out_of_year",
+        "学习时间不在本年度内，请按结束日期所在年度申报。",
+    ),
+];
 
 #[derive(Template)]
 #[template(path = "declaration_review.html")]
 struct ReviewPage {
     layout: Layout,
     flash: Option<String>,
-    error: Option<String>,
     d: DeclarationView,
     errors: FormErrors,
     reviewable: bool,
     level: &'static str,
     hours: String,
     reasons: Vec<(&'static str, &'static str)>,
+    templates: &'static [(&'static str, &'static str)],
+    /// The queue this item was opened from, kept for the next item and the way back.
+    filters: String,
+    /// The form's values, kept when it is shown again with an error.
+    reason_code: String,
+    comment: String,
 }
 
 async fn review_page(
     state: &AppState,
     user: WebUser,
     id: &str,
+    filters: String,
     errors: FormErrors,
 ) -> Result<ReviewPage, AppError> {
     let detail = declarations::get(&state.db, &user.me.ctx, id).await?;
@@ -165,11 +96,14 @@ async fn review_page(
             .iter()
             .map(|r| (r.as_str(), r.label_zh()))
             .collect(),
+        templates: COMMENT_TEMPLATES,
         layout: user.layout,
         flash: None,
-        error: None,
         d: view(detail),
         errors,
+        filters,
+        reason_code: String::new(),
+        comment: String::new(),
     })
 }
 
@@ -177,10 +111,15 @@ pub async fn show(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
+    Query(q): Query<QueueQuery>,
 ) -> PageResult {
-    Ok(render(
-        &review_page(&state, user, &id, FormErrors::default()).await?,
-    )?)
+    let mut page = review_page(&state, user, &id, q.filters(), FormErrors::default()).await?;
+    page.flash = q
+        .done
+        .as_deref()
+        .and_then(super::flash_text)
+        .map(str::to_owned);
+    Ok(render(&page)?)
 }
 
 #[derive(Deserialize)]
@@ -193,6 +132,9 @@ pub struct DecisionForm {
     reason_code: String,
     #[serde(default)]
     comment: String,
+    /// The queue's filters (`school_id=…&category=…`), to open its next item.
+    #[serde(default)]
+    filters: String,
 }
 
 pub async fn decide(
@@ -202,93 +144,57 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     check_csrf(&user, &form.csrf)?;
+    let queue: QueueQuery = serde_urlencoded::from_str(&form.filters).unwrap_or_default();
     let hours = match (form.decision, form.hours.trim()) {
         (Decision::Approve, h) if !h.is_empty() => match h.parse::<f64>() {
-            Ok(h) => Some(h),
-            Err(_) => {
-                let errors = FormErrors::from_error(AppError::invalid(
-                    "hours",
-                    "核定学时须为数字，最多一位小数",
-                ))?;
-                let page = review_page(&state, user, &id, errors).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-            }
+            Ok(h) => Ok(Some(h)),
+            Err(_) => Err(AppError::invalid("hours", "核定学时须为数字，最多一位小数")),
         },
-        _ => None,
+        _ => Ok(None),
     };
-    let input = ReviewInput {
-        decision: form.decision,
-        hours,
-        reason_code: form.reason_code.parse().ok(),
-        comment: Some(form.comment).filter(|c| !c.trim().is_empty()),
+    let outcome = match hours {
+        Ok(hours) => {
+            let input = ReviewInput {
+                decision: form.decision,
+                hours,
+                reason_code: form.reason_code.parse().ok(),
+                comment: Some(form.comment.clone()).filter(|c| !c.trim().is_empty()),
+            };
+            reviews::review_one(&state.db, &user.me.ctx, &id, input).await
+        }
+        Err(e) => Err(e),
     };
-    match reviews::review_one(&state.db, &user.me.ctx, &id, input).await {
-        Ok(_) => Ok(done("/review", "reviewed")),
+    match outcome {
+        Ok(_) => {
+            let filters = queue.filters();
+            let next = next_in_queue(&state, &user, &queue).await?;
+            Ok(match next {
+                Some(next) => done(
+                    &with_query(&format!("/review/{next}"), &filters),
+                    "reviewed_next",
+                ),
+                None => done(&with_query("/review", &filters), "reviewed"),
+            })
+        }
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
-            let page = review_page(&state, user, &id, errors).await?;
+            let mut page = review_page(&state, user, &id, queue.filters(), errors).await?;
+            page.reason_code = form.reason_code;
+            page.comment = form.comment;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
 }
 
-/// Batch approval from the queue's checkboxes (`ids` repeats, so the form is read raw).
-pub async fn batch(
-    State(state): State<AppState>,
-    user: WebUser,
-    RawForm(raw): RawForm,
-) -> PageResult {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    check_csrf(&user, &get("csrf"))?;
-    let ids: Vec<String> = pairs
-        .iter()
-        .filter(|(n, _)| n == "ids")
-        .map(|(_, v)| v.clone())
-        .collect();
-    if ids.is_empty() {
-        return Ok(done("/review", "none"));
-    }
-    let decision: Decision = serde_json::from_value(serde_json::Value::String(get("decision")))
-        .map_err(|_| AppError::BadRequest("未知的审核决定".into()))?;
-    let reason_code = get("reason_code").parse().ok();
-    let comment = Some(get("comment")).filter(|c| !c.trim().is_empty());
-    // The batch's own rules, checked before any item is touched.
-    match decision {
-        Decision::Reject if reason_code.is_none() => return Ok(done("/review", "need_reason")),
-        Decision::Return if comment.is_none() => return Ok(done("/review", "need_comment")),
-        _ => {}
-    }
-    let input = BatchReview {
-        ids,
-        decision,
-        reason_code,
-        comment,
-    };
-    let results = match reviews::batch(&state.db, &user.me.ctx, input).await {
-        Ok(results) => results,
-        // A missing reason or comment is refused for the whole batch before any review.
-        Err(AppError::Invalid(errors)) => {
-            let message = errors
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_default();
-            return Err(
-                AppError::Invalid(vec![xueshi_domain::FieldError::new("batch", message)]).into(),
-            );
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let failed = results.iter().filter(|r| !r.ok).count();
-    Ok(done(
-        "/review",
-        if failed == 0 { "reviewed" } else { "partly" },
-    ))
+/// The oldest item still waiting in the reviewer's queue under the same filters.
+async fn next_in_queue(
+    state: &AppState,
+    user: &WebUser,
+    queue: &QueueQuery,
+) -> Result<Option<String>, AppError> {
+    let mut filter = queue.filter(user.me.ctx.actor.role)?;
+    filter.cursor = None;
+    filter.limit = Some(1);
+    let (page, _) = declarations::list(&state.db, &user.me.ctx, &filter).await?;
+    Ok(page.items.into_iter().next().map(|d| d.id))
 }

@@ -14,7 +14,7 @@ async fn run(app: &TestApp, year: i32) {
     app.post(
         &format!("/verifications/{year}/run"),
         &app.city_token,
-        json!({}),
+        json!({"force": true}),
     )
     .await
     .expect(200);

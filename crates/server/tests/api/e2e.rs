@@ -15,7 +15,7 @@ use xueshi_server::config::AdminMfa;
 
 use crate::helpers::{PASSWORD, TestApp, id_number, spawn_app_with, tree};
 
-struct Chromedriver(Child);
+pub(crate) struct Chromedriver(Child);
 
 impl Drop for Chromedriver {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Chromedriver {
     }
 }
 
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let found = |p: &str| std::path::Path::new(p).exists();
     if found("/usr/bin/chromium") && found("/usr/bin/chromedriver") {
         return true;
@@ -37,7 +37,7 @@ fn browser_available() -> bool {
     false
 }
 
-async fn browser() -> (Chromedriver, WebDriver) {
+pub(crate) async fn browser() -> (Chromedriver, WebDriver) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -80,7 +80,7 @@ async fn browser() -> (Chromedriver, WebDriver) {
 
 /// Logs in through the form, and through the second factor when the server asks for it
 /// (administrators: the test's authenticator gives the code).
-async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<()> {
+pub(crate) async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<()> {
     app.settle_password(username).await;
     // A person whose login form has gone stale (页面已过期) simply tries again; so does this.
     for _ in 0..3 {
@@ -131,7 +131,7 @@ async fn login(d: &WebDriver, app: &TestApp, username: &str) -> WebDriverResult<
 
 /// The page's main text once it contains `needle` (pages load after a click), or what it
 /// says after five seconds.
-async fn wait_for(d: &WebDriver, needle: &str) -> String {
+pub(crate) async fn wait_for(d: &WebDriver, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..50 {
         if let Ok(main) = d.find(By::Tag("main")).await
@@ -147,7 +147,7 @@ async fn wait_for(d: &WebDriver, needle: &str) -> String {
     last
 }
 
-async fn screenshot(d: &WebDriver, name: &str) {
+pub(crate) async fn screenshot(d: &WebDriver, name: &str) {
     if let Ok(dir) = std::env::var("XUESHI_SCREENSHOTS") {
         let path = PathBuf::from(dir).join(format!("{name}.png"));
         d.screenshot(&path).await.unwrap();
@@ -155,7 +155,7 @@ async fn screenshot(d: &WebDriver, name: &str) {
 }
 
 /// The page never scrolls sideways at the current window width.
-async fn fits_the_screen(d: &WebDriver) -> bool {
+pub(crate) async fn fits_the_screen(d: &WebDriver) -> bool {
     let ret = d
         .execute(
             "return document.documentElement.scrollWidth <= window.innerWidth",
@@ -345,10 +345,14 @@ async fn a_declaration_goes_from_a_phone_through_both_reviews_to_effective_hours
         .click()
         .await
         .unwrap();
+    // The batch asks first, saying how many and how many hours.
+    let question = d.get_alert_text().await.unwrap();
+    assert!(question.contains("1 份申报（共 8 学时）"), "{question}");
+    d.accept_alert().await.unwrap();
     assert!(
-        wait_for(&d, "审核结果已保存")
+        wait_for(&d, "已审核通过 1 份")
             .await
-            .contains("审核结果已保存")
+            .contains("已审核通过 1 份，共 8 学时")
     );
 
     // The teacher's effective hours grew.

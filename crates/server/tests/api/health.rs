@@ -94,6 +94,7 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/teachers/{id}/progress", "get"),
         ("/records/{id}/revoke", "post"),
         ("/verifications/{year}/run", "post"),
+        ("/verifications/{year}/preview", "post"),
         ("/verifications/{year}", "get"),
         ("/jobs/{id}", "get"),
         ("/teachers/{id}/verification/{year}", "get"),
@@ -118,6 +119,7 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/declarations/{id}/evidence", "post"),
         ("/declarations/{id}/evidence/{evidence_id}", "get"),
         ("/declarations/{id}/evidence/{evidence_id}", "delete"),
+        ("/declarations/{id}/evidence/{evidence_id}/thumbnail", "get"),
         ("/declarations/{id}/submit", "post"),
         ("/declarations/{id}/withdraw", "post"),
         ("/declarations/{id}/review", "post"),
@@ -143,7 +145,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        57,
+        59,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

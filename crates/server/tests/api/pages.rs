@@ -226,12 +226,52 @@ async fn the_city_sets_a_policy_runs_the_verification_and_reads_the_overview() {
     app.complete(&course, &teacher, 30.0, "2030-03-01")
         .await
         .expect(200);
+    // Before the district review deadline a run needs the year typed in.
+    let (_, html) = page(&app, &s, "/verification?year=2030").await;
+    assert!(
+        html.contains("尚未截止") && html.contains("2031-01-13") && html.contains("尚未运行"),
+        "{html}"
+    );
     let (status, html, _) = post(&app, &s, "/verification", &[("year", "2030")]).await;
+    assert_eq!(status, 409);
+    assert!(html.contains("尚未结束"), "{html}");
+    let (status, _, _) = post(
+        &app,
+        &s,
+        "/verification",
+        &[("year", "2030"), ("confirm", "2029")],
+    )
+    .await;
+    assert_eq!(status, 409, "a wrong year is no confirmation");
+    let (status, html, _) = post(&app, &s, "/verification/preview", &[("year", "2030")]).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("教师 1 人，合格 0 人") && html.contains("仅为模拟"),
+        "{html}"
+    );
+    assert!(
+        html.contains("尚未运行"),
+        "neither the failed attempts nor the preview ran it"
+    );
+    app.api_get(
+        &format!("/teachers/{teacher}/verification/2030"),
+        &app.city_token,
+    )
+    .await
+    .expect_error(404, "not_found");
+    let (status, html, _) = post(
+        &app,
+        &s,
+        "/verification",
+        &[("year", "2030"), ("confirm", " 2030 ")],
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(
         html.contains("2030年度验证完成：教师 1 人，合格 0 人"),
         "{html}"
     );
+    assert!(html.contains("由 city 运行：教师 1 人"), "{html}");
     let (_, html) = page(&app, &s, "/overview?year=2030").await;
     assert!(
         html.contains("依据年度验证结果") && html.contains("<svg") && html.contains("番禺区"),
@@ -252,9 +292,13 @@ async fn the_teacher_sees_progress_records_and_past_results() {
     app.complete(&course, &teacher, 30.0, "2030-03-01")
         .await
         .expect(200);
-    app.post("/verifications/2030/run", &app.city_token, json!({}))
-        .await
-        .expect(200);
+    app.post(
+        "/verifications/2030/run",
+        &app.city_token,
+        json!({"force": true}),
+    )
+    .await
+    .expect(200);
     let s = session(&app, &id_number(1)).await;
     let (_, html) = page(&app, &s, "/records?year=2030").await;
     assert!(html.contains("公需科目学习") && html.contains("科技创新现状与发展趋势"));
@@ -311,18 +355,33 @@ async fn a_school_returns_or_rejects_a_batch_from_its_queue_page() {
     )
     .await;
     assert_eq!(location.as_deref(), Some("/review?done=need_comment"));
-    let returned = [
+    let mut returned = vec![
         ("ids", ids[0].as_str()),
         ("ids", ids[1].as_str()),
         ("decision", "return"),
         ("comment", "请补充盖章页"),
     ];
-    let (_, _, location) = post(app, &s, "/review/batch", &returned).await;
-    assert_eq!(location.as_deref(), Some("/review?done=reviewed"));
+    // First the batch says what it will do, and does nothing yet.
+    let (status, html, _) = post(app, &s, "/review/batch", &returned).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("确认批量退回修改") && html.contains("将退回修改 2 份申报，共 48 学时"),
+        "{html}"
+    );
+    let (_, html) = page(app, &s, "/review").await;
+    assert!(
+        html.contains("3 份待审核"),
+        "nothing was reviewed unconfirmed"
+    );
+    returned.push(("confirmed", "1"));
+    let (status, html, _) = post(app, &s, "/review/batch", &returned).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("已退回修改 2 份，共 48 学时"), "{html}");
     let rejected = [
         ("ids", ids[2].as_str()),
         ("decision", "reject"),
         ("reason_code", "copy_not_original"),
+        ("confirmed", "1"),
     ];
     post(app, &s, "/review/batch", &rejected).await;
     for (id, status) in [

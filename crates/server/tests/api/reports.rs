@@ -7,7 +7,7 @@ pub async fn verify(app: &TestApp, year: i32) {
     app.post(
         &format!("/verifications/{year}/run"),
         &app.city_token,
-        json!({}),
+        json!({"force": true}),
     )
     .await
     .expect(200);

@@ -7,7 +7,7 @@ async fn run(app: &TestApp, year: i32) -> Value {
     app.post(
         &format!("/verifications/{year}/run"),
         &app.city_token,
-        json!({}),
+        json!({"force": true}),
     )
     .await
     .expect(200)
@@ -444,7 +444,11 @@ async fn a_large_run_answers_202_with_a_job_to_poll() {
     app.set_policy(2030, policy(2030)).await;
     app.earn(&teacher, 2030, 30.0, 42.0, 18.0).await;
     let job = app
-        .post("/verifications/2030/run", &app.city_token, json!({}))
+        .post(
+            "/verifications/2030/run",
+            &app.city_token,
+            json!({"force": true}),
+        )
         .await
         .expect(202);
     let id = job["id"].as_str().unwrap();
@@ -586,4 +590,79 @@ async fn a_carry_over_record_keeps_its_id_and_cannot_be_revoked() {
         app.progress(&teacher, 2031).await["categories"]["professional"]["carried_in"],
         12
     );
+}
+
+#[tokio::test]
+async fn a_run_before_the_district_review_deadline_needs_force_and_a_preview_writes_nothing() {
+    let s = crate::declaring::scene("越秀").await;
+    let app = &s.app;
+    app.earn(&s.teacher, 2030, 30.0, 42.0, 18.0).await;
+    app.submitted(&s.token, "人工智能赋能课堂教学", 1).await;
+    let run = "/verifications/2030/run";
+    let refused = app.post(run, &app.city_token, json!({})).await;
+    let refused = refused.expect_error(409, "conflict");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2031-01-13") && message.contains("待学校初审 1 份"),
+        "{message}"
+    );
+    // No body at all is an unforced run too; a body that is not JSON is refused.
+    let empty = app
+        .client
+        .post(format!("{}/api/v1{run}", app.address))
+        .bearer_auth(&app.city_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 409);
+    app.post(run, &app.city_token, json!({"force": "yes"}))
+        .await
+        .expect_error(422, "invalid");
+
+    let t = tree(app, "海珠").await;
+    app.post("/verifications/2030/preview", &t.district_token, json!({}))
+        .await
+        .expect_error(403, "forbidden");
+    let preview = app
+        .post("/verifications/2030/preview", &app.city_token, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (&preview["teachers"], &preview["passed"], &preview["failed"]),
+        (&json!(1), &json!(1), &json!(0))
+    );
+    app.api_get(
+        &format!("/teachers/{}/verification/2030", s.teacher),
+        &app.city_token,
+    )
+    .await
+    .expect_error(404, "not_found");
+    let listed = app
+        .api_get("/verifications/2030", &app.city_token)
+        .await
+        .expect(200);
+    assert_eq!(listed["items"], json!([]), "a preview stores no result");
+    assert!(
+        !app.audit_actions("2030")
+            .await
+            .contains(&"verification.run".to_string())
+    );
+
+    let forced = app
+        .post(run, &app.city_token, json!({"force": true}))
+        .await
+        .expect(200);
+    assert_eq!(forced, preview, "the run finds what the preview showed");
+}
+
+#[tokio::test]
+async fn a_run_after_the_district_review_deadline_needs_no_force() {
+    let app = spawn_app().await;
+    // 2025's district review ended on 2026-01-13.
+    app.set_policy(2025, policy(2025)).await;
+    let summary = app
+        .post("/verifications/2025/run", &app.city_token, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(summary["year"], 2025);
 }

@@ -172,3 +172,109 @@ async fn an_image_waiting_for_comparison_is_flagged_until_it_is_hashed() {
     let again = round().await.unwrap();
     assert_eq!(again, 0);
 }
+
+/// One line per finding, naming the others; attendees of one training share its certificate
+/// template, which is said so rather than suspected; too many hours for the days is flagged.
+#[tokio::test]
+async fn warnings_are_grouped_name_the_others_and_know_a_training_template() {
+    let s = scene("番禺").await;
+    let app = &s.app;
+    let training = || form("2030年区级骨干教师培训", "2030-06-01", "2030-06-03");
+    let id = app.ready(&s.token, training(), 5).await;
+    app.submit(&s.token, &id).await.expect(200);
+    // Two attendees of the same training, their certificates from the same template.
+    for (n, name) in [(2, "第二位"), (3, "第三位")] {
+        app.teacher(&s.tree.school, name, n).await;
+        let token = app.login(&id_number(n), PASSWORD).await;
+        let theirs = app.declare(&token, training()).await;
+        app.upload(
+            &token,
+            &theirs,
+            "certificate",
+            "c.jpg",
+            crate::declaring::jpeg(5),
+        )
+        .await
+        .expect(201);
+    }
+    // Someone else's certificate for another activity, and a byte-identical file.
+    app.teacher(&s.tree.school, "第四位", 4).await;
+    let fourth = app.login(&id_number(4), PASSWORD).await;
+    let other = app
+        .declare(&fourth, form("别的培训", "2030-08-01", "2030-08-02"))
+        .await;
+    app.upload(
+        &fourth,
+        &other,
+        "certificate",
+        "c.jpg",
+        crate::declaring::jpeg(5),
+    )
+    .await
+    .expect(201);
+    app.teacher(&s.tree.school, "欧阳小明", 5).await;
+    let fifth = app.login(&id_number(5), PASSWORD).await;
+    let copied = app
+        .ready(&fifth, form("抄来的证书", "2030-09-01", "2030-09-02"), 5)
+        .await;
+
+    app.images_hashed().await;
+    let d = app.declaration(&s.tree.school_token, &id).await;
+    let warnings = d["warnings"].as_array().unwrap();
+    let one = |kind: &str| -> &Value {
+        let found: Vec<&Value> = warnings.iter().filter(|w| w["kind"] == kind).collect();
+        assert_eq!(found.len(), 1, "one {kind} line: {warnings:?}");
+        found[0]
+    };
+    let same = one("same_evidence");
+    assert_eq!(same["severity"], "high");
+    assert!(
+        same["message"].as_str().unwrap().contains("另外 1 名教师"),
+        "{same}"
+    );
+    assert_eq!(same["others"][0]["declaration_id"], copied);
+    assert_eq!(same["others"][0]["teacher"], "欧**明");
+    assert_eq!(same["others"][0]["school"], "番禺小学");
+    assert_eq!(same["others"][0]["visible"], true);
+    let template = one("training_template");
+    assert_eq!(template["severity"], "info");
+    assert!(
+        template["message"]
+            .as_str()
+            .unwrap()
+            .contains("同一培训的证书模板")
+            && template["message"]
+                .as_str()
+                .unwrap()
+                .contains("另外 2 名教师"),
+        "{template}"
+    );
+    assert_eq!(template["others"].as_array().unwrap().len(), 2);
+    let near = one("similar_evidence");
+    assert_eq!(near["severity"], "medium");
+    assert_eq!(near["declaration_id"], other);
+    assert!(near["message"].as_str().unwrap().contains("另外 1 名教师"));
+
+    let long = app
+        .ready(&s.token, json!({
+            "category": "professional", "activity_type": "training_course", "title": "两天的研修",
+            "organizer": "广州市教师发展中心", "start_date": "2030-07-01", "end_date": "2030-07-02",
+            "hours": 30, "foreign_certificate": false, "certificate_states_hours": true
+        }), 9)
+        .await;
+    app.submit(&s.token, &long).await.expect(200);
+    let d = app.declaration(&s.tree.school_token, &long).await;
+    let exceed: Vec<&Value> = d["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "hours_exceed_days")
+        .collect();
+    assert_eq!(exceed.len(), 1, "{d}");
+    assert!(
+        exceed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 天按每天 8 学时折算的 16 学时")
+    );
+}

@@ -79,6 +79,24 @@ pub async fn insert(c: &mut AnyConnection, v: &Vault, e: &NewAudit<'_>) -> Store
     audit_chain::set_head(c, &hash).await
 }
 
+/// The newest entry of `action` on `target_id` (e.g. the last verification run of a year).
+pub async fn latest(
+    c: &mut AnyConnection,
+    action: &str,
+    target_id: &str,
+) -> StoreResult<Option<AuditEntry>> {
+    let mut q = Sql::new("SELECT * FROM audit_log WHERE target_id = ");
+    q.bind(target_id)
+        .push(" AND action = ")
+        .bind(action)
+        .push(" ORDER BY id DESC LIMIT 1");
+    q.fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(AuditEntry::from_row)
+        .transpose()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
     pub target_id: Option<String>,

@@ -184,6 +184,8 @@ pub struct DeclarationFilter {
     /// Only city-affiliated schools (`true`: the city's second-level queue) or only the
     /// others.
     pub city_affiliated: Option<bool>,
+    /// 科目类别 (read from the declarations themselves: the tallies keep no category).
+    pub category: Option<xueshi_domain::Category>,
     /// Latest in the queue first (a teacher's own list) instead of the queues' oldest first.
     pub newest_first: bool,
     pub cursor: Option<String>,
@@ -225,6 +227,9 @@ fn push_scope_and_filter(q: &mut Sql, scope: &Scope, f: &DeclarationFilter) {
     }
     if let Some(teacher) = &f.teacher_id {
         q.push(" AND d.teacher_id = ").bind(teacher.as_str());
+    }
+    if let Some(category) = f.category {
+        q.push(" AND d.category = ").bind(category.as_str());
     }
     // A literal, so that the city's partial queue index is seen to apply.
     if let Some(affiliated) = f.city_affiliated {
@@ -278,7 +283,10 @@ pub async fn counts(
     scope: &Scope,
     f: &DeclarationFilter,
 ) -> StoreResult<Vec<(DeclarationStatus, i64)>> {
-    let mut q = if matches!(scope, Scope::Teacher(_)) || f.teacher_id.is_some() {
+    let mut q = if matches!(scope, Scope::Teacher(_))
+        || f.teacher_id.is_some()
+        || f.category.is_some()
+    {
         let mut q = Sql::new("SELECT d.status, COUNT(*) AS n FROM declarations d WHERE 1 = 1");
         push_scope_and_filter(&mut q, scope, f);
         q

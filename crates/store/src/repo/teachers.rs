@@ -52,6 +52,31 @@ pub async fn get(c: &mut AnyConnection, v: &Vault, id: &str) -> StoreResult<Opti
         .transpose()
 }
 
+/// Teachers by id (a page of a review queue), in no particular order.
+pub async fn get_many(
+    c: &mut AnyConnection,
+    v: &Vault,
+    ids: &[String],
+) -> StoreResult<Vec<Teacher>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new(format!(
+            "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id IN ("
+        ));
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(id.as_str());
+        }
+        q.push(")");
+        for row in q.fetch_all(c).await? {
+            found.push(Teacher::from_row(&row, v)?);
+        }
+    }
+    Ok(found)
+}
+
 /// The teacher's name and current school, in one read, for a new declaration.
 pub async fn filing(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Filing>> {
     let mut q = Sql::new(

@@ -38,8 +38,14 @@ async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
         Sql::new("LOCK TABLE verification_results IN EXCLUSIVE MODE")
             .execute(c)
             .await?;
-        // Every statement of a run joins a million rows: hash them in memory. A nested loop,
-        // which stale or empty-table estimates can make the planner pick, is quadratic here.
+    }
+    plan_for_bulk(c).await
+}
+
+/// Every statement of a run joins a million rows: hash them in memory. A nested loop, which
+/// stale or empty-table estimates can make PostgreSQL's planner pick, is quadratic here.
+async fn plan_for_bulk(c: &mut AnyConnection) -> StoreResult<()> {
+    if c.backend_name() == "PostgreSQL" {
         Sql::new("SET LOCAL work_mem = '256MB'").execute(c).await?;
         Sql::new("SET LOCAL enable_nestloop = off")
             .execute(c)
@@ -138,6 +144,25 @@ pub fn push_judged(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
         .push(" AND pub + prof + elec >= ")
         .bind(m.total.tenths());
     q.push(" THEN 1 ELSE 0 END AS passed FROM totals)");
+}
+
+/// What [`run_year`] would store for `policy.year`, summed without writing anything (模拟验证).
+/// `c` is a read transaction: it neither locks the results nor waits for writers.
+pub async fn preview_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
+    plan_for_bulk(c).await?;
+    let mut q = Sql::new(
+        "SELECT COUNT(*) AS teachers, CAST(COALESCE(SUM(passed), 0) AS BIGINT) AS passed, \
+         CAST(COALESCE(SUM(carry_out), 0) AS BIGINT) AS carried FROM (WITH ",
+    );
+    push_results(&mut q, policy);
+    q.push(") preview");
+    let row = q.query().fetch_one(c).await?;
+    Ok(Summary {
+        year: policy.year,
+        teachers: row.try_get("teachers")?,
+        passed: row.try_get("passed")?,
+        carried_over: Hours::from_tenths(row.try_get("carried")?),
+    })
 }
 
 /// Verifies `policy.year`: brings its results in line with the records (and with the

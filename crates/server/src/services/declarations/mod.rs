@@ -205,17 +205,27 @@ pub(crate) async fn load_detail(
     let (declaration, _, _) = visible(c, v, ctx, id).await?;
     let evidence = evidence::for_declaration(c, id).await?;
     let reviews = reviews::for_declaration(c, id).await?;
-    let warnings = if ctx.actor.role == Role::Teacher {
-        Vec::new()
-    } else {
-        warnings::for_declaration(c, &declaration, &evidence).await?
-    };
+    let warnings = warnings_for(c, ctx, &declaration, &evidence).await?;
     Ok(Detail {
         declaration,
         evidence,
         reviews,
         warnings,
     })
+}
+
+/// The reviewers' warnings on a declaration already read in the caller's scope (none for
+/// the teacher).
+pub async fn warnings_for(
+    c: &mut Conn,
+    ctx: &Ctx,
+    d: &Declaration,
+    files: &[xueshi_store::models::Evidence],
+) -> AppResult<Vec<Warning>> {
+    if ctx.actor.role == Role::Teacher {
+        return Ok(Vec::new());
+    }
+    warnings::for_declaration(c, &ctx.actor, d, files).await
 }
 
 /// Declarations in the caller's scope, oldest in the queue first, and how many of each status
