@@ -143,3 +143,10 @@ document.addEventListener("click", (event) => {
   if (document.fullscreenElement) document.exitFullscreen();
   else if (figure.requestFullscreen) figure.requestFullscreen();
 });
+
+// A form that destroys or moves something asks first, naming it (data-confirm).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+});

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_accounts"),
     migration!(15, "0015_sealed_fields"),
     migration!(16, "0016_audit_chain"),
+    migration!(17, "0017_audit_filters"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -2,13 +2,13 @@
 //! handlers' annotations.
 
 mod announcements;
-mod audit;
+pub mod audit;
 mod auth;
 pub(crate) mod certificates;
 mod declarations;
 pub mod dto;
 mod evidence;
-mod exports;
+pub mod exports;
 pub mod extract;
 mod ledger;
 mod notifications;

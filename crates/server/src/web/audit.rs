@@ -14,58 +14,64 @@ use xueshi_store::repo::users;
 
 use super::layout::{Layout, WebUser};
 use super::{PageError, render};
+use crate::api::audit::day_range;
 use crate::error::AppError;
 use crate::services::time_text;
 use crate::state::AppState;
 
+/// Every audited action with its Chinese name, in the order the filter offers them.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("auth.login", "登录"),
+    ("auth.logout", "退出登录"),
+    ("auth.login_failed", "登录失败"),
+    ("auth.locked", "账号锁定"),
+    ("auth.mfa_enroll", "开始绑定身份验证器"),
+    ("auth.mfa_verified", "双因素认证通过"),
+    ("auth.password_changed", "修改密码"),
+    ("auth.password_reset_requested", "申请找回密码"),
+    ("auth.password_reset_by_code", "验证码重置密码"),
+    ("user.create", "新增账号"),
+    ("user.password_reset", "管理员重置密码"),
+    ("user.mfa_reset", "管理员重置双因素"),
+    ("org.create", "登记单位"),
+    ("org.update", "修改单位"),
+    ("org.archive", "注销单位"),
+    ("org.reactivate", "恢复单位"),
+    ("teacher.create", "登记教师"),
+    ("teacher.transfer_out", "教师调出"),
+    ("teacher.view_full", "查看完整身份证号"),
+    ("policy.put", "设置年度政策"),
+    ("declaration.create", "新建申报"),
+    ("declaration.update", "修改申报"),
+    ("declaration.submit", "提交申报"),
+    ("declaration.withdraw", "撤回申报"),
+    ("declaration.review", "审核申报"),
+    ("review.batch", "批量审核"),
+    ("evidence.upload", "上传证明材料"),
+    ("evidence.delete", "删除证明材料"),
+    ("training.create", "登记培训"),
+    ("training.attendance", "登记培训学时"),
+    ("course.create", "新增公需科目"),
+    ("record.completion", "登记课程完成"),
+    ("record.revoke", "取消学时登记"),
+    ("verification.run", "年度验证"),
+    ("export.provincial", "导出省平台数据"),
+    ("announcement.publish", "发布通知"),
+    ("announcement.withdraw", "撤回通知"),
+    ("announcement.attach", "上传通知附件"),
+    ("contacts.update", "修改咨询电话"),
+    ("demo.seed", "导入演示数据"),
+    ("access.denied", "越权操作被拒绝"),
+    ("audit.export", "归档审计日志"),
+    ("keys.rotate", "轮换数据密钥"),
+];
+
 /// The Chinese name of an audited action; unknown codes are shown as they are.
 pub fn action_label(action: &str) -> &str {
-    match action {
-        "auth.login" => "登录",
-        "auth.logout" => "退出登录",
-        "auth.login_failed" => "登录失败",
-        "auth.locked" => "账号锁定",
-        "auth.mfa_enroll" => "开始绑定身份验证器",
-        "auth.mfa_verified" => "双因素认证通过",
-        "auth.password_changed" => "修改密码",
-        "auth.password_reset_requested" => "申请找回密码",
-        "auth.password_reset_by_code" => "验证码重置密码",
-        "user.create" => "新增账号",
-        "user.password_reset" => "管理员重置密码",
-        "user.mfa_reset" => "管理员重置双因素",
-        "org.create" => "登记单位",
-        "org.update" => "修改单位",
-        "org.archive" => "注销单位",
-        "org.reactivate" => "恢复单位",
-        "teacher.create" => "登记教师",
-        "teacher.transfer_out" => "教师调出",
-        "teacher.view_full" => "查看完整身份证号",
-        "policy.put" => "设置年度政策",
-        "declaration.create" => "新建申报",
-        "declaration.update" => "修改申报",
-        "declaration.submit" => "提交申报",
-        "declaration.withdraw" => "撤回申报",
-        "declaration.review" => "审核申报",
-        "review.batch" => "批量审核",
-        "evidence.upload" => "上传证明材料",
-        "evidence.delete" => "删除证明材料",
-        "training.create" => "登记培训",
-        "training.attendance" => "登记培训学时",
-        "course.create" => "新增公需科目",
-        "record.completion" => "登记课程完成",
-        "record.revoke" => "取消学时登记",
-        "verification.run" => "年度验证",
-        "export.provincial" => "导出省平台数据",
-        "announcement.publish" => "发布通知",
-        "announcement.withdraw" => "撤回通知",
-        "announcement.attach" => "上传通知附件",
-        "contacts.update" => "修改咨询电话",
-        "demo.seed" => "导入演示数据",
-        "access.denied" => "越权操作被拒绝",
-        "audit.export" => "归档审计日志",
-        "keys.rotate" => "轮换数据密钥",
-        other => other,
-    }
+    ACTIONS
+        .iter()
+        .find(|(code, _)| *code == action)
+        .map_or(action, |(_, label)| label)
 }
 
 pub struct EntryView {
@@ -82,16 +88,29 @@ struct AuditPage {
     layout: Layout,
     rows: Vec<EntryView>,
     next: Option<String>,
-    target_id: String,
-    actor_id: String,
+    q: AuditQuery,
+    /// The filters as a query string, for the next page's link.
+    filters: String,
+    actions: &'static [(&'static str, &'static str)],
+    error: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize, Default)]
 pub struct AuditQuery {
     #[serde(default)]
     target_id: String,
+    /// An account's username (a teacher's is the ID number), or a user id.
+    #[serde(default)]
+    actor: String,
     #[serde(default)]
     actor_id: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(skip_serializing)]
     cursor: Option<String>,
 }
 
@@ -109,13 +128,36 @@ pub async fn page(
         None => None,
     };
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let filters = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let mut c = state.db.pool().acquire().await?;
+    let mut error = None;
+    // The person's login, as reviewers know it, or an id from an entry's link.
+    let actor_id = match some(&q.actor) {
+        Some(name) => match users::by_username(&mut c, state.db.vault(), &name).await? {
+            Some(u) => Some(u.id),
+            None => {
+                error = Some(format!("没有账号“{name}”"));
+                Some(String::new())
+            }
+        },
+        None => some(&q.actor_id),
+    };
+    let (from_ms, until_ms) = match day_range(Some(&q.from), Some(&q.to)) {
+        Ok(range) => range,
+        Err(_) => {
+            error = Some("日期应为 YYYY-MM-DD".into());
+            (None, None)
+        }
+    };
     let filter = AuditFilter {
         target_id: some(&q.target_id),
-        actor_id: some(&q.actor_id),
+        actor_id,
+        action: some(&q.action),
+        from_ms,
+        until_ms,
         cursor,
         limit: Some(50),
     };
-    let mut c = state.db.pool().acquire().await?;
     let page = audit::list(&mut c, &authz::audit_scope(&user.me.ctx.actor), &filter).await?;
     let mut names: HashMap<String, String> = HashMap::new();
     for id in page.items.iter().filter_map(|e| e.actor_id.clone()) {
@@ -154,7 +196,9 @@ pub async fn page(
         layout: user.layout,
         rows,
         next: page.next_cursor,
-        target_id: q.target_id,
-        actor_id: q.actor_id,
+        q,
+        filters,
+        actions: ACTIONS,
+        error,
     })?)
 }

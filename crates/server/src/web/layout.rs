@@ -49,6 +49,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/teachers", "教师"),
             item("/trainings", "校本培训"),
             item("/overview", "学时概况"),
+            item("/exports", "数据与证书"),
         ]),
         Role::DistrictAdmin => items.extend([
             item("/review", "复审"),
@@ -56,6 +57,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/teachers", "教师"),
             item("/trainings", "培训登记"),
             item("/overview", "学时概况"),
+            item("/exports", "数据与证书"),
         ]),
         Role::CityAdmin => items.extend([
             item("/review", "局属复审"),
@@ -66,6 +68,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/policies", "年度政策"),
             item("/verification", "年度验证"),
             item("/overview", "学时概况"),
+            item("/exports", "数据与证书"),
         ]),
         Role::ProviderAdmin => items.push(item("/trainings", "培训登记")),
         Role::Auditor => items.push(item("/audit", "审计日志")),

@@ -8,6 +8,7 @@ mod audit;
 mod city;
 pub(crate) mod csrf;
 mod declarations;
+mod exports;
 mod form_text;
 mod forms;
 mod layout;
@@ -20,6 +21,7 @@ mod review_queue;
 mod schools;
 mod sign_in;
 mod teacher;
+mod teacher_records;
 mod trainings;
 mod verification;
 mod verify;
@@ -66,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .route("/teachers", get(registry::list).post(registry::create))
         .route("/teachers/{id}", get(registry::show).post(registry::update))
         .route(
+            "/teachers/{id}/records/{record_id}/revoke",
+            post(teacher_records::revoke),
+        )
+        .route(
             "/declarations",
             get(declarations::list).post(declarations::create),
         )
@@ -95,6 +101,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/verification/preview", post(verification::preview))
         .route("/verification/jobs/{id}", get(verification::job))
+        .route("/exports", get(exports::show))
+        .route(
+            "/exports/reconciliation",
+            post(exports::reconcile)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT)),
+        )
         .route("/review", get(review_queue::queue))
         .route("/review/batch", post(review_queue::batch))
         .route("/review/{id}", get(review::show).post(review::decide))
@@ -249,6 +261,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "need_reason" => "批量驳回须选择驳回原因，未作任何审核。",
         "need_comment" => "批量退回修改须填写审核意见，未作任何审核。",
         "password" => "密码已修改，其他设备上的登录已退出。",
+        "revoked" => "已取消该学时登记，不再计入有效学时；已验证的年度须重新运行年度验证。",
         "mfa_reset" => "已重置双因素认证，对方下次登录时须重新绑定身份验证器。",
         _ => return None,
     })

@@ -198,6 +198,8 @@ struct ManagePage {
     can_correct: bool,
     /// The teacher's login, when this administrator may reset its password.
     resettable_user: Option<String>,
+    records: Vec<super::teacher_records::RecordRow>,
+    can_revoke: bool,
 }
 
 #[derive(Deserialize)]
@@ -239,7 +241,10 @@ async fn manage_page(
             &school.place(),
         )
     });
+    let records = super::teacher_records::rows(state, &user, &teacher.id).await?;
     Ok(ManagePage {
+        can_revoke: super::teacher_records::can_revoke(&user),
+        records,
         resettable_user,
         can_correct: authz::role_allows(user.me.ctx.actor.role, Action::CorrectIdentity),
         schools,
@@ -332,4 +337,19 @@ pub async fn update(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
+}
+
+/// The page again with `message` on top (a refused 取消学时登记).
+pub async fn show_with_error(
+    state: &AppState,
+    user: WebUser,
+    id: &str,
+    message: String,
+) -> Result<Response, PageError> {
+    let errors = FormErrors {
+        general: Some(message),
+        fields: Vec::new(),
+    };
+    let page = manage_page(state, user, id, false, None, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

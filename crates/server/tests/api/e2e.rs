@@ -399,11 +399,20 @@ async fn every_main_page_fits_a_phone_screen() {
                 "/trainings",
                 "/accounts",
                 "/audit",
+                "/exports",
             ],
         ),
         (
             "海珠_district".to_owned(),
-            vec!["/home", "/review", "/schools", "/teachers", "/trainings"],
+            vec![
+                "/home",
+                "/review",
+                "/schools",
+                "/teachers",
+                "/trainings",
+                "/exports",
+                "/audit",
+            ],
         ),
     ] {
         login(&d, &app, &user).await.unwrap();

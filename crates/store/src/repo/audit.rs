@@ -101,6 +101,11 @@ pub async fn latest(
 pub struct AuditFilter {
     pub target_id: Option<String>,
     pub actor_id: Option<String>,
+    pub action: Option<String>,
+    /// Entries at or after this time (Unix ms).
+    pub from_ms: Option<i64>,
+    /// Entries before this time (Unix ms).
+    pub until_ms: Option<i64>,
     pub cursor: Option<i64>,
     pub limit: Option<i64>,
 }
@@ -130,6 +135,15 @@ pub async fn list(
     }
     if let Some(a) = &f.actor_id {
         q.push(" AND actor_id = ").bind(a.as_str());
+    }
+    if let Some(a) = &f.action {
+        q.push(" AND action = ").bind(a.as_str());
+    }
+    if let Some(from) = f.from_ms {
+        q.push(" AND at >= ").bind(from);
+    }
+    if let Some(until) = f.until_ms {
+        q.push(" AND at < ").bind(until);
     }
     if let Some(cursor) = f.cursor {
         q.push(" AND id < ").bind(cursor);
