@@ -3,6 +3,7 @@
 
 pub mod authz;
 pub mod date_format;
+pub mod districts;
 pub mod enums;
 pub mod field_error;
 pub mod hours;
@@ -14,6 +15,7 @@ pub mod text;
 pub mod time_rules;
 pub mod title;
 
+pub use districts::district_order;
 pub use enums::*;
 pub use field_error::FieldError;
 pub use hours::{Hours, HoursError, attended_hours_cap, hours_for_days_and_minutes};

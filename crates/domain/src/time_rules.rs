@@ -16,6 +16,12 @@ pub fn deadline_passed(deadline: Date, now: OffsetDateTime) -> bool {
     business_date(now) > deadline
 }
 
+/// Whole days from today (Shanghai) to `deadline`: 0 on the deadline day itself, negative once
+/// it has passed (“距截止 N 天”).
+pub fn days_left(deadline: Date, now: OffsetDateTime) -> i64 {
+    (deadline - business_date(now)).whole_days()
+}
+
 /// Whether a year's verification (年度验证) would be run early: until the end of the district
 /// review deadline (二级审核) declarations can still be approved, so a result computed before
 /// then may tell a teacher who will pass that they failed. An early run must be forced.
@@ -76,6 +82,21 @@ mod tests {
         ];
         for (now, day) in cases {
             assert_eq!(business_date(now), day, "{now}");
+        }
+    }
+
+    #[test]
+    fn days_left_count_to_the_deadline_day_in_shanghai() {
+        let deadline = date!(2027 - 01 - 09);
+        let cases = [
+            (datetime!(2027-01-01 10:00 +08:00), 8),
+            (datetime!(2027-01-08 16:00 UTC), 0),
+            (datetime!(2027-01-09 23:59 +08:00), 0),
+            (datetime!(2027-01-10 00:01 +08:00), -1),
+            (datetime!(2026-12-31 16:30 UTC), 8),
+        ];
+        for (now, left) in cases {
+            assert_eq!(days_left(deadline, now), left, "{now}");
         }
     }
 

@@ -36,6 +36,12 @@ pub struct ListQuery {
     pub kind: Option<OrgKind>,
     pub parent_id: Option<String>,
     pub status: Option<OrgStatus>,
+    /// Part of the name (an addition to API.md).
+    pub q: Option<String>,
+    /// `SchoolType` (an addition to API.md).
+    pub school_type: Option<xueshi_domain::SchoolType>,
+    /// Organisations of one district, itself included (an addition to API.md).
+    pub district_id: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -51,6 +57,9 @@ pub async fn list(
         kind: q.kind,
         parent_id: q.parent_id,
         status: q.status,
+        name_contains: q.q,
+        school_type: q.school_type,
+        district_id: q.district_id,
         cursor: q.cursor,
         limit: q.limit,
     };

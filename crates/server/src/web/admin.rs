@@ -3,7 +3,11 @@
 
 use askama::Template;
 use axum::response::Response;
-use xueshi_domain::authz;
+use std::collections::HashMap;
+
+use xueshi_domain::{Role, authz, time_rules};
+use xueshi_store::models::Org;
+use xueshi_store::repo::reports::{self, Reach};
 use xueshi_store::repo::{policies, teachers};
 
 use super::layout::{Layout, WebUser};
@@ -19,11 +23,28 @@ pub struct PolicySummary {
     pub district_review: String,
 }
 
+/// What waits for this administrator: the pending declarations at its level, the days to its
+/// deadline, and where to go for them.
+pub struct Todo {
+    pub label: &'static str,
+    pub count: i64,
+    pub deadline: String,
+    /// “距截止 N 天”, “今天截止” or “已逾期 N 天”.
+    pub when: String,
+    pub overdue: bool,
+    pub href: &'static str,
+    /// For a district or the city: schools with declarations still waiting for their
+    /// first review, the most first (name, count).
+    pub schools_behind: Vec<(String, i64)>,
+    pub schools_behind_total: i64,
+}
+
 #[derive(Template)]
 #[template(path = "admin_home.html")]
 struct AdminHome {
     layout: Layout,
     flash: Option<String>,
+    todo: Option<Todo>,
     teachers: Option<i64>,
     policy: Option<PolicySummary>,
     notices: Vec<super::notices::NoticeView>,
@@ -52,15 +73,91 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
             district_review: d.district_review.to_string(),
         }
     });
+    let todo = todo(&mut c, &user).await?;
     drop(c);
     let extras = super::notices::home_extras(state, &user.me.ctx).await?;
     render(&AdminHome {
         layout: user.layout,
         flash,
+        todo,
         teachers,
         policy,
         notices: extras.notices,
         contacts: extras.contacts,
         contacts_org: extras.contacts_org,
     })
+}
+
+async fn todo(c: &mut xueshi_store::Conn, user: &WebUser) -> AppResult<Option<Todo>> {
+    let actor = &user.me.ctx.actor;
+    let (label, first_level) = match actor.role {
+        Role::SchoolAdmin => ("待学校初审", true),
+        Role::DistrictAdmin => ("待区级复审", false),
+        Role::CityAdmin => ("待局属学校复审", false),
+        _ => return Ok(None),
+    };
+    // In January the year under review is the one just ended.
+    let year = today().year() - i32::from(today().month() == time::Month::January);
+    let Some(policy) = policies::get(c, year).await? else {
+        return Ok(None);
+    };
+    let scope = authz::scope(actor);
+    let reach = Reach {
+        scope: &scope,
+        district_id: None,
+        school_id: None,
+    };
+    let tallies = reports::pending(c, year, &reach).await?;
+    let schools: HashMap<String, Org> = reports::schools(c, &reach, true)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    // The city's own queue is the city-affiliated schools' second level.
+    let mine = |school_id: &str| {
+        actor.role != Role::CityAdmin || schools.get(school_id).is_some_and(|s| s.city_affiliated)
+    };
+    let count = tallies
+        .iter()
+        .filter(|t| mine(&t.school_id))
+        .map(|t| if first_level { t.school } else { t.second })
+        .sum();
+    let deadline = if first_level {
+        policy.deadlines.school_review
+    } else {
+        policy.deadlines.district_review
+    };
+    let left = time_rules::days_left(deadline, time::OffsetDateTime::now_utc());
+    let mut behind: Vec<(String, i64)> = if first_level {
+        Vec::new()
+    } else {
+        tallies
+            .iter()
+            .filter(|t| t.school > 0)
+            .map(|t| {
+                let name = schools
+                    .get(&t.school_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                (name, t.school)
+            })
+            .collect()
+    };
+    behind.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let schools_behind_total = behind.iter().map(|(_, n)| n).sum();
+    behind.truncate(5);
+    Ok(Some(Todo {
+        label,
+        count,
+        deadline: time_rules::format_date(deadline),
+        when: match left {
+            0 => "今天截止".into(),
+            n if n > 0 => format!("距截止 {n} 天"),
+            n => format!("已逾期 {} 天", -n),
+        },
+        overdue: left < 0 && count > 0,
+        href: "/review",
+        schools_behind: behind,
+        schools_behind_total,
+    }))
 }

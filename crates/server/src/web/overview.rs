@@ -42,7 +42,12 @@ fn group_view(g: &Group, i: usize) -> GroupView {
         name,
         teachers: g.teachers,
         passed: g.passed,
-        rate: format!("{:.1}%", g.pass_rate * 100.0),
+        // No teachers: no rate, rather than a 0 % that reads as everyone failing.
+        rate: if g.teachers == 0 {
+            "—".into()
+        } else {
+            format!("{:.1}%", g.pass_rate * 100.0)
+        },
         pending_school: g.pending_school,
         pending_second: g.pending_second,
         overdue: g.overdue,

@@ -77,6 +77,13 @@ struct TeachersPage {
     flash: Option<String>,
     q: String,
     status: String,
+    school_id: String,
+    district_id: String,
+    /// Districts to filter by (the city), schools to filter by (a district).
+    filter_districts: Vec<(String, String)>,
+    filter_schools: Vec<(String, String)>,
+    /// The filters as a query string, for the next page's link.
+    filters: String,
     rows: Vec<TeacherRow>,
     next: Option<String>,
     schools: Vec<(String, String)>,
@@ -84,11 +91,15 @@ struct TeachersPage {
     errors: FormErrors,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, serde::Serialize)]
 pub struct ListQuery {
     q: Option<String>,
     status: Option<String>,
+    school_id: Option<String>,
+    district_id: Option<String>,
+    #[serde(skip_serializing)]
     cursor: Option<String>,
+    #[serde(skip_serializing)]
     done: Option<String>,
 }
 
@@ -104,12 +115,14 @@ async fn teachers_page(
         Some("departed") => Some(TeacherStatus::Departed),
         _ => None,
     };
+    let some = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
     let filter = TeacherFilter {
         q: q.q.clone(),
         status,
+        school_id: some(&q.school_id),
+        district_id: some(&q.district_id),
         cursor: q.cursor.clone(),
         limit: Some(50),
-        ..Default::default()
     };
     let page = teachers::list(&state.db, &user.me.ctx, &filter).await?;
     let ids: Vec<String> = page.items.iter().map(|t| t.school_id.clone()).collect();
@@ -125,10 +138,29 @@ async fn teachers_page(
             name: t.name,
         })
         .collect();
+    let schools = schools(state, &user).await?;
+    let (filter_districts, filter_schools) = match user.me.ctx.actor.role {
+        xueshi_domain::Role::CityAdmin => {
+            let mut c = state.db.pool().acquire().await?;
+            let districts = xueshi_store::repo::reports::districts(&mut c)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect();
+            (districts, Vec::new())
+        }
+        xueshi_domain::Role::DistrictAdmin => (Vec::new(), schools.clone()),
+        _ => (Vec::new(), Vec::new()),
+    };
     Ok(TeachersPage {
-        schools: schools(state, &user).await?,
+        filters: serde_urlencoded::to_string(&q).unwrap_or_default(),
+        schools,
+        filter_districts,
+        filter_schools,
         layout: user.layout,
         flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
+        school_id: q.school_id.unwrap_or_default(),
+        district_id: q.district_id.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         rows,

@@ -20,7 +20,9 @@ use crate::state::AppState;
 pub struct OrgRow {
     pub id: String,
     pub name: String,
+    /// 小学, 幼儿园 … for a school; 区 or 培训机构 otherwise.
     pub kind: &'static str,
+    pub district: String,
     pub ownership: &'static str,
     pub status: &'static str,
     pub city_affiliated: bool,
@@ -55,11 +57,26 @@ struct SchoolsPage {
     districts: Vec<(String, String)>,
     school_types: Vec<(&'static str, &'static str)>,
     form: SchoolForm,
+    q: ListQuery,
+    /// The filters as a query string, for the next page's link.
+    filters: String,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, serde::Serialize)]
 pub struct ListQuery {
+    /// Part of the name.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    district_id: String,
+    #[serde(default)]
+    school_type: String,
+    /// `active`, `archived`, or anything else for both.
+    #[serde(default)]
+    status: String,
+    #[serde(skip_serializing)]
     cursor: Option<String>,
+    #[serde(skip_serializing)]
     done: Option<String>,
 }
 
@@ -74,12 +91,29 @@ async fn page(
     let actor = &user.me.ctx.actor;
     let scope = authz::scope(actor);
     let mut c = state.db.pool().acquire().await?;
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = OrgFilter {
-        cursor: q.cursor,
+        name_contains: some(&q.q),
+        district_id: some(&q.district_id),
+        school_type: q.school_type.parse::<SchoolType>().ok(),
+        status: match q.status.as_str() {
+            "active" => Some(OrgStatus::Active),
+            "archived" => Some(OrgStatus::Archived),
+            _ => None,
+        },
+        cursor: q.cursor.clone(),
         limit: Some(100),
         ..Default::default()
     };
     let listed = orgs::list(&mut c, &scope, &filter).await?;
+    let all_districts = xueshi_store::repo::reports::districts(&mut c).await?;
+    let district_name = |id: &Option<String>| {
+        all_districts
+            .iter()
+            .find(|d| Some(&d.id) == id.as_ref())
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    };
     let rows = listed
         .items
         .iter()
@@ -92,7 +126,16 @@ async fn page(
         .map(|o| OrgRow {
             id: o.id.clone(),
             name: o.name.clone(),
-            kind: o.kind.label_zh(),
+            kind: match o.kind {
+                OrgKind::School => o.school_type.map_or("学校", |t| t.label_zh()),
+                OrgKind::District => "区",
+                _ => "培训机构",
+            },
+            district: if o.kind == OrgKind::District {
+                String::new()
+            } else {
+                district_name(&o.district_id)
+            },
             ownership: o.ownership.map_or("", |w| w.label_zh()),
             status: o.status.label_zh(),
             city_affiliated: o.city_affiliated,
@@ -101,20 +144,11 @@ async fn page(
         })
         .collect();
     let districts = if actor.role == Role::CityAdmin {
-        let filter = OrgFilter {
-            kind: Some(OrgKind::District),
-            limit: Some(100),
-            ..Default::default()
-        };
-        orgs::list(&mut c, &scope, &filter)
-            .await?
-            .items
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect()
+        all_districts.into_iter().map(|o| (o.id, o.name)).collect()
     } else {
         vec![(actor.org_id.clone(), user.layout.org_name.clone())]
     };
+    let filters = serde_urlencoded::to_string(&q).unwrap_or_default();
     Ok(SchoolsPage {
         is_city: actor.role == Role::CityAdmin,
         layout: user.layout,
@@ -128,6 +162,8 @@ async fn page(
             .map(|t| (t.as_str(), t.label_zh()))
             .collect(),
         form,
+        q,
+        filters,
     })
 }
 

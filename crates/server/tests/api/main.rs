@@ -32,6 +32,7 @@ mod pages;
 mod policies;
 mod postgres_role;
 mod queues;
+mod registry_screens;
 mod reminders;
 mod reports;
 mod review;

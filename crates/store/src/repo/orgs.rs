@@ -83,6 +83,11 @@ pub struct OrgFilter {
     pub kind: Option<OrgKind>,
     pub parent_id: Option<String>,
     pub status: Option<OrgStatus>,
+    /// Part of the name (the registry's search box).
+    pub name_contains: Option<String>,
+    pub school_type: Option<xueshi_domain::SchoolType>,
+    /// Organisations of this district (itself included).
+    pub district_id: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -125,6 +130,22 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
     }
     if let Some(status) = f.status {
         q.push(" AND status = ").bind(status.as_str());
+    }
+    if let Some(part) = f.name_contains.as_deref().filter(|p| !p.is_empty()) {
+        // A literal part: the pattern's own wildcards are escaped.
+        let escaped = part
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q.push(" AND name LIKE ")
+            .bind(format!("%{escaped}%"))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(t) = f.school_type {
+        q.push(" AND school_type = ").bind(t.as_str());
+    }
+    if let Some(d) = &f.district_id {
+        q.push(" AND district_id = ").bind(d.as_str());
     }
     if let Some(cursor) = &f.cursor {
         q.push(" AND id > ").bind(cursor.as_str());

@@ -219,12 +219,19 @@ pub async fn schools(
     q.fetch_all(c).await?.iter().map(Org::from_row).collect()
 }
 
-/// Every district, by name.
+/// Every district, in the official order ([`xueshi_domain::district_order`]).
 pub async fn districts(c: &mut AnyConnection) -> StoreResult<Vec<Org>> {
     let q = Sql::new(format!(
         "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'district' ORDER BY name, id"
     ));
-    q.fetch_all(c).await?.iter().map(Org::from_row).collect()
+    let mut found = q
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(Org::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    found.sort_by_cached_key(|d| xueshi_domain::district_order(&d.name));
+    Ok(found)
 }
 
 /// A teacher still short of a minimum.
