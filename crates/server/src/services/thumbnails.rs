@@ -61,6 +61,8 @@ pub async fn thumbnail(
     let file = visible_file(db, ctx, declaration_id, evidence_id).await?;
     let key = cache_key(&file, size);
     match files.get(&key).await {
+        // An empty file remembers a PDF that cannot be rendered: it is not tried again.
+        Ok(bytes) if bytes.is_empty() => return Err(AppError::NotFound),
         Ok(bytes) => return Ok(bytes),
         Err(FileError::NotFound) => {}
         Err(e) => return Err(AppError::Internal(e.into())),
@@ -71,7 +73,16 @@ pub async fn thumbnail(
         .map_err(|e| AppError::Internal(e.into()))?;
     let _permit = RENDERS.acquire().await.expect("never closed");
     let made = if file.content_type == "application/pdf" {
-        pdf_first_page(original, size).await?
+        match pdf_first_page(original, size).await? {
+            Some(page) => page,
+            None => {
+                files
+                    .put(&key, Bytes::new())
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?;
+                return Err(AppError::NotFound);
+            }
+        }
     } else {
         tokio::task::spawn_blocking(move || picture(&original, size))
             .await
@@ -112,10 +123,10 @@ fn picture(bytes: &[u8], size: Size) -> AppResult<Bytes> {
     jpeg(&image, size)
 }
 
-/// The first page of a PDF, by `pdftoppm` in a directory of its own, killed past the limit.
-/// A PDF it cannot render (or a machine without poppler) has no thumbnail: 404, and the
-/// queue shows the file's name instead.
-async fn pdf_first_page(bytes: Bytes, size: Size) -> AppResult<Bytes> {
+/// The first page of a PDF, by `pdftoppm` in a directory of its own, killed past the limit;
+/// `None` for a PDF it cannot render in time (remembered). A machine without poppler has
+/// no PDF thumbnails (404, not remembered): the queue shows what the file is instead.
+async fn pdf_first_page(bytes: Bytes, size: Size) -> AppResult<Option<Bytes>> {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
     let input = dir.path().join("in.pdf");
     tokio::fs::write(&input, &bytes)
@@ -138,19 +149,19 @@ async fn pdf_first_page(bytes: Bytes, size: Size) -> AppResult<Bytes> {
     };
     match tokio::time::timeout(PDF_TIME_LIMIT, child.wait_with_output()).await {
         Ok(Ok(out)) if out.status.success() => {}
-        Ok(_) => return Err(AppError::NotFound),
+        Ok(_) => return Ok(None),
         Err(_) => {
             tracing::warn!("a PDF's first page took over {PDF_TIME_LIMIT:?}: no thumbnail");
-            return Err(AppError::NotFound);
+            return Ok(None);
         }
     }
-    let page = tokio::fs::read(output.with_extension("png"))
-        .await
-        .map_err(|_| AppError::NotFound)?;
+    let Ok(page) = tokio::fs::read(output.with_extension("png")).await else {
+        return Ok(None);
+    };
     tokio::task::spawn_blocking(move || {
         let image = image::load_from_memory_with_format(&page, image::ImageFormat::Png)
             .map_err(|e| AppError::Internal(e.into()))?;
-        jpeg(&image, size)
+        jpeg(&image, size).map(Some)
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?

@@ -232,6 +232,8 @@ struct ManagePage {
     resettable_user: Option<String>,
     records: Vec<super::teacher_records::RecordRow>,
     can_revoke: bool,
+    /// Verified years the teacher passed: each has a certificate to download.
+    passed_years: Vec<i32>,
 }
 
 #[derive(Deserialize)]
@@ -274,7 +276,17 @@ async fn manage_page(
         )
     });
     let records = super::teacher_records::rows(state, &user, &teacher.id).await?;
+    let passed_years = {
+        let mut c = state.db.pool().acquire().await?;
+        xueshi_store::repo::verification::for_teacher(&mut c, &teacher.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.passed)
+            .map(|r| r.year)
+            .collect()
+    };
     Ok(ManagePage {
+        passed_years,
         can_revoke: super::teacher_records::can_revoke(&user),
         records,
         resettable_user,

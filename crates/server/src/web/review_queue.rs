@@ -92,6 +92,9 @@ pub struct QueueQuery {
     /// `1`: only items with warnings to check; `0`: only those without.
     #[serde(default)]
     pub warned: String,
+    /// Another status than the one waiting for this level (to look back at what was done).
+    #[serde(default)]
+    pub status: String,
     pub cursor: Option<String>,
     pub done: Option<String>,
 }
@@ -103,6 +106,7 @@ impl QueueQuery {
             ("school_id", self.school_id.as_str()),
             ("category", self.category.as_str()),
             ("warned", self.warned.as_str()),
+            ("status", self.status.as_str()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -119,8 +123,17 @@ impl QueueQuery {
                     .map_err(|_| AppError::BadRequest("未知的科目类别".into()))?,
             ),
         };
+        let waiting = queue_status(role)?;
+        let status = match some(&self.status) {
+            None => waiting,
+            Some(s) => s
+                .parse::<DeclarationStatus>()
+                .ok()
+                .filter(|s| *s != DeclarationStatus::Draft)
+                .ok_or_else(|| AppError::BadRequest("未知的申报状态".into()))?,
+        };
         Ok(DeclarationFilter {
-            status: Some(queue_status(role)?),
+            status: Some(status),
             // The city's second level is the city-affiliated schools'; districts review the rest.
             city_affiliated: (role == Role::CityAdmin).then_some(true),
             school_id: some(&self.school_id),
@@ -179,6 +192,9 @@ struct QueuePage {
     filters: String,
     schools: Vec<(String, String)>,
     categories: Vec<(&'static str, &'static str)>,
+    /// Statuses to look at besides the waiting one.
+    statuses: Vec<(&'static str, &'static str)>,
+    waiting: &'static str,
 }
 
 pub async fn queue(
@@ -190,6 +206,11 @@ pub async fn queue(
     let filter = q.filter(role)?;
     let status = queue_status(role)?;
     let (page, counts) = declarations::list(&state.db, &user.me.ctx, &filter).await?;
+    let statuses = DeclarationStatus::ALL
+        .iter()
+        .filter(|s| **s != DeclarationStatus::Draft)
+        .map(|s| (s.as_str(), s.label_zh()))
+        .collect();
     let pending = counts
         .iter()
         .find(|(s, _)| *s == status)
@@ -239,6 +260,8 @@ pub async fn queue(
             .iter()
             .map(|c| (c.as_str(), c.label_zh()))
             .collect(),
+        statuses,
+        waiting: status.as_str(),
     })?)
 }
 
@@ -387,9 +410,19 @@ pub async fn batch(
     };
     check_csrf(&user, &get("csrf"))?;
     let back = with_query("/review", &get("back_filters"));
-    let ids = all("ids");
+    let mut ids = all("ids");
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
     if ids.is_empty() {
         return Ok(done(&back, "none"));
+    }
+    // Each item is read with its warnings before anything is done: bounded as the API is.
+    if ids.len() > reviews::MAX_BATCH {
+        return Err(AppError::invalid(
+            "ids",
+            format!("批量审核须选择1至{}项申报", reviews::MAX_BATCH),
+        )
+        .into());
     }
     let decision: Decision = serde_json::from_value(serde_json::Value::String(get("decision")))
         .map_err(|_| AppError::BadRequest("未知的审核决定".into()))?;

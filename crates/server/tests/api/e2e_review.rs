@@ -174,6 +174,14 @@ async fn a_reviewer_sees_thumbnails_skips_a_warned_item_in_a_batch_and_goes_on_t
         "image and PDF thumbnails both load: {widths:?}"
     );
     screenshot(&d, "review-queue").await;
+    // On a phone the queue is a list of cards that fits the screen.
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    assert!(
+        fits_the_screen(&d).await,
+        "the queue scrolls sideways on a phone"
+    );
+    screenshot(&d, "review-queue-phone").await;
+    d.set_window_rect(0, 0, 1280, 900).await.unwrap();
 
     // Select all and approve: the warned items are skipped, and the page says why.
     d.find(By::Css("input[data-select-all]"))

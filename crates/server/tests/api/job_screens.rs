@@ -115,6 +115,20 @@ async fn a_district_exports_for_the_province_downloads_certificates_and_checks_t
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()[CONTENT_TYPE], "application/zip");
 
+    // One teacher's certificate, from the teacher's registry page.
+    let (_, html) = page(&app, &s, &format!("/teachers/{teacher}")).await;
+    let single = links(&html, "/certificates/2030.pdf");
+    assert_eq!(single.len(), 1, "{html}");
+    let resp = app
+        .client
+        .get(format!("{}{}", app.address, single[0]))
+        .header(COOKIE, &s.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()[CONTENT_TYPE], "application/pdf");
+
     // The roster check: one teacher under another name in the province, one missing.
     let roster = format!("姓名,身份证号\n陈小伟,{}\n", id_number(1));
     let upload = |format: &'static str| {

@@ -147,6 +147,15 @@ async fn the_queue_shows_thumbnails_and_badges_and_a_batch_skips_what_was_not_ch
         "submitted"
     );
 
+    // The queue looks back at what was done, too.
+    let (_, html) = page(app, &school, "/review?status=school_approved").await;
+    assert!(
+        html.contains("乙培训") && !html.contains("丙培训"),
+        "{html}"
+    );
+    let (status, _) = page(app, &school, "/review?status=nonsense").await;
+    assert_eq!(status, 400);
+
     // Ticked as checked, one by one, it goes through.
     let ticked = [
         ("ids", copied.as_str()),
