@@ -168,6 +168,8 @@ pub struct LastRun {
     pub at_ms: i64,
     pub actor_id: Option<String>,
     pub summary: Option<RunSummary>,
+    /// Run before the district review deadline was over.
+    pub early: bool,
 }
 
 /// Where the verification of `year` stands: its district review deadline, whether a run now
@@ -194,6 +196,7 @@ pub async fn year_state(db: &Db, ctx: &Ctx, year: i32) -> AppResult<YearState> {
             at_ms: e.at,
             actor_id: e.actor_id,
             summary: serde_json::from_value(e.detail["summary"].clone()).ok(),
+            early: e.detail["early"] == true,
         });
     Ok(YearState {
         year,
@@ -237,16 +240,24 @@ pub async fn run(
     let mut years = vec![year];
     years.extend(verification::later_verified_years(&mut tx, year).await?);
     let mut first = None;
+    let mut early = false;
     for (i, y) in years.iter().enumerate() {
         progress(i, years.len());
         let policy = policies::get(&mut tx, *y)
             .await?
             .ok_or_else(|| no_policy(*y))?;
+        if i == 0 {
+            early = time_rules::verification_is_early(
+                policy.deadlines.district_review,
+                OffsetDateTime::now_utc(),
+            );
+        }
         let summary = verification::run_year(&mut tx, &policy).await?;
         first.get_or_insert(summary);
     }
     let summary = RunSummary::from(first.expect("at least the requested year"));
-    let detail = json!({ "summary": summary, "rederived": &years[1..] });
+    // An early run is on record as one: its results may differ from the final ones.
+    let detail = json!({ "summary": summary, "rederived": &years[1..], "early": early });
     let target = ("verification", year.to_string());
     record(
         &mut tx,

@@ -88,7 +88,12 @@ async fn state_view(state: &AppState, user: &WebUser, year: i32) -> Result<State
                 .as_ref()
                 .map(|s| format!("：{}", summary_text(s)))
                 .unwrap_or_default();
-            Some(format!("{at} 由 {who} 运行{found}"))
+            let early = if run.early {
+                "（区（市）复审截止前提前运行）"
+            } else {
+                ""
+            };
+            Some(format!("{at} 由 {who} 运行{early}{found}"))
         }
     };
     Ok(StateView {

@@ -107,8 +107,8 @@ async fn the_city_runs_an_early_verification_only_when_confirmed_and_a_preview_w
         "{text}"
     );
     assert!(
-        text.contains("由 city 运行"),
-        "the last run says who: {text}"
+        text.contains("由 city 运行（区（市）复审截止前提前运行）"),
+        "the last run says who, and that it was early: {text}"
     );
     assert_eq!(
         app.api_get(&result, &app.city_token).await.expect(200)["passed"],

@@ -271,7 +271,10 @@ async fn the_city_sets_a_policy_runs_the_verification_and_reads_the_overview() {
         html.contains("2030年度验证完成：教师 1 人，合格 0 人"),
         "{html}"
     );
-    assert!(html.contains("由 city 运行：教师 1 人"), "{html}");
+    assert!(
+        html.contains("由 city 运行（区（市）复审截止前提前运行）：教师 1 人"),
+        "{html}"
+    );
     let (_, html) = page(&app, &s, "/overview?year=2030").await;
     assert!(
         html.contains("依据年度验证结果") && html.contains("<svg") && html.contains("番禺区"),

@@ -653,6 +653,14 @@ async fn a_run_before_the_district_review_deadline_needs_force_and_a_preview_wri
         .await
         .expect(200);
     assert_eq!(forced, preview, "the run finds what the preview showed");
+    let audit = app
+        .api_get(
+            "/audit?target_id=2030&action=verification.run",
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(audit["items"][0]["detail"]["early"], true, "{audit}");
 }
 
 #[tokio::test]
@@ -665,4 +673,12 @@ async fn a_run_after_the_district_review_deadline_needs_no_force() {
         .await
         .expect(200);
     assert_eq!(summary["year"], 2025);
+    let audit = app
+        .api_get(
+            "/audit?target_id=2025&action=verification.run",
+            &app.city_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(audit["items"][0]["detail"]["early"], false, "{audit}");
 }
