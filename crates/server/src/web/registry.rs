@@ -23,10 +23,21 @@ type PageResult = Result<Response, PageError>;
 
 /// Schools the actor may place teachers in, for a select (`(id, name)`).
 async fn schools(state: &AppState, user: &WebUser) -> Result<Vec<(String, String)>, AppError> {
+    schools_of(state, user, None).await
+}
+
+/// The same, of one district only (the city picks the district first: a city's thousands of
+/// schools are no list to choose from).
+async fn schools_of(
+    state: &AppState,
+    user: &WebUser,
+    district_id: Option<&str>,
+) -> Result<Vec<(String, String)>, AppError> {
     let mut c = state.db.pool().acquire().await?;
     let filter = OrgFilter {
         kind: Some(OrgKind::School),
         status: Some(xueshi_domain::OrgStatus::Active),
+        district_id: district_id.map(str::to_owned),
         limit: Some(500),
         ..Default::default()
     };
@@ -234,12 +245,17 @@ struct ManagePage {
     can_revoke: bool,
     /// Verified years the teacher passed: each has a certificate to download.
     passed_years: Vec<i32>,
+    /// The city's districts, to list one's schools for a transfer.
+    transfer_districts: Vec<(String, String)>,
+    transfer_district: String,
 }
 
 #[derive(Deserialize)]
 pub struct ShowQuery {
     full: Option<u8>,
     done: Option<String>,
+    /// The district whose schools the city's transfer offers.
+    transfer_district: Option<String>,
 }
 
 async fn manage_page(
@@ -249,6 +265,7 @@ async fn manage_page(
     full: bool,
     flash: Option<String>,
     errors: FormErrors,
+    transfer_district: Option<String>,
 ) -> Result<ManagePage, AppError> {
     user.me.ctx.require(Action::ViewTeachers)?;
     let (teacher, school) = {
@@ -263,7 +280,27 @@ async fn manage_page(
     } else {
         IdNumber::mask_str(&teacher.id_number)
     };
-    let mut schools = schools(state, &user).await?;
+    // The city chooses a district first, then one of its schools.
+    let city = user.me.ctx.actor.role == xueshi_domain::Role::CityAdmin;
+    let transfer_district = transfer_district
+        .filter(|d| !d.is_empty())
+        .or_else(|| school.district_id.clone())
+        .unwrap_or_default();
+    let transfer_districts = if city {
+        let mut c = state.db.pool().acquire().await?;
+        xueshi_store::repo::reports::districts(&mut c)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut schools = if city {
+        schools_of(state, &user, Some(&transfer_district)).await?
+    } else {
+        schools(state, &user).await?
+    };
     if !schools.iter().any(|(s, _)| *s == school.id) {
         schools.insert(0, (school.id.clone(), school.name.clone()));
     }
@@ -286,6 +323,8 @@ async fn manage_page(
             .collect()
     };
     Ok(ManagePage {
+        transfer_districts,
+        transfer_district,
         passed_years,
         can_revoke: super::teacher_records::can_revoke(&user),
         records,
@@ -326,6 +365,7 @@ pub async fn show(
             q.full == Some(1),
             flash,
             FormErrors::default(),
+            q.transfer_district,
         )
         .await?,
     )?)
@@ -377,7 +417,7 @@ pub async fn update(
         Ok(_) => Ok(done(&back, "updated")),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
-            let page = manage_page(&state, user, &id, false, None, errors).await?;
+            let page = manage_page(&state, user, &id, false, None, errors, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
@@ -394,6 +434,6 @@ pub async fn show_with_error(
         general: Some(message),
         fields: Vec::new(),
     };
-    let page = manage_page(state, user, id, false, None, errors).await?;
+    let page = manage_page(state, user, id, false, None, errors, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

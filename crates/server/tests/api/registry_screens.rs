@@ -180,3 +180,48 @@ async fn each_administrators_home_says_what_waits_and_how_long_is_left() {
     );
     assert!(html.contains("海珠小学 · 1 份"), "{html}");
 }
+
+#[tokio::test]
+async fn the_city_picks_a_district_then_a_school_to_transfer_a_teacher_to() {
+    let app = spawn_app().await;
+    let a = tree(&app, "越秀").await;
+    let b = tree(&app, "增城").await;
+    app.school(&a.district, "越秀区第二小学").await;
+    let teacher = app.teacher(&a.school, "陈伟", 1).await;
+    let s = session(&app, "city").await;
+    // First the teacher's own district's schools.
+    let (_, html) = page(&app, &s, &format!("/teachers/{teacher}")).await;
+    assert!(
+        html.contains("越秀区第二小学") && !html.contains(">增城小学<"),
+        "{html}"
+    );
+    let (_, html) = page(
+        &app,
+        &s,
+        &format!("/teachers/{teacher}?transfer_district={}", b.district),
+    )
+    .await;
+    assert!(
+        html.contains(">增城小学<") && !html.contains("越秀区第二小学"),
+        "{html}"
+    );
+    // The move itself, from that list.
+    let resp = app
+        .client
+        .post(format!("{}/teachers/{teacher}", app.address))
+        .header(COOKIE, &s.cookie)
+        .form(&[
+            ("csrf", s.csrf.as_str()),
+            ("action", "transfer"),
+            ("school_id", b.school.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let moved = app
+        .api_get(&format!("/teachers/{teacher}"), &app.city_token)
+        .await
+        .expect(200);
+    assert_eq!(moved["school_id"], b.school.as_str());
+}
