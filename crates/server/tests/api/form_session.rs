@@ -81,3 +81,41 @@ pub fn session_from(set_cookie: &str) -> Session {
         )),
     }
 }
+
+/// A page as the logged-in browser gets it: its status and HTML.
+pub async fn page(app: &TestApp, s: &Session, path: &str) -> (reqwest::StatusCode, String) {
+    let resp = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header(COOKIE, &s.cookie)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+/// A form as the logged-in browser submits it (its CSRF token added): the status, the HTML
+/// and where a redirect goes.
+pub async fn post(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, String, Option<String>) {
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &s.csrf));
+    let resp = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header(COOKIE, &s.cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
+    (resp.status(), resp.text().await.unwrap(), location)
+}

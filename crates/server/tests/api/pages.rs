@@ -5,43 +5,8 @@ use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use serde_json::json;
 
-use crate::form_session::{Session, session};
-use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
-
-async fn page(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
-    let resp = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    s: &Session,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, Option<String>) {
-    let mut fields = form.to_vec();
-    fields.push(("csrf", &s.csrf));
-    let resp = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned);
-    (resp.status(), resp.text().await.unwrap(), location)
-}
+use crate::form_session::{page, post, session};
+use crate::helpers::{PASSWORD, id_number, policy, spawn_app, tree};
 
 #[tokio::test]
 async fn pages_need_a_login_and_forms_their_csrf_token() {

@@ -3,24 +3,12 @@
 //! district without teachers shows no pass rate; each administrator's home says what waits,
 //! with the days to the deadline.
 
-use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use serde_json::json;
 
 use crate::declaring::scene;
-use crate::form_session::{Session, session};
+use crate::form_session::{page, session};
 use crate::helpers::{TestApp, policy, spawn_app, tree};
-
-async fn page(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
-    let resp = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
 
 async fn org(app: &TestApp, body: serde_json::Value) -> String {
     app.post("/orgs", &app.city_token, body).await.expect(201)["id"]

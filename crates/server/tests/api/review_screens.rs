@@ -5,43 +5,8 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE};
 
 use crate::declaring::{form, pdf, scene};
-use crate::form_session::{Session, session};
+use crate::form_session::{Session, page, post, session};
 use crate::helpers::{PASSWORD, TestApp, id_number};
-
-async fn page(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
-    let resp = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    s: &Session,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, Option<String>) {
-    let mut fields = form.to_vec();
-    fields.push(("csrf", &s.csrf));
-    let resp = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned);
-    (resp.status(), resp.text().await.unwrap(), location)
-}
 
 /// The thumbnail as the browser loads it: a JPEG no larger than the queue's size.
 async fn thumbnail(app: &TestApp, s: &Session, url: &str) -> (StatusCode, Option<(u32, u32)>) {
