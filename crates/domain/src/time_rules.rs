@@ -16,6 +16,13 @@ pub fn deadline_passed(deadline: Date, now: OffsetDateTime) -> bool {
     business_date(now) > deadline
 }
 
+/// The credit year the reviews are about at `now`: the current one, except in January, when
+/// the year just ended is still being reviewed (学校初审 to 9 January, 复审 to 13 January).
+pub fn year_under_review(now: OffsetDateTime) -> i32 {
+    let today = business_date(now);
+    today.year() - i32::from(today.month() == Month::January)
+}
+
 /// Whole days from today (Shanghai) to `deadline`: 0 on the deadline day itself, negative once
 /// it has passed (“距截止 N 天”).
 pub fn days_left(deadline: Date, now: OffsetDateTime) -> i64 {
@@ -82,6 +89,21 @@ mod tests {
         ];
         for (now, day) in cases {
             assert_eq!(business_date(now), day, "{now}");
+        }
+    }
+
+    #[test]
+    fn january_still_reviews_the_year_just_ended() {
+        let cases = [
+            (datetime!(2027-01-13 12:00 +08:00), 2026),
+            (datetime!(2027-01-31 23:59 +08:00), 2026),
+            (datetime!(2027-01-31 16:00 UTC), 2027),
+            (datetime!(2026-12-31 16:00 UTC), 2026),
+            (datetime!(2026-12-31 15:59 UTC), 2026),
+            (datetime!(2026-06-01 09:00 +08:00), 2026),
+        ];
+        for (now, year) in cases {
+            assert_eq!(year_under_review(now), year, "{now}");
         }
     }
 

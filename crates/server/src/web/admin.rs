@@ -96,8 +96,7 @@ async fn todo(c: &mut xueshi_store::Conn, user: &WebUser) -> AppResult<Option<To
         Role::CityAdmin => ("待局属学校复审", false),
         _ => return Ok(None),
     };
-    // In January the year under review is the one just ended.
-    let year = today().year() - i32::from(today().month() == time::Month::January);
+    let year = super::year_under_review();
     let Some(policy) = policies::get(c, year).await? else {
         return Ok(None);
     };

@@ -103,17 +103,12 @@ async fn page(state: &AppState, user: WebUser, year: i32) -> Result<ExportsPage,
     })
 }
 
-/// In January the year to export is the one just ended.
-fn default_year() -> i32 {
-    today().year() - i32::from(today().month() == time::Month::January)
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: WebUser,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let year = q.year.unwrap_or_else(default_year);
+    let year = q.year.unwrap_or_else(super::year_under_review);
     Ok(render(&page(&state, user, year).await?)?)
 }
 
@@ -139,7 +134,7 @@ pub async fn reconcile(
     }
     check_csrf(&user, &csrf)?;
     let ctx = user.me.ctx.clone();
-    let mut page = page(&state, user, year.unwrap_or_else(default_year)).await?;
+    let mut page = page(&state, user, year.unwrap_or_else(super::year_under_review)).await?;
     let outcome = match bytes.filter(|b| !b.is_empty()) {
         None => Err(AppError::invalid("file", "请选择省平台导出的教师名册文件")),
         Some(bytes) => reconciliation::reconcile(&state.db, &ctx, bytes).await,

@@ -198,6 +198,11 @@ pub fn today() -> time::Date {
     xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc())
 }
 
+/// The credit year the reviews are about today (in January, the one just ended).
+pub fn year_under_review() -> i32 {
+    xueshi_domain::time_rules::year_under_review(time::OffsetDateTime::now_utc())
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -18,7 +18,7 @@ use xueshi_store::repo::{evidence, orgs, policies, teachers};
 
 use super::forms::{check_csrf, done};
 use super::layout::{Layout, WebUser};
-use super::{PageError, flash_text, render, today};
+use super::{PageError, flash_text, render, year_under_review};
 use crate::error::AppError;
 use crate::services::declarations::{self, Warning};
 use crate::services::reviews::{self, BatchReview};
@@ -267,7 +267,7 @@ pub async fn queue(
 
 async fn deadline_text(state: &AppState, status: DeclarationStatus) -> Result<String, AppError> {
     let mut c = state.db.pool().acquire().await?;
-    let year = today().year() - i32::from(today().month() == time::Month::January);
+    let year = year_under_review();
     Ok(policies::get(&mut c, year)
         .await?
         .map(|p| {

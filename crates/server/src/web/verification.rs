@@ -52,11 +52,6 @@ fn years(shown: i32) -> Vec<i32> {
         .collect()
 }
 
-/// In January the year to verify is the one just ended.
-fn default_year() -> i32 {
-    today().year() - i32::from(today().month() == time::Month::January)
-}
-
 fn summary_text(s: &RunSummary) -> String {
     format!(
         "教师 {} 人，合格 {} 人，不合格 {} 人，结转专业科目学时 {}",
@@ -134,7 +129,7 @@ pub async fn show(
     user: WebUser,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let year = q.year.unwrap_or_else(default_year);
+    let year = q.year.unwrap_or_else(super::year_under_review);
     Ok(render(&page(&state, user, year).await?)?)
 }
 
