@@ -102,14 +102,17 @@ pub async fn reconcile(
     let result = reconciliation::reconcile(&state.db, &me.ctx, bytes).await?;
     match q.format.unwrap_or_default() {
         ReportFormat::Json => Ok(Json(result).into_response()),
-        ReportFormat::Xlsx => {
-            let bytes = exports::xlsx(reconciliation::tables(&result)).await?;
-            Ok(attachment(Download {
-                filename: "reconciliation.xlsx".into(),
-                chinese_name: "省平台名册核对结果.xlsx".into(),
-                content_type: XLSX,
-                bytes,
-            }))
-        }
+        ReportFormat::Xlsx => reconciliation_xlsx(&result).await,
     }
+}
+
+/// The roster check's result as a workbook to download (the API's and the page's).
+pub async fn reconciliation_xlsx(result: &Reconciliation) -> AppResult<Response> {
+    let bytes = exports::xlsx(reconciliation::tables(result)).await?;
+    Ok(attachment(Download {
+        filename: "reconciliation.xlsx".into(),
+        chinese_name: "省平台名册核对结果.xlsx".into(),
+        content_type: XLSX,
+        bytes,
+    }))
 }

@@ -15,9 +15,8 @@ use xueshi_store::repo::reports::{self, Reach};
 use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
-use crate::api::exports::attachment;
+use crate::api::exports::reconciliation_xlsx;
 use crate::error::AppError;
-use crate::services::exports::{self, Download, XLSX};
 use crate::services::reconciliation::{self, Reconciliation};
 use crate::state::AppState;
 
@@ -140,15 +139,7 @@ pub async fn reconcile(
         Some(bytes) => reconciliation::reconcile(&state.db, &ctx, bytes).await,
     };
     match outcome {
-        Ok(result) if xlsx => {
-            let bytes = exports::xlsx(reconciliation::tables(&result)).await?;
-            Ok(attachment(Download {
-                filename: "reconciliation.xlsx".into(),
-                chinese_name: "省平台名册核对结果.xlsx".into(),
-                content_type: XLSX,
-                bytes,
-            }))
-        }
+        Ok(result) if xlsx => Ok(reconciliation_xlsx(&result).await?),
         Ok(result) => {
             page.result = Some(result);
             Ok(render(&page)?)
