@@ -16,7 +16,6 @@ use super::layout::{Layout, WebUser};
 use super::{PageError, render};
 use crate::api::audit::day_range;
 use crate::error::AppError;
-use crate::services::time_text;
 use crate::state::AppState;
 
 /// Every audited action with its Chinese name, in the order the filter offers them.
@@ -177,11 +176,7 @@ pub async fn page(
         .items
         .into_iter()
         .map(|e| EntryView {
-            at: time_text(e.at)
-                .chars()
-                .take(19)
-                .collect::<String>()
-                .replace('T', " "),
+            at: super::shown_time(e.at, true),
             actor: match (&e.actor_id, e.ip.as_deref()) {
                 (Some(id), _) => names.get(id).cloned().unwrap_or_default(),
                 (None, Some("cli")) => "系统（命令行）".into(),

@@ -40,6 +40,16 @@ impl FormErrors {
         }
     }
 
+    /// One line for a page without the form's fields: the first field's message, else the
+    /// general one.
+    pub fn first_message(self) -> Option<String> {
+        self.fields
+            .into_iter()
+            .next()
+            .map(|f| f.message)
+            .or(self.general)
+    }
+
     /// The message for `field`, if it has one.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.fields

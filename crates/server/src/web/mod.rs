@@ -198,6 +198,12 @@ pub fn today() -> time::Date {
     xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc())
 }
 
+/// A stored time as pages show it, Shanghai time: `2026-12-03 14:16`, or with the seconds.
+pub fn shown_time(ms: i64, seconds: bool) -> String {
+    let text = crate::services::time_text(ms);
+    text[..if seconds { 19 } else { 16 }].replace('T', " ")
+}
+
 /// The credit year the reviews are about today (in January, the one just ended).
 pub fn year_under_review() -> i32 {
     xueshi_domain::time_rules::year_under_review(time::OffsetDateTime::now_utc())

@@ -22,7 +22,6 @@ use super::{PageError, flash_text, render, year_under_review};
 use crate::error::AppError;
 use crate::services::declarations::{self, Warning};
 use crate::services::reviews::{self, BatchReview};
-use crate::services::time_text;
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -319,13 +318,7 @@ async fn rows(state: &AppState, items: Vec<Item>, warned: &str) -> Result<Vec<Qu
                 hours: d.approved_hours.unwrap_or(d.hours).to_string(),
                 submitted: d
                     .submitted_at
-                    .map(|at| {
-                        time_text(at)
-                            .chars()
-                            .take(16)
-                            .collect::<String>()
-                            .replace('T', " ")
-                    })
+                    .map(|at| super::shown_time(at, false))
                     .unwrap_or_default(),
                 thumbnail: item.first_file.as_ref().map(|(file, _)| {
                     format!("/api/v1/declarations/{}/evidence/{file}/thumbnail", d.id)

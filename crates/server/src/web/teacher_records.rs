@@ -96,12 +96,8 @@ pub async fn revoke(
     {
         Ok(_) => Ok(done(&back, "revoked")),
         Err(e) => {
-            let errors = FormErrors::from_error(e)?;
-            let message = errors
-                .fields
-                .first()
-                .map(|f| f.message.clone())
-                .or(errors.general)
+            let message = FormErrors::from_error(e)?
+                .first_message()
                 .unwrap_or_default();
             super::registry::show_with_error(&state, user, &teacher_id, message).await
         }

@@ -16,7 +16,6 @@ use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
 use crate::error::AppError;
-use crate::services::time_text;
 use crate::services::verification::{self, RunSummary, Started, YearState};
 use crate::state::AppState;
 
@@ -73,11 +72,7 @@ async fn state_view(state: &AppState, user: &WebUser, year: i32) -> Result<State
                 }
                 None => "系统（命令行）".into(),
             };
-            let at = time_text(run.at_ms)
-                .chars()
-                .take(16)
-                .collect::<String>()
-                .replace('T', " ");
+            let at = super::shown_time(run.at_ms, false);
             let found = run
                 .summary
                 .as_ref()
@@ -144,12 +139,8 @@ pub struct RunForm {
 
 /// A message for the page from a service error a person can act on.
 fn message(e: AppError) -> Result<String, AppError> {
-    let errors = FormErrors::from_error(e)?;
-    Ok(errors
-        .fields
-        .first()
-        .map(|f| f.message.clone())
-        .or(errors.general)
+    Ok(FormErrors::from_error(e)?
+        .first_message()
         .unwrap_or_else(|| "验证未能完成".into()))
 }
 
