@@ -57,6 +57,13 @@ pub enum Action {
     Reconcile,
     /// Publishing announcements and keeping consultation contacts (districts and the city).
     PublishNotices,
+    /// Moving a teacher to another school at once (districts and the city).
+    TransferTeacher,
+    /// Asking for a teacher of one's school to be moved to another (school administrators:
+    /// they may not move teachers across schools themselves).
+    RequestTransfer,
+    /// Approving or rejecting a transfer request (districts and the city).
+    DecideTransfer,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -78,6 +85,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         ViewReports | Reconcile => matches!(role, SchoolAdmin | DistrictAdmin | CityAdmin),
         ExportProvincial | PublishNotices => matches!(role, DistrictAdmin | CityAdmin),
+        TransferTeacher | DecideTransfer => matches!(role, DistrictAdmin | CityAdmin),
+        RequestTransfer => role == SchoolAdmin,
     }
 }
 
@@ -236,6 +245,23 @@ pub fn may_staff_school(actor: &Actor, school: &OrgPlace) -> bool {
             Role::SchoolAdmin => school.id == actor.org_id,
             _ => false,
         }
+}
+
+/// May the actor ask for a teacher of `from` (their current school) to be transferred? Its own
+/// administrator only: the school that knows the teacher is leaving.
+pub fn may_request_transfer(actor: &Actor, from: &OrgPlace) -> bool {
+    actor.role == Role::SchoolAdmin && actor.org_id == from.id
+}
+
+/// May the actor decide a transfer request into `to`? The receiving school's district (the
+/// city for a city-affiliated school), which will manage the teacher from then on; the city
+/// any.
+pub fn may_decide_transfer(actor: &Actor, to: &OrgPlace) -> bool {
+    match actor.role {
+        Role::CityAdmin => true,
+        Role::DistrictAdmin => in_district(&actor.org_id, to),
+        _ => false,
+    }
 }
 
 /// May the actor run events (and courses) in the name of `organizer`? Its own organisation;
@@ -632,6 +658,52 @@ mod tests {
         assert!(hears_notice(&d, &d1, &d1));
         let c = actor(Role::CityAdmin, "c", None);
         assert!(hears_notice(&c, &city, &d1));
+    }
+
+    #[test]
+    fn a_school_requests_a_transfer_and_the_receiving_district_decides_it() {
+        use Role::*;
+        let from = school("s1", "d1", false);
+        let to = school("s2", "d2", false);
+        let to_affiliated = school("s3", "d2", true);
+        let requests = [
+            (SchoolAdmin, "s1", true),
+            (SchoolAdmin, "s2", false),
+            (DistrictAdmin, "d1", false),
+            (CityAdmin, "c", false),
+            (Teacher, "s1", false),
+        ];
+        for (role, org, allowed) in requests {
+            let a = actor(role, org, Some("d1"));
+            assert_eq!(may_request_transfer(&a, &from), allowed, "{role} {org}");
+            assert_eq!(
+                role_allows(role, Action::RequestTransfer),
+                role == SchoolAdmin,
+                "{role}"
+            );
+        }
+        let decisions = [
+            (DistrictAdmin, "d2", &to, true),
+            (DistrictAdmin, "d1", &to, false),
+            (DistrictAdmin, "d2", &to_affiliated, false),
+            (CityAdmin, "c", &to_affiliated, true),
+            (CityAdmin, "c", &to, true),
+            (SchoolAdmin, "s2", &to, false),
+            (Auditor, "c", &to, false),
+        ];
+        for (role, org, place, allowed) in decisions {
+            let a = actor(role, org, None);
+            assert_eq!(
+                may_decide_transfer(&a, place),
+                allowed,
+                "{role} {org} → {}",
+                place.id
+            );
+        }
+        for role in [SchoolAdmin, Teacher, ProviderAdmin, Auditor] {
+            assert!(!role_allows(role, Action::TransferTeacher), "{role}");
+            assert!(!role_allows(role, Action::DecideTransfer), "{role}");
+        }
     }
 
     #[test]

@@ -218,6 +218,16 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// 调动申请状态
+    TransferStatus, "调动申请状态" {
+        Pending = "pending", "待审批";
+        Approved = "approved", "已调动";
+        Rejected = "rejected", "未批准";
+        Cancelled = "cancelled", "已撤销";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +285,11 @@ mod tests {
             DeclarationStatus::label_zh,
         );
         check_round_trips(ReasonCode::ALL, ReasonCode::as_str, ReasonCode::label_zh);
+        check_round_trips(
+            TransferStatus::ALL,
+            TransferStatus::as_str,
+            TransferStatus::label_zh,
+        );
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// 403 with the reason and the way that is open instead (a school's transfer goes
+    /// through a request).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
@@ -129,7 +133,7 @@ impl AppError {
         match self {
             BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Forbidden | CrossOrigin => (StatusCode::FORBIDDEN, "forbidden"),
+            Forbidden | CrossOrigin | Refused(_) => (StatusCode::FORBIDDEN, "forbidden"),
             StepRequired(_) => (StatusCode::FORBIDDEN, "step_required"),
             NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -151,6 +155,7 @@ impl AppError {
         use AppError::*;
         match self {
             BadRequest(m) | Conflict(m) | DeadlinePassed(m) | MissingEvidence(m) => m.clone(),
+            Refused(m) => m.clone(),
             UnsupportedMedia(m) => m.clone(),
             Duplicate { message, .. } | Rows { message, .. } => message.clone(),
             Unauthenticated => "未登录或登录已失效，请重新登录".into(),

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_sealed_fields"),
     migration!(16, "0016_audit_chain"),
     migration!(17, "0017_audit_filters"),
+    migration!(18, "0018_transfer_requests"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -17,6 +17,7 @@ mod orgs;
 mod policies;
 mod reports;
 mod teachers;
+mod transfers;
 mod users;
 mod verification;
 
@@ -76,6 +77,11 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::mfa_reset))
         .routes(routes!(teachers::create, teachers::list))
         .routes(routes!(teachers::get, teachers::update))
+        .routes(routes!(transfers::create))
+        .routes(routes!(transfers::list))
+        .routes(routes!(transfers::get))
+        .routes(routes!(transfers::review))
+        .routes(routes!(transfers::cancel))
         .routes(routes!(policies::put, policies::get))
         .routes(routes!(audit::list))
         .routes(routes!(ledger::create_course))

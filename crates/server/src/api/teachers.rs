@@ -66,7 +66,9 @@ pub async fn get(
     )))
 }
 
-/// Correct a name or ID number, transfer to another school, or mark departed.
+/// Correct a name or ID number (district_admin, city_admin), transfer to another school
+/// (district_admin, city_admin: a school_admin gets 403 and files a transfer request
+/// instead), or mark departed.
 #[utoipa::path(patch, path = "/teachers/{id}", tag = "teachers", request_body = UpdateTeacher,
     responses((status = 200, body = TeacherDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(

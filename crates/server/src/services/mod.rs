@@ -26,6 +26,7 @@ pub mod sign_in;
 pub mod teachers;
 pub mod thumbnails;
 pub mod trainings;
+pub mod transfers;
 pub mod users;
 pub mod verification;
 

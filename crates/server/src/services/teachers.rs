@@ -68,7 +68,7 @@ async fn duplicate_id(c: &mut Conn, ctx: &Ctx, existing: &Teacher) -> AppResult<
             }
         } else {
             AppError::Duplicate {
-                message: "该身份证号已在其他单位登记，如该教师调入本单位，请联系区教育局办理调动"
+                message: "该身份证号已在其他单位登记，如该教师调入本单位，请联系其原学校提交调动申请，或由区教育局办理调动"
                     .into(),
                 existing_id: None,
             }
@@ -115,7 +115,12 @@ pub async fn visible_any(c: &mut Conn, v: &Vault, id: &str) -> AppResult<(Teache
 }
 
 /// A school that can receive teachers: exists, is a school, is active.
-async fn receiving_school(c: &mut Conn, ctx: &Ctx, id: &str, must_staff: bool) -> AppResult<Org> {
+pub(crate) async fn receiving_school(
+    c: &mut Conn,
+    ctx: &Ctx,
+    id: &str,
+    must_staff: bool,
+) -> AppResult<Org> {
     let school = orgs::get(c, id).await?;
     let school = match school {
         Some(s) if !must_staff || authz::sees_org(&ctx.actor, &s.place()) => s,
@@ -288,6 +293,13 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         .as_deref()
         .filter(|s| *s != before.school_id)
     {
+        // A school may not send its teachers away on its own: it asks, and the receiving
+        // side's district decides (services::transfers).
+        if !authz::role_allows(ctx.actor.role, Action::TransferTeacher) {
+            return Err(AppError::Refused(
+                "学校管理员不能直接调动教师：请在教师页面提交调动申请，由调入学校所在区（局属学校由市）审批".into(),
+            ));
+        }
         // A transfer releases the teacher to any active school; the receiving school's
         // administrators see them from now on.
         new_school = receiving_school(&mut tx, ctx, school_id, false).await?;
@@ -305,58 +317,114 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         }
         _ => {}
     }
-    teachers::update(&mut tx, db.vault(), &after)
-        .await
-        .map_err(|e| match e {
-            StoreError::Unique(_) => AppError::Duplicate {
-                message: "该身份证号已登记".into(),
-                existing_id: None,
-            },
-            other => other.into(),
-        })?;
-    users::sync_teacher_login(
+    apply(
         &mut tx,
         db.vault(),
-        &after.id,
-        &after.id_number,
-        &after.school_id,
+        ctx,
+        (&before, &old_school),
+        (&after, &new_school),
     )
     .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Writes a changed teacher inside the caller's transaction: the record, the login (its
+/// username follows the ID number, its organisation the school), sessions ended on
+/// departure, and the audit entries — in both schools for a transfer. The one path for an
+/// administrator's change and an approved transfer request.
+pub(crate) async fn apply(
+    tx: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+    (before, old_school): (&Teacher, &Org),
+    (after, new_school): (&Teacher, &Org),
+) -> AppResult<()> {
+    teachers::update(tx, v, after).await.map_err(|e| match e {
+        StoreError::Unique(_) => AppError::Duplicate {
+            message: "该身份证号已登记".into(),
+            existing_id: None,
+        },
+        other => other.into(),
+    })?;
+    users::sync_teacher_login(tx, v, &after.id, &after.id_number, &after.school_id).await?;
     if after.status == TeacherStatus::Departed
         && let Some(user_id) = &after.user_id
     {
-        sessions::delete_for_user(&mut tx, user_id).await?;
+        sessions::delete_for_user(tx, user_id).await?;
     }
-    let detail = json!({ "before": audit_view(&before), "after": audit_view(&after) });
+    let leaves = after.school_id != before.school_id
+        || (after.status == TeacherStatus::Departed && before.status != TeacherStatus::Departed);
+    if leaves {
+        withdraw_open_transfer(tx, v, ctx, &after.id, old_school).await?;
+    }
+    let detail = json!({ "before": audit_view(before), "after": audit_view(after) });
     let action = if after.school_id != before.school_id {
         "teacher.transfer"
     } else {
         "teacher.update"
     };
     record(
-        &mut tx,
-        db.vault(),
+        tx,
+        v,
         ctx,
         action,
-        ("teacher", id),
-        &Place::of(&new_school),
+        ("teacher", &after.id),
+        &Place::of(new_school),
         detail.clone(),
     )
     .await?;
     if new_school.id != old_school.id {
         record(
-            &mut tx,
-            db.vault(),
+            tx,
+            v,
             ctx,
             "teacher.transfer_out",
-            ("teacher", id),
-            &Place::of(&old_school),
+            ("teacher", &after.id),
+            &Place::of(old_school),
             detail,
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(after)
+    Ok(())
+}
+
+/// A teacher who moved or left by other means has no transfer left to ask for: their open
+/// request is withdrawn, so no district decides on it.
+async fn withdraw_open_transfer(
+    tx: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+    teacher_id: &str,
+    school: &Org,
+) -> AppResult<()> {
+    use xueshi_store::repo::transfer_requests;
+    let Some(open) = transfer_requests::pending_for(tx, teacher_id).await? else {
+        return Ok(());
+    };
+    let reason = "教师已调动或登记离职，申请自动撤销";
+    let status = xueshi_domain::TransferStatus::Cancelled;
+    transfer_requests::close(
+        tx,
+        &open.id,
+        status,
+        &ctx.actor.user_id,
+        now_ms(),
+        Some(reason),
+    )
+    .await?;
+    let detail = json!({ "teacher_id": teacher_id, "status": status, "decision_reason": reason });
+    record(
+        tx,
+        v,
+        ctx,
+        "transfer_request.cancel",
+        ("transfer_request", &open.id),
+        &Place::of(school),
+        detail,
+    )
+    .await?;
+    Ok(())
 }
 
 /// What the audit log keeps of a teacher: personal numbers masked.

@@ -45,6 +45,8 @@ struct AdminHome {
     layout: Layout,
     flash: Option<String>,
     todo: Option<Todo>,
+    /// Transfer requests waiting for this district's (or the city's) decision.
+    transfers_waiting: i64,
     teachers: Option<i64>,
     policy: Option<PolicySummary>,
     notices: Vec<super::notices::NoticeView>,
@@ -75,11 +77,13 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     });
     let todo = todo(&mut c, &user).await?;
     drop(c);
+    let transfers_waiting = crate::services::transfers::awaiting(&state.db, &user.me.ctx).await?;
     let extras = super::notices::home_extras(state, &user.me.ctx).await?;
     render(&AdminHome {
         layout: user.layout,
         flash,
         todo,
+        transfers_waiting,
         teachers,
         policy,
         notices: extras.notices,

@@ -47,6 +47,7 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::SchoolAdmin => items.extend([
             item("/review", "初审"),
             item("/teachers", "教师"),
+            item("/transfers", "调动申请"),
             item("/trainings", "校本培训"),
             item("/overview", "学时概况"),
             item("/exports", "数据与证书"),
@@ -55,6 +56,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/review", "复审"),
             item("/schools", "学校"),
             item("/teachers", "教师"),
+            item("/transfers", "调动申请"),
             item("/trainings", "培训登记"),
             item("/overview", "学时概况"),
             item("/exports", "数据与证书"),
@@ -63,6 +65,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/review", "局属复审"),
             item("/schools", "区与学校"),
             item("/teachers", "教师"),
+            item("/transfers", "调动申请"),
             item("/trainings", "培训登记"),
             item("/courses", "公需科目"),
             item("/policies", "年度政策"),

@@ -23,6 +23,7 @@ mod sign_in;
 mod teacher;
 mod teacher_records;
 mod trainings;
+mod transfers;
 mod verification;
 mod verify;
 
@@ -67,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .route("/results", get(teacher::results_page))
         .route("/teachers", get(registry::list).post(registry::create))
         .route("/teachers/{id}", get(registry::show).post(registry::update))
+        .route("/teachers/{id}/transfer-request", post(transfers::request))
+        .route("/transfers", get(transfers::list))
+        .route("/transfers/{id}/review", post(transfers::review))
+        .route("/transfers/{id}/cancel", post(transfers::cancel))
         .route(
             "/teachers/{id}/records/{record_id}/revoke",
             post(teacher_records::revoke),
@@ -274,6 +279,10 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "password" => "密码已修改，其他设备上的登录已退出。",
         "revoked" => "已取消该学时登记，不再计入有效学时；已验证的年度须重新运行年度验证。",
         "mfa_reset" => "已重置双因素认证，对方下次登录时须重新绑定身份验证器。",
+        "transfer_requested" => "调动申请已提交，等待调入学校所在区审批。",
+        "transfer_cancelled" => "调动申请已撤销。",
+        "transfer_approved" => "已批准调动，教师已转入调入学校。",
+        "transfer_rejected" => "已不予批准，申请学校会收到通知。",
         _ => return None,
     })
 }

@@ -245,9 +245,19 @@ struct ManagePage {
     can_revoke: bool,
     /// Verified years the teacher passed: each has a certificate to download.
     passed_years: Vec<i32>,
-    /// The city's districts, to list one's schools for a transfer.
+    /// The districts, to list one's schools for a transfer (the city) or a transfer request
+    /// (a school).
     transfer_districts: Vec<(String, String)>,
     transfer_district: String,
+    /// A school administrator asks for a transfer instead of performing one.
+    requests_transfer: bool,
+    pending_transfer: Option<PendingTransfer>,
+}
+
+pub struct PendingTransfer {
+    pub id: String,
+    pub to_school: String,
+    pub requested_at: String,
 }
 
 #[derive(Deserialize)]
@@ -280,13 +290,15 @@ async fn manage_page(
     } else {
         IdNumber::mask_str(&teacher.id_number)
     };
-    // The city chooses a district first, then one of its schools.
+    // The city, and a school asking for a transfer, choose a district first, then one of its
+    // schools.
     let city = user.me.ctx.actor.role == xueshi_domain::Role::CityAdmin;
+    let requests_transfer = authz::may_request_transfer(&user.me.ctx.actor, &school.place());
     let transfer_district = transfer_district
         .filter(|d| !d.is_empty())
         .or_else(|| school.district_id.clone())
         .unwrap_or_default();
-    let transfer_districts = if city {
+    let transfer_districts = if city || requests_transfer {
         let mut c = state.db.pool().acquire().await?;
         xueshi_store::repo::reports::districts(&mut c)
             .await?
@@ -298,12 +310,23 @@ async fn manage_page(
     };
     let mut schools = if city {
         schools_of(state, &user, Some(&transfer_district)).await?
+    } else if requests_transfer {
+        super::transfers::destinations(state, &transfer_district).await?
     } else {
         schools(state, &user).await?
     };
-    if !schools.iter().any(|(s, _)| *s == school.id) {
+    if requests_transfer {
+        schools.retain(|(s, _)| *s != school.id);
+    } else if !schools.iter().any(|(s, _)| *s == school.id) {
         schools.insert(0, (school.id.clone(), school.name.clone()));
     }
+    let pending_transfer = crate::services::transfers::pending_for(&state.db, &teacher.id)
+        .await?
+        .map(|r| PendingTransfer {
+            id: r.id,
+            to_school: r.to_school_name,
+            requested_at: super::shown_time(r.requested_at, false),
+        });
     let resettable_user = teacher.user_id.clone().filter(|user_id| {
         authz::may_reset_credentials(
             &user.me.ctx.actor,
@@ -323,6 +346,8 @@ async fn manage_page(
             .collect()
     };
     Ok(ManagePage {
+        requests_transfer,
+        pending_transfer,
         transfer_districts,
         transfer_district,
         passed_years,

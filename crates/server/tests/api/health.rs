@@ -136,6 +136,11 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/auth/password/reset", "post"),
         ("/users/{id}/password-reset", "post"),
         ("/users/{id}/mfa-reset", "post"),
+        ("/teachers/{id}/transfer-requests", "post"),
+        ("/transfer-requests", "get"),
+        ("/transfer-requests/{id}", "get"),
+        ("/transfer-requests/{id}/review", "post"),
+        ("/transfer-requests/{id}/cancel", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -145,7 +150,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        59,
+        64,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -260,10 +260,12 @@ async fn a_transfer_moves_the_teacher_to_the_new_schools_scope() {
     let a = tree(&app, "增城").await;
     let b = tree(&app, "黄埔").await;
     let id = app.teacher(&a.school, "林文华", 40).await;
+    // The district releases its teacher to another district's school (a school asks for
+    // that instead: transfers.rs).
     let moved = app
         .patch(
             &format!("/teachers/{id}"),
-            &a.school_token,
+            &a.district_token,
             json!({ "school_id": b.school }),
         )
         .await

@@ -25,6 +25,7 @@ pub mod snapshots;
 pub mod sql;
 pub mod teachers;
 pub mod trainings;
+pub mod transfer_requests;
 pub mod users;
 pub mod verification;
 
