@@ -194,12 +194,12 @@ domain_enum! {
     /// 申报状态
     DeclarationStatus, "申报状态" {
         Draft = "draft", "草稿";
-        Submitted = "submitted", "待学校审核";
-        SchoolApproved = "school_approved", "学校已审核";
-        Approved = "approved", "审核通过";
-        /// 退回修改
-        Returned = "returned", "已退回";
-        Rejected = "rejected", "不予通过";
+        Submitted = "submitted", "待学校初审";
+        /// 初审通过, waiting for the district's (or the city's) second review
+        SchoolApproved = "school_approved", "初审通过，待复审";
+        Approved = "approved", "复审通过";
+        Returned = "returned", "退回修改";
+        Rejected = "rejected", "驳回";
         Withdrawn = "withdrawn", "已撤回";
     }
 }

@@ -42,7 +42,7 @@ pub enum Decision {
     Approve,
     /// 退回修改
     Return,
-    /// 不予通过, with a reason code
+    /// 驳回 (不予通过), with a reason code
     Reject,
 }
 
@@ -59,7 +59,7 @@ impl Decision {
         match self {
             Self::Approve => "审核通过",
             Self::Return => "退回修改",
-            Self::Reject => "不予通过",
+            Self::Reject => "驳回",
         }
     }
 
@@ -182,7 +182,7 @@ mod tests {
             }
         }
         let error = next_status(Approved, Decision::Reject).unwrap_err();
-        assert_eq!(error.to_string(), "“审核通过”状态的申报不能不予通过");
+        assert_eq!(error.to_string(), "“复审通过”状态的申报不能驳回");
         let error = next_status(Draft, Decision::Approve).unwrap_err();
         assert_eq!(error.to_string(), "“草稿”状态的申报不能审核通过");
     }

@@ -48,9 +48,9 @@ pub async fn declaration_reviewed(
         ),
         (Decision::Reject, level) => (
             "declaration_rejected",
-            "申报不予通过",
+            "申报被驳回",
             format!(
-                "您申报的“{}”在{}中不予通过，原因：{}。{comment}",
+                "您申报的“{}”在{}中被驳回，原因：{}。{comment}",
                 d.title,
                 level.label_zh(),
                 review.reason_code.map_or("未说明", |r| r.label_zh())

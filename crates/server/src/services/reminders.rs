@@ -57,8 +57,8 @@ impl Notifier for LogNotifier {
 /// The deadlines that have reminders: their policy name and their Chinese label.
 const DEADLINES: [(&str, &str); 3] = [
     ("declaration", "个人学时申报"),
-    ("school_review", "学校审核"),
-    ("district_review", "区（市）审核"),
+    ("school_review", "学校初审"),
+    ("district_review", "区（市）复审"),
 ];
 
 fn deadline_date(policy: &Policy, name: &str) -> Date {

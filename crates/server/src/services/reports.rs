@@ -65,7 +65,7 @@ pub struct Group {
     pub passed: i64,
     /// passed / teachers, a fraction between 0 and 1 (4 decimals); 0 without teachers.
     pub pass_rate: f64,
-    /// Declarations waiting for the school's review (待学校审核).
+    /// Declarations waiting for the school's review (待学校初审).
     pub pending_school: i64,
     /// Declarations waiting for the district's or city's review (待区/市审核).
     pub pending_second: i64,

@@ -83,7 +83,7 @@ fn verdict(
         errors.push(FieldError::new("comment", "审核意见不能超过1000个字符"));
     }
     if decision.requires_reason() && reason_code.is_none() {
-        errors.push(FieldError::new("reason_code", "不予通过须选择原因"));
+        errors.push(FieldError::new("reason_code", "驳回须选择原因"));
     }
     if decision == Decision::Return && comment.is_none() {
         errors.push(FieldError::new(

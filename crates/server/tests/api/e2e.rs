@@ -266,7 +266,7 @@ async fn a_declaration_goes_from_a_phone_through_both_reviews_to_effective_hours
         .unwrap();
     let submitted = wait_for(&d, "申报已提交").await;
     assert!(
-        submitted.contains("申报已提交") && submitted.contains("待学校审核"),
+        submitted.contains("申报已提交") && submitted.contains("待学校初审"),
         "{submitted}"
     );
     screenshot(&d, "declaration-phone").await;

@@ -233,7 +233,7 @@ async fn a_reviewer_sees_thumbnails_skips_a_warned_item_in_a_batch_and_goes_on_t
         link.text()
             .await
             .unwrap()
-            .contains("李*芳 · 天河小学 · 待学校审核")
+            .contains("李*芳 · 天河小学 · 待学校初审")
     );
     assert_eq!(
         link.attr("href").await.unwrap().as_deref(),

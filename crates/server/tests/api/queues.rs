@@ -502,7 +502,7 @@ async fn the_same_declaration_submitted_twice_at_once_is_submitted_once() {
         assert_eq!(refused.body["error"]["code"], "conflict");
         assert_eq!(
             refused.body["error"]["message"],
-            "“待学校审核”状态的申报不能提交"
+            "“待学校初审”状态的申报不能提交"
         );
         let audit = s.app.audit_actions(&id).await;
         assert_eq!(

@@ -168,7 +168,7 @@ async fn reviewers_with_pending_declarations_are_reminded_before_their_deadlines
     assert!(
         for_school[0]
             .3
-            .contains("您有 2 条2030年度学时申报待学校审核"),
+            .contains("您有 2 条2030年度学时申报待学校初审"),
         "{}",
         for_school[0].3
     );

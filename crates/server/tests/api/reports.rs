@@ -475,7 +475,7 @@ async fn the_summary_downloads_as_xlsx_with_chinese_headers() {
             "合格人数",
             "合格率",
             "总学时合计",
-            "待学校审核",
+            "待学校初审",
         ],
     );
     assert_eq!(
