@@ -254,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(web::router())
         .route("/healthz", get(api::healthz))
+        .fallback(web::not_found)
         .route("/metrics", get(metrics::render_public))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -160,7 +160,7 @@ impl AppError {
             Duplicate { message, .. } | Rows { message, .. } => message.clone(),
             Unauthenticated => "未登录或登录已失效，请重新登录".into(),
             Forbidden => "无权进行此操作".into(),
-            NotFound => "对象不存在或不在您的管理范围内".into(),
+            NotFound => "要找的内容不存在，或不在您可以查看的范围内".into(),
             TooLarge => "上传的内容超过大小限制".into(),
             Invalid(errors) => match errors.as_slice() {
                 [one] => one.message.clone(),

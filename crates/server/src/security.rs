@@ -10,9 +10,10 @@ use axum::http::header::{
 use axum::response::Response;
 
 /// Scripts and styles from the origin only (htmx and app.js are served by the binary), images
-/// also as `data:` (charts, QR codes), no plugins, forms post only here, no framing.
+/// also as `data:` (charts, QR codes) and `blob:` (the preview of a photo the teacher has just
+/// chosen, never sent anywhere), no plugins, forms post only here, no framing.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
 /// Adds the headers; `hsts` when the site is served over HTTPS (secure cookies on).

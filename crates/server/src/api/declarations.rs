@@ -273,6 +273,31 @@ pub async fn withdraw(
     ))
 }
 
+/// Delete a draft with its evidence (the teacher's own; 409 for any other status).
+#[utoipa::path(delete, path = "/declarations/{id}", tag = "declarations",
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    declarations::delete_draft(&state.db, &state.files, &me.ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new draft with the fields and evidence of a withdrawn declaration, to edit and submit
+/// again.
+#[utoipa::path(post, path = "/declarations/{id}/copy", tag = "declarations",
+    responses((status = 201, body = DeclarationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn copy(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<DeclarationDto>)> {
+    let detail = declarations::copy_withdrawn(&state.db, &me.ctx, &id).await?;
+    Ok((StatusCode::CREATED, Json(detail.into())))
+}
+
 /// Review at the level the declaration awaits: approve (optionally lowering the hours),
 /// return with a comment, or reject with a reason code.
 #[utoipa::path(post, path = "/declarations/{id}/review", tag = "declarations", request_body = ReviewInput,

@@ -101,7 +101,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(verification::teacher_result))
         .routes(routes!(declarations::create, declarations::list))
         .routes(routes!(declarations::hours_helper))
-        .routes(routes!(declarations::get, declarations::update))
+        .routes(routes!(
+            declarations::get,
+            declarations::update,
+            declarations::delete
+        ))
+        .routes(routes!(declarations::copy))
         .routes(evidence_upload())
         .routes(routes!(evidence::download, evidence::remove))
         .routes(routes!(evidence::thumbnail))

@@ -63,6 +63,41 @@ pub async fn upload(
     declaration_id: &str,
     upload: Upload,
 ) -> AppResult<Evidence> {
+    store(db, files, ctx, declaration_id, upload, None).await
+}
+
+/// Replaces one file (a blurry photo) by another of the same kind, in one transaction: the
+/// reviewer never sees both, nor neither.
+pub async fn replace(
+    db: &Db,
+    files: &FileStore,
+    ctx: &Ctx,
+    declaration_id: &str,
+    old_id: &str,
+    file: Option<Bytes>,
+) -> AppResult<Evidence> {
+    let old = {
+        let mut c = db.pool().acquire().await?;
+        own(&mut c, ctx, declaration_id).await?;
+        evidence::get(&mut c, declaration_id, old_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let upload = Upload {
+        kind: Some(old.kind.clone()),
+        file,
+    };
+    store(db, files, ctx, declaration_id, upload, Some(old)).await
+}
+
+async fn store(
+    db: &Db,
+    files: &FileStore,
+    ctx: &Ctx,
+    declaration_id: &str,
+    upload: Upload,
+    replaces: Option<Evidence>,
+) -> AppResult<Evidence> {
     // Checked before storing anything, while no write lock is held.
     let mut d = {
         let mut c = db.pool().acquire().await?;
@@ -118,6 +153,27 @@ pub async fn upload(
         created_at: now,
     };
     let mut tx = db.begin().await?;
+    if let Some(old) = &replaces {
+        // Gone in between (removed on another device): nothing is replaced, nothing added.
+        if evidence::get(&mut tx, declaration_id, &old.id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        evidence::delete(&mut tx, &old.id).await?;
+        let detail = json!({ "evidence_id": old.id, "kind": old.kind, "sha256": old.sha256, "replaced_by": file.id });
+        record(
+            &mut tx,
+            db.vault(),
+            ctx,
+            "evidence.delete",
+            ("declaration", &d.id),
+            &Place::of_declaration(&d),
+            detail,
+        )
+        .await?;
+    }
     // The checks above still hold in the common case, confirmed by one statement; when it
     // refuses, the declaration is read again to say why (or to follow its teacher's move).
     if !declarations::touch_editable(&mut tx, &d, MAX_FILES).await? {

@@ -46,7 +46,21 @@ static RENDERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
 const PDF_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 fn cache_key(file: &Evidence, size: Size) -> String {
-    format!("thumbnails/{}-{}.jpg", file.sha256, size.pixels())
+    cache_key_of(&file.sha256, size)
+}
+
+fn cache_key_of(sha256: &str, size: Size) -> String {
+    format!("thumbnails/{sha256}-{}.jpg", size.pixels())
+}
+
+/// The cached thumbnails of a file no evidence refers to any more.
+pub async fn forget(files: &xueshi_files::FileStore, sha256: &str) {
+    for size in [Size::Small, Size::Large] {
+        let key = cache_key_of(sha256, size);
+        if let Err(e) = files.delete(&key).await {
+            tracing::warn!(error = %e, "a cached thumbnail was not removed");
+        }
+    }
 }
 
 /// The thumbnail of one evidence file, for whoever may see the file itself.

@@ -50,6 +50,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("declaration.update", "修改申报"),
     ("declaration.submit", "提交申报"),
     ("declaration.withdraw", "撤回申报"),
+    ("declaration.delete", "删除草稿"),
     ("declaration.review", "审核申报"),
     ("review.batch", "批量审核"),
     ("evidence.upload", "上传证明材料"),

@@ -117,11 +117,27 @@ pub struct FormValues {
 #[template(path = "declaration_form.html")]
 struct FormPage {
     layout: Layout,
+    flash: Option<String>,
     id: String,
     form: FormValues,
     errors: FormErrors,
     activities: Vec<(&'static str, &'static str)>,
-    evidence: Vec<(String, String)>,
+    evidence: Vec<EvidenceItem>,
+    /// The reviewer's comment on a returned declaration, to fix it by.
+    review_note: Option<String>,
+    /// Why no declaration can be submitted now (过期不录): the form is not offered.
+    closed: Option<String>,
+    /// The files chosen were not stored (the fields were refused first): choose them again.
+    dropped_files: bool,
+}
+
+/// An uploaded file on the form, with its thumbnail and its own 删除 and 替换.
+pub struct EvidenceItem {
+    pub id: String,
+    pub kind: &'static str,
+    pub size: String,
+    pub thumbnail: String,
+    pub url: String,
 }
 
 fn activities() -> Vec<(&'static str, &'static str)> {
@@ -131,28 +147,60 @@ fn activities() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-pub async fn new_form(user: WebUser) -> PageResult {
+pub async fn new_form(State(state): State<AppState>, user: WebUser) -> PageResult {
     let form = FormValues {
         certificate_states_hours: true,
         activity_type: "training_course".into(),
         ..Default::default()
     };
+    let closed = {
+        let mut c = state.db.pool().acquire().await?;
+        super::teacher_todo::closed_reason(&mut c).await?
+    };
     Ok(render(&FormPage {
         layout: user.layout,
+        flash: None,
         id: String::new(),
         form,
         errors: FormErrors::default(),
         activities: activities(),
         evidence: Vec::new(),
+        review_note: None,
+        closed,
+        dropped_files: false,
     })?)
+}
+
+/// The last reviewer's comment on a returned declaration.
+fn review_note(detail: &Detail) -> Option<String> {
+    if detail.declaration.status != DeclarationStatus::Returned {
+        return None;
+    }
+    let last = detail.reviews.last()?;
+    Some(match &last.comment {
+        Some(comment) => format!("{}退回修改：{comment}", level_label(last.level)),
+        None => format!("{}退回修改（未填写意见）", level_label(last.level)),
+    })
+}
+
+fn level_label(level: xueshi_domain::ReviewLevel) -> &'static str {
+    match level {
+        xueshi_domain::ReviewLevel::School => "学校初审",
+        xueshi_domain::ReviewLevel::Second => "复审",
+    }
 }
 
 pub async fn edit_form(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let detail = declarations::get(&state.db, &user.me.ctx, &id).await?;
+    if !review::can_edit(detail.declaration.status) {
+        // Nothing to edit any more (submitted on another device): its page says where it is.
+        return Ok(axum::response::Redirect::to(&format!("/declarations/{id}")).into_response());
+    }
     let d = &detail.declaration;
     let form = FormValues {
         category: d.category.as_str().into(),
@@ -168,23 +216,34 @@ pub async fn edit_form(
     let evidence = evidence_list(&detail);
     Ok(render(&FormPage {
         layout: user.layout,
+        flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
+        review_note: review_note(&detail),
         id,
         form,
         errors: FormErrors::default(),
         activities: activities(),
         evidence,
+        closed: None,
+        dropped_files: false,
     })?)
 }
 
-fn evidence_list(detail: &Detail) -> Vec<(String, String)> {
+fn evidence_list(detail: &Detail) -> Vec<EvidenceItem> {
     detail
         .evidence
         .iter()
         .map(|e| {
-            (
-                kind_label(&e.kind).to_owned(),
-                format!("{} KB", (e.size + 1023) / 1024),
-            )
+            let url = format!(
+                "/api/v1/declarations/{}/evidence/{}",
+                detail.declaration.id, e.id
+            );
+            EvidenceItem {
+                id: e.id.clone(),
+                kind: kind_label(&e.kind),
+                size: format!("{} KB", (e.size + 1023) / 1024),
+                thumbnail: format!("{url}/thumbnail"),
+                url,
+            }
         })
         .collect()
 }
@@ -257,15 +316,38 @@ impl Submitted {
     }
 }
 
+/// A failed save: the draft if one exists, the error, and whether the chosen files were
+/// stored (they are not when the fields were refused first).
+struct Unsaved {
+    draft: Option<String>,
+    error: AppError,
+    files_stored: bool,
+}
+
 /// Saves the form (new or edit), stores its files and, if asked, submits.
 async fn save(
     state: &AppState,
     user: &WebUser,
     id: Option<&str>,
     form: &Submitted,
-) -> Result<String, (Option<String>, AppError)> {
+) -> Result<String, Unsaved> {
+    let before_files = |draft: Option<String>| {
+        move |error: AppError| Unsaved {
+            draft,
+            error,
+            files_stored: false,
+        }
+    };
+    let after_files = |draft: &str| {
+        let draft = draft.to_owned();
+        move |error: AppError| Unsaved {
+            draft: Some(draft),
+            error,
+            files_stored: true,
+        }
+    };
     let ctx = &user.me.ctx;
-    let hours = form.hours().map_err(|e| (id.map(str::to_owned), e))?;
+    let hours = form.hours().map_err(before_files(id.map(str::to_owned)))?;
     let category = form
         .get("category")
         .parse()
@@ -306,7 +388,7 @@ async fn save(
         }
     };
     let id = saved
-        .map_err(|e| (id.map(str::to_owned), e))?
+        .map_err(before_files(id.map(str::to_owned)))?
         .declaration
         .id;
     for (kind, bytes) in &form.files {
@@ -314,14 +396,19 @@ async fn save(
             kind: Some(kind.clone()),
             file: Some(bytes.clone()),
         };
+        // A refused file is named in the error; the ones before it are stored.
         evidence::upload(&state.db, &state.files, ctx, &id, upload)
             .await
-            .map_err(|e| (Some(id.clone()), e))?;
+            .map_err(|e| Unsaved {
+                draft: Some(id.clone()),
+                error: e,
+                files_stored: false,
+            })?;
     }
     if form.get("intent") == "submit" {
         declarations::submit(&state.db, ctx, &id)
             .await
-            .map_err(|e| (Some(id.clone()), e))?;
+            .map_err(after_files(&id))?;
     }
     Ok(id)
 }
@@ -339,23 +426,35 @@ async fn respond(
         }
         Ok(id) => Ok(done(&format!("/declarations/{id}"), "saved")),
         // The draft exists: refusals of its files or of the submission show on its page.
-        Err((Some(saved), e)) if id.is_none() && !matches!(e, AppError::Invalid(_)) => {
-            let errors = FormErrors::from_error(e)?;
-            Ok(done_with_error(&state, user, &saved, errors.general).await?)
+        Err(Unsaved {
+            draft: Some(saved),
+            error,
+            ..
+        }) if id.is_none() && !matches!(error, AppError::Invalid(_)) => {
+            refused_submission(&state, user, &saved, error).await
         }
-        Err((saved, e)) => {
-            let errors = FormErrors::from_error(e)?;
-            let evidence = match &saved {
-                Some(sid) => evidence_list(&declarations::get(&state.db, &user.me.ctx, sid).await?),
-                None => Vec::new(),
+        Err(Unsaved {
+            draft: saved,
+            error,
+            files_stored,
+        }) => {
+            let errors = FormErrors::from_error(error)?;
+            let dropped_files = !files_stored && !form.files.is_empty() && !errors.has("file");
+            let detail = match &saved {
+                Some(sid) => Some(declarations::get(&state.db, &user.me.ctx, sid).await?),
+                None => None,
             };
             let page = FormPage {
                 layout: user.layout,
+                flash: None,
                 id: saved.unwrap_or_default(),
                 form: form.values(),
                 errors,
                 activities: activities(),
-                evidence,
+                evidence: detail.as_ref().map(evidence_list).unwrap_or_default(),
+                review_note: detail.as_ref().and_then(review_note),
+                closed: None,
+                dropped_files,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -387,7 +486,10 @@ struct TeacherDetail {
     layout: Layout,
     flash: Option<String>,
     error: Option<String>,
+    /// Where a duplicate refusal points: the existing declaration or the records.
+    error_link: Option<(String, &'static str)>,
     d: DeclarationView,
+    draft: bool,
 }
 
 /// A declaration as its pages show it.
@@ -439,7 +541,7 @@ pub fn view(detail: Detail) -> DeclarationView {
             }
             let note = format!(
                 "{}{}",
-                crate::services::time_text(r.at),
+                super::shown_time(r.at, false),
                 r.comment
                     .as_deref()
                     .map(|c| format!(" · {c}"))
@@ -480,20 +582,61 @@ pub fn view(detail: Detail) -> DeclarationView {
     }
 }
 
-async fn done_with_error(
+pub(super) async fn done_with_error(
     state: &AppState,
     user: WebUser,
     id: &str,
     error: Option<String>,
+) -> Result<Response, AppError> {
+    refused_page(state, user, id, error, None).await
+}
+
+async fn refused_page(
+    state: &AppState,
+    user: WebUser,
+    id: &str,
+    error: Option<String>,
+    error_link: Option<(String, &'static str)>,
 ) -> Result<Response, AppError> {
     let detail = declarations::get(&state.db, &user.me.ctx, id).await?;
     let page = TeacherDetail {
         layout: user.layout,
         flash: None,
         error,
+        error_link,
+        draft: detail.declaration.status == DeclarationStatus::Draft,
         d: view(detail),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// A refused submission on the draft's page: why, that the draft is kept, and for a
+/// duplicate the declaration (or record) it duplicates.
+async fn refused_submission(
+    state: &AppState,
+    user: WebUser,
+    id: &str,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let link = match &e {
+        AppError::Duplicate {
+            existing_id: Some(existing),
+            ..
+        } => Some(
+            match declarations::get(&state.db, &user.me.ctx, existing).await {
+                Ok(_) => (format!("/declarations/{existing}"), "查看已有的申报"),
+                Err(_) => ("/records".to_owned(), "查看已登记的学时记录"),
+            },
+        ),
+        _ => None,
+    };
+    let message = FormErrors::from_error(e)?
+        .first_message()
+        .unwrap_or_default();
+    let message = format!(
+        "未能提交：{message}。填写的内容和材料已保存为草稿，可修改后再提交，不需要时可删除。"
+    );
+    Ok(refused_page(state, user, id, Some(message), link).await?)
 }
 
 pub async fn show(
@@ -508,6 +651,8 @@ pub async fn show(
         layout: user.layout,
         flash,
         error: None,
+        error_link: None,
+        draft: detail.declaration.status == DeclarationStatus::Draft,
         d: view(detail),
     };
     Ok(render(&page)?)
@@ -527,26 +672,7 @@ pub async fn submit(
     check_csrf(&user, &f.csrf)?;
     match declarations::submit(&state.db, &user.me.ctx, &id).await {
         Ok(_) => Ok(done(&format!("/declarations/{id}"), "submitted")),
-        Err(e) => {
-            let errors = FormErrors::from_error(e)?;
-            Ok(done_with_error(&state, user, &id, errors.general).await?)
-        }
-    }
-}
-
-pub async fn withdraw(
-    State(state): State<AppState>,
-    user: WebUser,
-    Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
-    check_csrf(&user, &f.csrf)?;
-    match declarations::withdraw(&state.db, &user.me.ctx, &id).await {
-        Ok(_) => Ok(done(&format!("/declarations/{id}"), "withdrawn")),
-        Err(e) => {
-            let errors = FormErrors::from_error(e)?;
-            Ok(done_with_error(&state, user, &id, errors.general).await?)
-        }
+        Err(e) => refused_submission(&state, user, &id, e).await,
     }
 }
 

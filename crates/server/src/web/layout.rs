@@ -27,6 +27,8 @@ pub struct Layout {
     pub path: String,
     /// After this many seconds without a request the session ends; the page warns first.
     pub idle_seconds: i64,
+    /// The current year's requirements, as its policy states them.
+    pub footer: String,
 }
 
 impl Layout {
@@ -48,7 +50,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/review", "初审"),
             item("/teachers", "教师"),
             item("/transfers", "调动申请"),
-            item("/trainings", "校本培训"),
+            item("/trainings", "培训登记"),
             item("/overview", "学时概况"),
             item("/exports", "数据与证书"),
         ]),
@@ -113,6 +115,21 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
             .unwrap_or_default(),
         None => me.user.username.clone(),
     };
+    let year = super::today().year();
+    let footer = match xueshi_store::repo::policies::get(&mut c, year).await? {
+        Some(p) => {
+            let m = &p.minimums;
+            format!(
+                "{year}年度学时要求：公需科目≥{}、专业科目≥{}、个人选修科目≥{}，合计≥{} 学时 · 个人申报截止 {}",
+                m.public,
+                m.professional,
+                m.elective,
+                m.total,
+                xueshi_domain::time_rules::format_date(p.deadlines.declaration)
+            )
+        }
+        None => format!("{year}年度学时政策尚未发布，以市、区通知为准"),
+    };
     let mut nav = nav(me.user.role);
     if me.user.role != Role::Auditor {
         nav.push(NavItem {
@@ -141,5 +158,6 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
         nav,
         path: path.to_owned(),
         idle_seconds: state.config.idle_ms(me.user.role) / 1000,
+        footer,
     })
 }

@@ -8,6 +8,7 @@ mod audit;
 mod city;
 pub(crate) mod csrf;
 mod declarations;
+mod drafts;
 mod exports;
 mod form_text;
 mod forms;
@@ -22,6 +23,7 @@ mod schools;
 mod sign_in;
 mod teacher;
 mod teacher_records;
+mod teacher_todo;
 mod trainings;
 mod transfers;
 mod verification;
@@ -91,7 +93,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/declarations/{id}/edit", get(declarations::edit_form))
         .route("/declarations/{id}/submit", post(declarations::submit))
-        .route("/declarations/{id}/withdraw", post(declarations::withdraw))
+        .route("/declarations/{id}/withdraw", post(drafts::withdraw))
+        .route("/declarations/{id}/delete", post(drafts::delete))
+        .route(
+            "/declarations/{id}/files/{evidence_id}/delete",
+            post(drafts::remove_file),
+        )
+        .route(
+            "/declarations/{id}/files/{evidence_id}/replace",
+            post(drafts::replace_file),
+        )
         .route("/overview", get(overview::page))
         .route("/notices", get(notices::list).post(notices::publish))
         .route("/notices/contacts", post(notices::save_contacts))
@@ -234,6 +245,7 @@ pub fn error_page(e: AppError) -> Response {
     let title = match status {
         StatusCode::NOT_FOUND => "找不到该页面",
         StatusCode::FORBIDDEN => "无权访问",
+        s if s.is_server_error() => "服务器暂时出错",
         _ => "操作未完成",
     };
     let page = ErrorPage {
@@ -244,6 +256,11 @@ pub fn error_page(e: AppError) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, e.message()).into_response(),
     }
+}
+
+/// An unknown address outside the API: the site's own page in Chinese, not the browser's.
+pub async fn not_found() -> Response {
+    error_page(AppError::NotFound)
 }
 
 /// Page handlers answer errors as pages rather than JSON.
@@ -267,6 +284,10 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "submitted" => "申报已提交，等待学校初审。",
         "saved" => "已保存。",
         "withdrawn" => "申报已撤回。",
+        "withdrawn_copy" => "申报已撤回。原申报的内容和材料已复制为这份草稿，修改后可重新提交。",
+        "draft_deleted" => "草稿已删除。",
+        "file_removed" => "已删除该文件。",
+        "file_replaced" => "已替换该文件。",
         "reviewed" => "审核结果已保存。",
         "reviewed_next" => "审核结果已保存，已打开队列中的下一份。",
         "registered" => "学时已登记。",

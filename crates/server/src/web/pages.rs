@@ -49,9 +49,24 @@ struct LoginPage {
     csrf: String,
     username: String,
     error: Option<String>,
+    /// 咨询电话 of the districts and the city, in the official order (organisation, name,
+    /// phone, hours).
+    help: Vec<(String, String, String, String)>,
 }
 
-fn login_page(
+/// The consultation contacts everyone may call, before logging in.
+async fn help_contacts(state: &AppState) -> AppResult<Vec<(String, String, String, String)>> {
+    let mut c = state.db.pool().acquire().await?;
+    let mut all = xueshi_store::repo::announcements::all_contacts(&mut c).await?;
+    // The city first, then the districts in their official order.
+    all.sort_by_key(|(org, city, _)| (!city, xueshi_domain::district_order(org)));
+    Ok(all
+        .into_iter()
+        .map(|(org, _, k)| (org, k.name, k.phone, k.hours))
+        .collect())
+}
+
+async fn login_page(
     state: &AppState,
     status: StatusCode,
     username: String,
@@ -62,6 +77,7 @@ fn login_page(
         csrf: csrf.clone(),
         username,
         error,
+        help: help_contacts(state).await?,
     })?;
     Ok((
         status,
@@ -86,7 +102,9 @@ pub async fn start(
 ) -> AppResult<Response> {
     match session {
         Ok(s) => Ok(Redirect::to(s.next.map_or("/home", Step::page)).into_response()),
-        Err(AppError::Unauthenticated) => login_page(&state, StatusCode::OK, String::new(), None),
+        Err(AppError::Unauthenticated) => {
+            login_page(&state, StatusCode::OK, String::new(), None).await
+        }
         Err(other) => Err(other),
     }
 }
@@ -106,7 +124,7 @@ pub async fn login(
 ) -> AppResult<Response> {
     if !csrf::matches_login_cookie(&headers, &form.csrf) {
         let message = "页面已过期，请重新登录".to_owned();
-        return login_page(&state, StatusCode::FORBIDDEN, form.username, Some(message));
+        return login_page(&state, StatusCode::FORBIDDEN, form.username, Some(message)).await;
     }
     let input = Login {
         username: form.username.clone(),
@@ -129,7 +147,7 @@ pub async fn login(
                 _ => "用户名或密码错误，或账号已停用".to_owned(),
             };
             let (status, _) = e.status_and_code();
-            login_page(&state, status, form.username, Some(message))
+            login_page(&state, status, form.username, Some(message)).await
         }
         Err(other) => Err(other),
     }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use xueshi_domain::{Hours, RecordStatus, time_rules};
+use xueshi_domain::{Category, Hours, RecordStatus, time_rules};
 use xueshi_store::models::Record;
 use xueshi_store::repo::verification;
 
@@ -73,6 +73,9 @@ struct TeacherHome {
     deadline: String,
     days_left: Option<i64>,
     records: Vec<RecordRow>,
+    todo: super::teacher_todo::TeacherTodo,
+    /// Why 申报学时 is not offered (the deadline passed, or no policy yet).
+    closed: Option<String>,
     notices: Vec<super::notices::NoticeView>,
     contacts: Vec<(String, String, String)>,
     contacts_org: String,
@@ -96,6 +99,8 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
         deadline: String::new(),
         days_left: None,
         records: rows,
+        todo: Default::default(),
+        closed: None,
         notices: Vec::new(),
         contacts: Vec::new(),
         contacts_org: String::new(),
@@ -104,6 +109,11 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     page.notices = extras.notices;
     page.contacts = extras.contacts;
     page.contacts_org = extras.contacts_org;
+    {
+        let mut c = state.db.pool().acquire().await?;
+        page.todo.items = super::teacher_todo::items(&mut c, &teacher_id).await?;
+        page.closed = super::teacher_todo::closed_reason(&mut c).await?;
+    }
     match records::progress(&state.db, &user.me.ctx, &teacher_id, year).await {
         Ok(p) => {
             let (o, m) = (&p.outcome, &p.policy.minimums);
@@ -116,8 +126,12 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
             };
             page.has_policy = true;
             page.meets = o.passed;
+            let public_note = match short(o.public, m.public) {
+                s if s.is_empty() => s,
+                s => format!("{s}（来自平台公需科目学习，不能个人申报）"),
+            };
             page.bars = vec![
-                bar("公需科目", o.public, m.public, short(o.public, m.public)),
+                bar("公需科目", o.public, m.public, public_note),
                 bar(
                     "专业科目",
                     o.professional,
@@ -132,6 +146,18 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
                 ),
                 bar("合计", o.total, m.total, short(o.total, m.total)),
             ];
+            let mut c = state.db.pool().acquire().await?;
+            page.todo.missing = super::teacher_todo::missing(
+                &mut c,
+                year,
+                [
+                    (Category::Public, o.public, m.public),
+                    (Category::Professional, o.professional, m.professional),
+                    (Category::Elective, o.elective, m.elective),
+                ],
+                page.closed.is_none(),
+            )
+            .await?;
             page.carried_in = o.carried_in.to_string();
             page.pending = p.pending.to_string();
             let deadline = p.policy.deadlines.declaration;
@@ -208,26 +234,62 @@ pub struct ResultRow {
     pub total: String,
     pub passed: bool,
     pub carry_out: String,
+    /// What a failed year lacked, per category (against that year's minimums).
+    pub short: Vec<String>,
+    /// A passed year's certificate: its verification page and that page's QR code (SVG).
+    pub verify_url: String,
+    pub qr_svg: String,
 }
 
 #[derive(Template)]
 #[template(path = "results.html")]
 struct ResultsPage {
     layout: Layout,
+    teacher_id: String,
     results: Vec<ResultRow>,
 }
 
-/// Previous years' verification results (年度验证结果).
+/// Previous years' verification results (年度验证结果): a passed year's certificate to
+/// download with the QR code it carries; a failed year's shortfall.
 pub async fn results_page(
     State(state): State<AppState>,
     user: WebUser,
 ) -> Result<Response, PageError> {
     let teacher_id = user.me.user.teacher_id.clone().ok_or(AppError::Forbidden)?;
     let mut c = state.db.pool().acquire().await?;
-    let results = verification::for_teacher(&mut c, &teacher_id)
-        .await?
-        .into_iter()
-        .map(|r| ResultRow {
+    let base = state
+        .config
+        .public_base_url
+        .trim_end_matches('/')
+        .to_owned();
+    let mut results = Vec::new();
+    for r in verification::for_teacher(&mut c, &teacher_id).await? {
+        let mut short = Vec::new();
+        if !r.passed
+            && let Some(p) = xueshi_store::repo::policies::get(&mut c, r.year).await?
+        {
+            let m = &p.minimums;
+            for (label, have, need) in [
+                ("公需科目", r.public, m.public),
+                ("专业科目", r.professional, m.professional),
+                ("个人选修科目", r.elective, m.elective),
+                ("合计", r.total, m.total),
+            ] {
+                if have < need {
+                    short.push(format!("{label}差 {} 学时", need.saturating_sub(have)));
+                }
+            }
+        }
+        let (verify_url, qr_svg) = if r.passed {
+            let code = crate::services::verification::certificate_code(&mut c, &teacher_id, r.year)
+                .await?;
+            let url = format!("{base}/verify/{code}");
+            let svg = crate::auth::totp::qr_svg(&url)?;
+            (url, svg)
+        } else {
+            (String::new(), String::new())
+        };
+        results.push(ResultRow {
             year: r.year,
             public: r.public.to_string(),
             professional: r.professional.to_string(),
@@ -235,10 +297,14 @@ pub async fn results_page(
             total: r.total.to_string(),
             passed: r.passed,
             carry_out: r.carry_out.to_string(),
-        })
-        .collect();
+            short,
+            verify_url,
+            qr_svg,
+        });
+    }
     Ok(render(&ResultsPage {
         layout: user.layout,
+        teacher_id,
         results,
     })?)
 }

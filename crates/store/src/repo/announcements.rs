@@ -232,3 +232,30 @@ pub async fn contacts(c: &mut AnyConnection, org_id: &str) -> StoreResult<Vec<Co
         })
         .collect()
 }
+
+/// Every active district's (and the city's) contacts with the organisation's name, for the
+/// login page's help: (organisation name, whether it is the city, contact), in `sort_order`
+/// within each.
+pub async fn all_contacts(c: &mut AnyConnection) -> StoreResult<Vec<(String, bool, Contact)>> {
+    let q = Sql::new(
+        "SELECT o.name AS org_name, o.kind, k.name, k.phone, k.hours FROM contacts k \
+         JOIN orgs o ON o.id = k.org_id WHERE o.status = 'active' \
+         ORDER BY o.name, k.sort_order",
+    );
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok((
+                row.try_get("org_name")?,
+                kind == xueshi_domain::OrgKind::City.as_str(),
+                Contact {
+                    name: row.try_get("name")?,
+                    phone: row.try_get("phone")?,
+                    hours: row.try_get("hours")?,
+                },
+            ))
+        })
+        .collect()
+}

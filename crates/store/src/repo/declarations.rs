@@ -143,6 +143,15 @@ pub async fn set_status(
 }
 
 /// Marks the declaration changed (evidence added or removed).
+/// Removes a draft (its evidence first removed by the caller); `false` when it is no longer
+/// a draft.
+pub async fn delete_draft(c: &mut AnyConnection, id: &str) -> StoreResult<bool> {
+    let mut q = Sql::new("DELETE FROM declarations WHERE id = ");
+    q.bind(id).push(" AND status = ");
+    q.bind(xueshi_domain::DeclarationStatus::Draft.as_str());
+    Ok(q.execute(c).await? == 1)
+}
+
 pub async fn touch(c: &mut AnyConnection, id: &str) -> StoreResult<()> {
     let mut q = Sql::new("UPDATE declarations SET updated_at = ");
     q.bind(now_ms()).push(" WHERE id = ").bind(id);

@@ -135,6 +135,15 @@ pub async fn delete(c: &mut AnyConnection, id: &str) -> StoreResult<()> {
 }
 
 /// A file of `declaration_id` also used by another teacher: (sha256, their declaration).
+/// Whether any evidence row still refers to the stored file `key` (of content `sha256`,
+/// which the lookup goes by: it is indexed).
+pub async fn file_in_use(c: &mut AnyConnection, sha256: &str, key: &str) -> StoreResult<bool> {
+    let mut q = Sql::new("SELECT 1 AS found FROM evidence WHERE sha256 = ");
+    q.bind(sha256).push(" AND storage_key = ").bind(key);
+    q.push(" LIMIT 1");
+    Ok(q.fetch_optional(c).await?.is_some())
+}
+
 pub async fn same_file_elsewhere(
     c: &mut AnyConnection,
     declaration_id: &str,

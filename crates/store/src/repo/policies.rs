@@ -54,6 +54,16 @@ pub async fn upsert(c: &mut AnyConnection, p: &Policy) -> StoreResult<()> {
     Ok(())
 }
 
+/// The years that have a policy, oldest first.
+pub async fn years(c: &mut AnyConnection) -> StoreResult<Vec<i32>> {
+    let q = Sql::new("SELECT year FROM policies ORDER BY year");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("year")? as i32))
+        .collect()
+}
+
 pub async fn get(c: &mut AnyConnection, year: i32) -> StoreResult<Option<Policy>> {
     let mut q = Sql::new("SELECT * FROM policies WHERE year = ");
     q.bind(year as i64);

@@ -2,6 +2,7 @@
 //! draft or returned, submits it, and may withdraw it until the school has reviewed it.
 //! Reviewers read them in their scope, with warnings about possible duplicates.
 
+mod drafts;
 mod form;
 mod submit;
 pub(crate) mod warnings;
@@ -17,6 +18,7 @@ use xueshi_store::{Conn, Db, StoreError, now_ms};
 use super::{Ctx, Place, new_id, record, teachers};
 use crate::error::{AppError, AppResult};
 
+pub use drafts::{copy_withdrawn, delete_draft};
 pub use form::{DeclarationInput, DeclarationPatch};
 pub use submit::submit;
 pub use warnings::Warning;
@@ -149,7 +151,7 @@ pub async fn withdraw(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     if !review::can_withdraw(before.status) {
         let message = match before.status {
             DeclarationStatus::SchoolApproved | DeclarationStatus::Approved => {
-                "学校已审核该申报，不能撤回".to_owned()
+                "学校已初审该申报，不能撤回".to_owned()
             }
             _ => format!("“{}”状态的申报不能撤回", before.status.label_zh()),
         };
