@@ -19,6 +19,7 @@ mod drafts;
 mod e2e;
 mod e2e_jobs;
 mod e2e_review;
+mod e2e_teacher;
 mod e2e_transfers;
 mod evidence;
 mod exports;
