@@ -64,6 +64,8 @@ pub enum Action {
     RequestTransfer,
     /// Approving or rejecting a transfer request (districts and the city).
     DecideTransfer,
+    /// Asking for one's own name or ID number to be corrected (teachers, 五(二)1).
+    RequestCorrection,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -87,6 +89,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ExportProvincial | PublishNotices => matches!(role, DistrictAdmin | CityAdmin),
         TransferTeacher | DecideTransfer => matches!(role, DistrictAdmin | CityAdmin),
         RequestTransfer => role == SchoolAdmin,
+        RequestCorrection => role == Teacher,
     }
 }
 
@@ -262,6 +265,18 @@ pub fn may_decide_transfer(actor: &Actor, to: &OrgPlace) -> bool {
         Role::DistrictAdmin => in_district(&actor.org_id, to),
         _ => false,
     }
+}
+
+/// May the actor decide a teacher's correction request, the teacher being of `school`? Those
+/// who may correct the teacher's identity themselves: the school's district, or the city for
+/// a city-affiliated school (the city may decide any).
+pub fn may_decide_correction(actor: &Actor, school: &OrgPlace) -> bool {
+    role_allows(actor.role, Action::CorrectIdentity)
+        && match actor.role {
+            Role::CityAdmin => true,
+            Role::DistrictAdmin => in_district(&actor.org_id, school),
+            _ => false,
+        }
 }
 
 /// May the actor run events (and courses) in the name of `organizer`? Its own organisation;
@@ -703,6 +718,41 @@ mod tests {
         for role in [SchoolAdmin, Teacher, ProviderAdmin, Auditor] {
             assert!(!role_allows(role, Action::TransferTeacher), "{role}");
             assert!(!role_allows(role, Action::DecideTransfer), "{role}");
+        }
+    }
+
+    #[test]
+    fn a_teacher_asks_for_a_correction_and_the_district_or_the_city_decides() {
+        use Role::*;
+        assert!(role_allows(Teacher, Action::RequestCorrection));
+        for role in [
+            SchoolAdmin,
+            DistrictAdmin,
+            CityAdmin,
+            Auditor,
+            ProviderAdmin,
+        ] {
+            assert!(!role_allows(role, Action::RequestCorrection), "{role}");
+        }
+        let s1 = school("s1", "d1", false);
+        let affiliated = school("s2", "d1", true);
+        let cases = [
+            (DistrictAdmin, "d1", &s1, true),
+            (DistrictAdmin, "d2", &s1, false),
+            (DistrictAdmin, "d1", &affiliated, false),
+            (CityAdmin, "c", &affiliated, true),
+            (CityAdmin, "c", &s1, true),
+            (SchoolAdmin, "s1", &s1, false),
+            (Teacher, "s1", &s1, false),
+        ];
+        for (role, org, place, allowed) in cases {
+            let a = actor(role, org, None);
+            assert_eq!(
+                may_decide_correction(&a, place),
+                allowed,
+                "{role} {org} → {}",
+                place.id
+            );
         }
     }
 

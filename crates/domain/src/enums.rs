@@ -228,6 +228,15 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// 更正申请状态
+    CorrectionStatus, "更正申请状态" {
+        Pending = "pending", "待审核";
+        Approved = "approved", "已更正";
+        Rejected = "rejected", "未通过";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +298,11 @@ mod tests {
             TransferStatus::ALL,
             TransferStatus::as_str,
             TransferStatus::label_zh,
+        );
+        check_round_trips(
+            CorrectionStatus::ALL,
+            CorrectionStatus::as_str,
+            CorrectionStatus::label_zh,
         );
     }
 

@@ -62,6 +62,27 @@ pub fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// A date as Chinese pages and notices write it: `2021年12月31日`.
+pub fn format_date_zh(d: Date) -> String {
+    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A moment in Shanghai time as pages show it: `2021年12月31日 09:05`, with `:07` seconds
+/// when asked (the audit log).
+pub fn format_datetime_zh(t: OffsetDateTime, seconds: bool) -> String {
+    let t = t.to_offset(SHANGHAI);
+    let mut text = format!(
+        "{} {:02}:{:02}",
+        format_date_zh(t.date()),
+        t.hour(),
+        t.minute()
+    );
+    if seconds {
+        text.push_str(&format!(":{:02}", t.second()));
+    }
+    text
+}
+
 /// RFC 3339 in Shanghai time to the second, e.g. `2021-12-31T23:59:59+08:00`.
 pub fn format_rfc3339_shanghai(t: OffsetDateTime) -> String {
     let t = t.to_offset(SHANGHAI);
@@ -78,6 +99,32 @@ pub fn format_rfc3339_shanghai(t: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn pages_write_dates_and_times_the_chinese_way_in_shanghai_time() {
+        assert_eq!(format_date_zh(date!(2021 - 12 - 31)), "2021年12月31日");
+        assert_eq!(format_date_zh(date!(2022 - 01 - 09)), "2022年1月9日");
+        let cases = [
+            (
+                datetime!(2021-12-31 15:59:07 UTC),
+                false,
+                "2021年12月31日 23:59",
+            ),
+            (
+                datetime!(2021-12-31 16:00:00 UTC),
+                false,
+                "2022年1月1日 00:00",
+            ),
+            (
+                datetime!(2022-01-09 01:05:07 UTC),
+                true,
+                "2022年1月9日 09:05:07",
+            ),
+        ];
+        for (t, seconds, shown) in cases {
+            assert_eq!(format_datetime_zh(t, seconds), shown, "{t}");
+        }
+    }
 
     #[test]
     fn the_business_date_is_the_shanghai_calendar_day() {

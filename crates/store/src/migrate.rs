@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_audit_chain"),
     migration!(17, "0017_audit_filters"),
     migration!(18, "0018_transfer_requests"),
+    migration!(19, "0019_correction_requests"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -5,6 +5,7 @@ mod announcements;
 pub mod audit;
 mod auth;
 pub(crate) mod certificates;
+mod corrections;
 mod declarations;
 pub mod dto;
 mod evidence;
@@ -77,6 +78,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(users::mfa_reset))
         .routes(routes!(teachers::create, teachers::list))
         .routes(routes!(teachers::get, teachers::update))
+        .routes(routes!(corrections::create))
+        .routes(routes!(corrections::list))
+        .routes(routes!(corrections::review))
         .routes(routes!(transfers::create))
         .routes(routes!(transfers::list))
         .routes(routes!(transfers::get))

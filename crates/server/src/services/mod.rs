@@ -5,6 +5,7 @@
 pub mod allowance;
 pub mod announcements;
 pub mod auth;
+pub mod corrections;
 pub mod courses;
 pub mod credentials;
 pub mod declarations;

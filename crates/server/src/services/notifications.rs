@@ -43,7 +43,7 @@ pub async fn declaration_reviewed(
                 "您申报的“{}”在{}中被退回修改。{comment}请在{}前修改后重新提交。",
                 d.title,
                 level.label_zh(),
-                time_rules::format_date(policy.deadlines.declaration)
+                time_rules::format_date_zh(policy.deadlines.declaration)
             ),
         ),
         (Decision::Reject, level) => (

@@ -256,9 +256,23 @@ pub async fn list(db: &Db, ctx: &Ctx, filter: &TeacherFilter) -> AppResult<Page<
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppResult<Teacher> {
-    ctx.require(Action::UpdateTeacher)?;
     let mut tx = db.begin().await?;
-    let (before, old_school) = visible(&mut tx, db.vault(), ctx, id).await?;
+    let after = update_in(&mut tx, db.vault(), ctx, id, input).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `update` inside the caller's transaction (an approved correction request applies its
+/// change with its own closing, all or nothing).
+pub(crate) async fn update_in(
+    tx: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+    id: &str,
+    input: UpdateTeacher,
+) -> AppResult<Teacher> {
+    ctx.require(Action::UpdateTeacher)?;
+    let (before, old_school) = visible(tx, v, ctx, id).await?;
     let corrects_identity = input.name.as_ref().is_some_and(|n| n.trim() != before.name)
         || input
             .id_number
@@ -282,10 +296,9 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         return Err(AppError::Invalid(errors));
     }
     if after.id_number != before.id_number
-        && let Some(existing) =
-            teachers::by_id_number(&mut tx, db.vault(), &after.id_number).await?
+        && let Some(existing) = teachers::by_id_number(tx, v, &after.id_number).await?
     {
-        return Err(duplicate_id(&mut tx, ctx, &existing).await?);
+        return Err(duplicate_id(tx, ctx, &existing).await?);
     }
     let mut new_school = old_school.clone();
     if let Some(school_id) = input
@@ -302,7 +315,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         }
         // A transfer releases the teacher to any active school; the receiving school's
         // administrators see them from now on.
-        new_school = receiving_school(&mut tx, ctx, school_id, false).await?;
+        new_school = receiving_school(tx, ctx, school_id, false).await?;
         after.school_id = new_school.id.clone();
     }
     match input.status {
@@ -317,15 +330,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, input: UpdateTeacher) -> AppRe
         }
         _ => {}
     }
-    apply(
-        &mut tx,
-        db.vault(),
-        ctx,
-        (&before, &old_school),
-        (&after, &new_school),
-    )
-    .await?;
-    tx.commit().await?;
+    apply(tx, v, ctx, (&before, &old_school), (&after, &new_school)).await?;
     Ok(after)
 }
 

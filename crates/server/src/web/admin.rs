@@ -45,8 +45,9 @@ struct AdminHome {
     layout: Layout,
     flash: Option<String>,
     todo: Option<Todo>,
-    /// Transfer requests waiting for this district's (or the city's) decision.
+    /// Transfer and correction requests waiting for this district's (or the city's) decision.
     transfers_waiting: i64,
+    corrections_waiting: i64,
     teachers: Option<i64>,
     policy: Option<PolicySummary>,
     notices: Vec<super::notices::NoticeView>,
@@ -70,20 +71,23 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
                 "公需≥{}，专业≥{}，选修≥{}，合计≥{} 学时",
                 m.public, m.professional, m.elective, m.total
             ),
-            declaration: d.declaration.to_string(),
-            school_review: d.school_review.to_string(),
-            district_review: d.district_review.to_string(),
+            declaration: time_rules::format_date_zh(d.declaration),
+            school_review: time_rules::format_date_zh(d.school_review),
+            district_review: time_rules::format_date_zh(d.district_review),
         }
     });
     let todo = todo(&mut c, &user).await?;
     drop(c);
     let transfers_waiting = crate::services::transfers::awaiting(&state.db, &user.me.ctx).await?;
+    let corrections_waiting =
+        crate::services::corrections::awaiting(&state.db, &user.me.ctx).await?;
     let extras = super::notices::home_extras(state, &user.me.ctx).await?;
     render(&AdminHome {
         layout: user.layout,
         flash,
         todo,
         transfers_waiting,
+        corrections_waiting,
         teachers,
         policy,
         notices: extras.notices,
@@ -152,7 +156,7 @@ async fn todo(c: &mut xueshi_store::Conn, user: &WebUser) -> AppResult<Option<To
     Ok(Some(Todo {
         label,
         count,
-        deadline: time_rules::format_date(deadline),
+        deadline: time_rules::format_date_zh(deadline),
         when: match left {
             0 => "今天截止".into(),
             n if n > 0 => format!("距截止 {n} 天"),

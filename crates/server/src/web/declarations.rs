@@ -520,6 +520,14 @@ pub struct EvidenceView {
     pub is_image: bool,
 }
 
+/// A stored `YYYY-MM-DD` as pages write dates (2021年3月5日).
+fn shown_date(stored: &str) -> String {
+    xueshi_domain::time_rules::parse_date(stored).map_or_else(
+        || stored.to_owned(),
+        xueshi_domain::time_rules::format_date_zh,
+    )
+}
+
 /// What every declaration page shows, for the teacher and for reviewers alike.
 pub fn view(detail: Detail) -> DeclarationView {
     let d = &detail.declaration;
@@ -559,7 +567,11 @@ pub fn view(detail: Detail) -> DeclarationView {
         category: d.category.label_zh(),
         activity: d.activity_type.label_zh(),
         organizer: d.organizer.clone(),
-        dates: format!("{} 至 {}", d.start_date, d.end_date),
+        dates: format!(
+            "{} 至 {}",
+            shown_date(&d.start_date),
+            shown_date(&d.end_date)
+        ),
         hours: d.hours.to_string(),
         approved_hours: d.approved_hours.map(|h| h.to_string()),
         warnings: detail.warnings.clone(),

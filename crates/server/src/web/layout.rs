@@ -45,6 +45,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/declarations", "学时申报"),
             item("/records", "学时记录"),
             item("/results", "历年验证"),
+            item("/profile", "我的信息"),
         ]),
         Role::SchoolAdmin => items.extend([
             item("/review", "初审"),
@@ -59,6 +60,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/schools", "学校"),
             item("/teachers", "教师"),
             item("/transfers", "调动申请"),
+            item("/corrections", "更正申请"),
             item("/trainings", "培训登记"),
             item("/overview", "学时概况"),
             item("/exports", "数据与证书"),
@@ -68,6 +70,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/schools", "区与学校"),
             item("/teachers", "教师"),
             item("/transfers", "调动申请"),
+            item("/corrections", "更正申请"),
             item("/trainings", "培训登记"),
             item("/courses", "公需科目"),
             item("/policies", "年度政策"),
@@ -125,7 +128,7 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
                 m.professional,
                 m.elective,
                 m.total,
-                xueshi_domain::time_rules::format_date(p.deadlines.declaration)
+                xueshi_domain::time_rules::format_date_zh(p.deadlines.declaration)
             )
         }
         None => format!("{year}年度学时政策尚未发布，以市、区通知为准"),

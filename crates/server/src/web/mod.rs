@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod audit;
 mod city;
+mod corrections;
 pub(crate) mod csrf;
 mod declarations;
 mod drafts;
@@ -72,6 +73,10 @@ pub fn router() -> Router<AppState> {
         .route("/teachers/{id}", get(registry::show).post(registry::update))
         .route("/teachers/{id}/transfer-request", post(transfers::request))
         .route("/transfers", get(transfers::list))
+        .route("/profile", get(corrections::profile))
+        .route("/profile/correction", post(corrections::request))
+        .route("/corrections", get(corrections::list))
+        .route("/corrections/{id}/review", post(corrections::review))
         .route("/transfers/{id}/review", post(transfers::review))
         .route("/transfers/{id}/cancel", post(transfers::cancel))
         .route(
@@ -214,10 +219,11 @@ pub fn today() -> time::Date {
     xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc())
 }
 
-/// A stored time as pages show it, Shanghai time: `2026-12-03 14:16`, or with the seconds.
+/// A stored time as pages show it, Shanghai time: `2026年12月3日 14:16`, or with the seconds.
 pub fn shown_time(ms: i64, seconds: bool) -> String {
-    let text = crate::services::time_text(ms);
-    text[..if seconds { 19 } else { 16 }].replace('T', " ")
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    xueshi_domain::time_rules::format_datetime_zh(t, seconds)
 }
 
 /// The credit year the reviews are about today (in January, the one just ended).
@@ -300,6 +306,9 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "password" => "密码已修改，其他设备上的登录已退出。",
         "revoked" => "已取消该学时登记，不再计入有效学时；已验证的年度须重新运行年度验证。",
         "mfa_reset" => "已重置双因素认证，对方下次登录时须重新绑定身份验证器。",
+        "correction_requested" => "更正申请已提交，请等待区教育局审核。",
+        "correction_approved" => "已按申请更正，教师会收到通知。",
+        "correction_rejected" => "已不予更正，教师会收到通知。",
         "transfer_requested" => "调动申请已提交，等待调入学校所在区审批。",
         "transfer_cancelled" => "调动申请已撤销。",
         "transfer_approved" => "已批准调动，教师已转入调入学校。",

@@ -161,7 +161,7 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
             page.carried_in = o.carried_in.to_string();
             page.pending = p.pending.to_string();
             let deadline = p.policy.deadlines.declaration;
-            page.deadline = time_rules::format_date(deadline);
+            page.deadline = time_rules::format_date_zh(deadline);
             let left = (deadline - today()).whole_days();
             page.days_left = (left >= 0).then_some(left);
         }

@@ -235,7 +235,7 @@ pub async fn closed_reason(c: &mut Conn) -> AppResult<Option<String>> {
     Ok(Some(match policies::get(c, year).await? {
         Some(p) => format!(
             "{year}年度个人学时申报已于 {} 截止，截止后不再受理（过期不录）。主办单位登记的培训学时仍会计入。",
-            time_rules::format_date(p.deadlines.declaration)
+            time_rules::format_date_zh(p.deadlines.declaration)
         ),
         None => format!("{year}年度的学时政策尚未发布，暂不能申报，请留意市、区通知。"),
     }))

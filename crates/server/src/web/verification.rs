@@ -89,7 +89,7 @@ async fn state_view(state: &AppState, user: &WebUser, year: i32) -> Result<State
     Ok(StateView {
         deadline: s
             .district_review
-            .map(time_rules::format_date)
+            .map(time_rules::format_date_zh)
             .unwrap_or_default(),
         early: s.early,
         pending_school: s.pending.school,

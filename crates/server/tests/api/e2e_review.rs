@@ -84,7 +84,7 @@ async fn the_city_runs_an_early_verification_only_when_confirmed_and_a_preview_w
         .await
         .unwrap();
     let text = wait_for(&d, "尚未结束").await;
-    assert!(text.contains("2031-01-13"), "{text}");
+    assert!(text.contains("2031年1月13日"), "{text}");
     app.api_get(&result, &app.city_token)
         .await
         .expect_error(404, "not_found");

@@ -253,6 +253,33 @@ async fn a_teacher_on_a_phone_fixes_declares_withdraws_and_downloads_without_get
         "{statuses:?}"
     );
 
+    // The same once more: refused as a duplicate, naming it, and kept as one draft that goes.
+    d.goto(format!("{}/declarations/new", app.address))
+        .await
+        .unwrap();
+    wait_for(&d, "新建学时申报").await;
+    fill_declaration(&d, "两页证书的培训", &day, "7.5").await;
+    let again = file_of(&png(25), ".png");
+    d.find(By::Id("certificate"))
+        .await
+        .unwrap()
+        .send_keys(again.display().to_string())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    click(&d, By::Css("button[value=submit]")).await;
+    let refused = wait_for(&d, "未能提交").await;
+    assert!(refused.contains("已保存为草稿"), "{refused}");
+    assert!(d.find(By::LinkText("查看已有的申报")).await.is_ok());
+    click(&d, By::XPath("//button[contains(., '删除草稿')]")).await;
+    d.accept_alert().await.unwrap();
+    wait_for(&d, "草稿已删除").await;
+    let list = app
+        .api_get("/declarations?status=draft", &token)
+        .await
+        .expect(200);
+    assert_eq!(list["items"], json!([]), "no draft left behind");
+
     // A 12-megapixel photo is made a ≤ 2,000 px JPEG in the browser before it is sent.
     d.goto(format!("{}/declarations/new", app.address))
         .await
@@ -344,5 +371,48 @@ async fn a_teacher_on_a_phone_fixes_declares_withdraws_and_downloads_without_get
         .unwrap();
     let missing = wait_for(&d, "找不到该页面").await;
     assert!(missing.contains("返回首页"), "{missing}");
+    d.quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn after_the_deadline_the_phone_shows_a_closed_form_instead_of_one_to_fill_in() {
+    if !browser_available() {
+        return;
+    }
+    let today = xueshi_domain::time_rules::business_date(time::OffsetDateTime::now_utc());
+    if today.ordinal() == 1 {
+        // On 1 January no deadline of the year can have passed yet.
+        return;
+    }
+    let app = spawn_app_with(|c| c.admin_mfa = Some(AdminMfa::Required)).await;
+    let t = tree(&app, "从化").await;
+    app.teacher(&t.school, "刘芳", 2).await;
+    let year = today.year();
+    let mut p = crate::helpers::policy(year);
+    p["deadlines"]["declaration"] = json!(format!("{year}-01-01"));
+    app.set_policy(year, p).await;
+    let (_chromedriver, d) = browser().await;
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    login(&d, &app, &id_number(2)).await.unwrap();
+    let home = wait_for(&d, "过期不录").await;
+    assert!(
+        home.contains(&format!("已于 {year}年1月1日 截止")),
+        "{home}"
+    );
+    assert!(
+        d.find(By::LinkText("申报学时")).await.is_err(),
+        "no button into a closed form"
+    );
+    d.goto(format!("{}/declarations/new", app.address))
+        .await
+        .unwrap();
+    let closed = wait_for(&d, "过期不录").await;
+    assert!(closed.contains("返回首页"), "{closed}");
+    assert!(
+        d.find(By::Id("title")).await.is_err(),
+        "no fields to fill in"
+    );
+    assert_eq!(small_targets(&d).await, json!([]));
+    screenshot(&d, "teacher-closed-phone").await;
     d.quit().await.unwrap();
 }

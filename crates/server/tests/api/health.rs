@@ -143,6 +143,9 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/transfer-requests/{id}", "get"),
         ("/transfer-requests/{id}/review", "post"),
         ("/transfer-requests/{id}/cancel", "post"),
+        ("/teachers/{id}/corrections", "post"),
+        ("/corrections", "get"),
+        ("/corrections/{id}/review", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -152,7 +155,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        65,
+        68,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -194,7 +194,7 @@ async fn the_city_sets_a_policy_runs_the_verification_and_reads_the_overview() {
     // Before the district review deadline a run needs the year typed in.
     let (_, html) = page(&app, &s, "/verification?year=2030").await;
     assert!(
-        html.contains("尚未截止") && html.contains("2031-01-13") && html.contains("尚未运行"),
+        html.contains("尚未截止") && html.contains("2031年1月13日") && html.contains("尚未运行"),
         "{html}"
     );
     let (status, html, _) = post(&app, &s, "/verification", &[("year", "2030")]).await;

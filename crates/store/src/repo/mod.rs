@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_archive;
 pub mod audit_chain;
 pub mod carry_over;
+pub mod correction_requests;
 pub mod courses;
 pub mod declarations;
 pub mod evidence;
