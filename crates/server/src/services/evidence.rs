@@ -99,13 +99,30 @@ async fn store(
     replaces: Option<Evidence>,
 ) -> AppResult<Evidence> {
     // Checked before storing anything, while no write lock is held.
-    let mut d = {
+    let d = {
         let mut c = db.pool().acquire().await?;
         own(&mut c, ctx, declaration_id).await?
     };
     if !review::can_edit(d.status) {
         return Err(wrong_state(&d, "上传证明材料"));
     }
+    let ready = prepare(files, upload).await?;
+    attach(db, ctx, d, ready, replaces).await
+}
+
+/// A checked, cleaned file in the store, not yet evidence of any declaration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Ready {
+    pub kind: ProofKind,
+    pub sha256: String,
+    pub original_sha256: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// Checks the kind and the file, cleans it and puts it in the store (content-addressed, so a
+/// file stored twice is kept once).
+pub(crate) async fn prepare(files: &FileStore, upload: Upload) -> AppResult<Ready> {
     let kind = match upload.kind.as_deref().map(ProofKind::parse) {
         Some(Some(kind)) => kind,
         Some(None) => {
@@ -127,8 +144,6 @@ async fn store(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(AppError::from_file)?;
-    let now = now_ms();
-    let image = prepared.kind.is_image();
     let key = evidence_key(&prepared.sha256);
     let bytes = Bytes::from(prepared.bytes);
     let stored = async {
@@ -138,24 +153,44 @@ async fn store(
         Ok::<_, xueshi_files::FileError>(())
     };
     stored.await.map_err(|e| AppError::Internal(e.into()))?;
-    let file = Evidence {
-        id: new_id(),
-        declaration_id: declaration_id.to_owned(),
-        kind: kind.as_str().to_owned(),
+    Ok(Ready {
+        kind,
         sha256: prepared.sha256,
         original_sha256: prepared.original_sha256,
+        content_type: prepared.kind.content_type().to_owned(),
+        size: bytes.len() as i64,
+    })
+}
+
+/// Makes a stored file evidence of `d` (replacing `replaces`), in one transaction.
+pub(crate) async fn attach(
+    db: &Db,
+    ctx: &Ctx,
+    mut d: xueshi_store::models::Declaration,
+    ready: Ready,
+    replaces: Option<Evidence>,
+) -> AppResult<Evidence> {
+    let declaration_id = d.id.clone();
+    let now = now_ms();
+    let image = ready.content_type.starts_with("image/");
+    let file = Evidence {
+        id: new_id(),
+        declaration_id: declaration_id.clone(),
+        kind: ready.kind.as_str().to_owned(),
+        storage_key: evidence_key(&ready.sha256),
+        sha256: ready.sha256,
+        original_sha256: ready.original_sha256,
         phash: None,
         // A PDF has no picture to compare: settled at once.
         phash_checked_at: (!image).then_some(now),
-        size: bytes.len() as i64,
-        content_type: prepared.kind.content_type().to_owned(),
-        storage_key: key,
+        size: ready.size,
+        content_type: ready.content_type,
         created_at: now,
     };
     let mut tx = db.begin().await?;
     if let Some(old) = &replaces {
         // Gone in between (removed on another device): nothing is replaced, nothing added.
-        if evidence::get(&mut tx, declaration_id, &old.id)
+        if evidence::get(&mut tx, &declaration_id, &old.id)
             .await?
             .is_none()
         {
@@ -177,7 +212,7 @@ async fn store(
     // The checks above still hold in the common case, confirmed by one statement; when it
     // refuses, the declaration is read again to say why (or to follow its teacher's move).
     if !declarations::touch_editable(&mut tx, &d, MAX_FILES).await? {
-        d = own(&mut tx, ctx, declaration_id).await?;
+        d = own(&mut tx, ctx, &declaration_id).await?;
         if !review::can_edit(d.status) {
             return Err(wrong_state(&d, "上传证明材料"));
         }

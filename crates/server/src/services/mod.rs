@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod declarations;
 pub mod evidence;
 pub mod evidence_hashing;
+pub mod evidence_staging;
 pub mod exports;
 pub mod notifications;
 pub mod notifier;

@@ -185,14 +185,7 @@ async fn list_page(
     error: Option<String>,
 ) -> Result<ListPage, AppError> {
     user.me.ctx.require(Action::CorrectIdentity)?;
-    let status = match q.status.as_deref() {
-        None | Some("") => Some(CorrectionStatus::Pending),
-        Some("all") => None,
-        Some(code) => Some(
-            code.parse()
-                .map_err(|e: xueshi_domain::ParseEnumError| AppError::BadRequest(e.to_string()))?,
-        ),
-    };
+    let status = super::status_filter(q.status.as_deref(), CorrectionStatus::Pending)?;
     let filter = CorrectionFilter {
         status,
         cursor: q.cursor.clone(),
@@ -223,11 +216,7 @@ async fn list_page(
                 changes: changes_text(&changes),
                 status: r.status.label_zh(),
                 requested_at: shown_time(r.requested_at, false),
-                decided: match (r.decided_at, &r.decision_reason) {
-                    (Some(at), Some(reason)) => format!("{}：{reason}", shown_time(at, false)),
-                    (Some(at), None) => shown_time(at, false),
-                    _ => String::new(),
-                },
+                decided: super::decided_text(r.decided_at, r.decision_reason.as_deref()),
                 id: r.id,
                 teacher_id: r.teacher_id,
                 teacher: r.teacher_name,

@@ -21,6 +21,7 @@ use super::{PageError, flash_text, render};
 use crate::error::AppError;
 use crate::services::declarations::{self, DeclarationInput, DeclarationPatch, Detail};
 use crate::services::evidence::{self, Upload};
+use crate::services::evidence_staging;
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -129,6 +130,46 @@ struct FormPage {
     closed: Option<String>,
     /// The files chosen were not stored (the fields were refused first): choose them again.
     dropped_files: bool,
+    /// Files chosen with a refused form, kept for the next attempt.
+    kept: Vec<KeptFile>,
+}
+
+/// A file kept from a refused attempt: its sealed token, and what the teacher chose.
+pub struct KeptFile {
+    pub token: String,
+    pub kind: &'static str,
+    pub size: String,
+}
+
+/// Keeps the files of a refused form (and those it already kept), so the teacher need not
+/// choose them again; `true` beside them when one could not be kept.
+async fn keep_files(
+    state: &AppState,
+    user: &WebUser,
+    form: &Submitted,
+) -> Result<(Vec<KeptFile>, bool), AppError> {
+    let ctx = &user.me.ctx;
+    let view = |token: String, ready: &evidence::Ready| KeptFile {
+        token,
+        kind: kind_label(ready.kind.as_str()),
+        size: format!("{} KB", (ready.size + 1023) / 1024),
+    };
+    let mut kept = Vec::new();
+    let mut dropped = false;
+    for token in &form.kept {
+        match evidence_staging::open(&state.db, ctx, token) {
+            Ok(ready) => kept.push(view(token.clone(), &ready)),
+            Err(_) => dropped = true,
+        }
+    }
+    for (kind, bytes) in &form.files {
+        match evidence_staging::stage(&state.db, &state.files, ctx, kind, bytes.clone()).await {
+            Ok((token, ready)) => kept.push(view(token, &ready)),
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(_) => dropped = true,
+        }
+    }
+    Ok((kept, dropped))
 }
 
 /// An uploaded file on the form, with its thumbnail and its own 删除 and 替换.
@@ -168,6 +209,7 @@ pub async fn new_form(State(state): State<AppState>, user: WebUser) -> PageResul
         review_note: None,
         closed,
         dropped_files: false,
+        kept: Vec::new(),
     })?)
 }
 
@@ -225,6 +267,7 @@ pub async fn edit_form(
         evidence,
         closed: None,
         dropped_files: false,
+        kept: Vec::new(),
     })?)
 }
 
@@ -261,12 +304,15 @@ fn kind_label(kind: &str) -> &'static str {
 struct Submitted {
     fields: HashMap<String, String>,
     files: Vec<(String, Bytes)>,
+    /// Files kept from an earlier, refused attempt (sealed tokens).
+    kept: Vec<String>,
 }
 
 async fn read_form(mut multipart: Multipart) -> Result<Submitted, AppError> {
     let mut submitted = Submitted {
         fields: HashMap::new(),
         files: Vec::new(),
+        kept: Vec::new(),
     };
     while let Some(field) = multipart
         .next_field()
@@ -278,6 +324,12 @@ async fn read_form(mut multipart: Multipart) -> Result<Submitted, AppError> {
             let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
             if !bytes.is_empty() {
                 submitted.files.push((name, bytes));
+            }
+        } else if name == "kept" {
+            let token = field.text().await.unwrap_or_default();
+            // A page carries a handful; more is no browser's doing.
+            if !token.is_empty() && submitted.kept.len() < 20 {
+                submitted.kept.push(token);
             }
         } else {
             submitted
@@ -391,6 +443,15 @@ async fn save(
         .map_err(before_files(id.map(str::to_owned)))?
         .declaration
         .id;
+    for token in &form.kept {
+        evidence_staging::attach(&state.db, &state.files, ctx, &id, token)
+            .await
+            .map_err(|e| Unsaved {
+                draft: Some(id.clone()),
+                error: e,
+                files_stored: false,
+            })?;
+    }
     for (kind, bytes) in &form.files {
         let upload = Upload {
             kind: Some(kind.clone()),
@@ -439,7 +500,11 @@ async fn respond(
             files_stored,
         }) => {
             let errors = FormErrors::from_error(error)?;
-            let dropped_files = !files_stored && !form.files.is_empty() && !errors.has("file");
+            let (kept, dropped_files) = if files_stored || errors.has("file") {
+                (Vec::new(), false)
+            } else {
+                keep_files(&state, &user, &form).await?
+            };
             let detail = match &saved {
                 Some(sid) => Some(declarations::get(&state.db, &user.me.ctx, sid).await?),
                 None => None,
@@ -455,6 +520,7 @@ async fn respond(
                 review_note: detail.as_ref().and_then(review_note),
                 closed: None,
                 dropped_files,
+                kept,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

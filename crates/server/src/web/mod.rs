@@ -226,6 +226,30 @@ pub fn shown_time(ms: i64, seconds: bool) -> String {
     xueshi_domain::time_rules::format_datetime_zh(t, seconds)
 }
 
+/// When a request was decided, with the reason given, for its row in a list.
+pub fn decided_text(at: Option<i64>, reason: Option<&str>) -> String {
+    match (at, reason) {
+        (Some(at), Some(reason)) => format!("{}：{reason}", shown_time(at, false)),
+        (Some(at), None) => shown_time(at, false),
+        _ => String::new(),
+    }
+}
+
+/// A requests list's `status` filter: `pending` unless asked, `all` for every status.
+pub fn status_filter<T>(raw: Option<&str>, pending: T) -> Result<Option<T>, AppError>
+where
+    T: std::str::FromStr<Err = xueshi_domain::ParseEnumError>,
+{
+    match raw {
+        None | Some("") => Ok(Some(pending)),
+        Some("all") => Ok(None),
+        Some(code) => code
+            .parse()
+            .map(Some)
+            .map_err(|e: xueshi_domain::ParseEnumError| AppError::BadRequest(e.to_string())),
+    }
+}
+
 /// The credit year the reviews are about today (in January, the one just ended).
 pub fn year_under_review() -> i32 {
     xueshi_domain::time_rules::year_under_review(time::OffsetDateTime::now_utc())

@@ -107,11 +107,7 @@ async fn rows(
                     .get(&r.to_school_id)
                     .is_some_and(|p| authz::may_decide_transfer(actor, p));
             let cancellable = pending && requester && r.from_school_id == actor.org_id;
-            let decided = match (r.decided_at, &r.decision_reason) {
-                (Some(at), Some(reason)) => format!("{}：{reason}", shown_time(at, false)),
-                (Some(at), None) => shown_time(at, false),
-                _ => String::new(),
-            };
+            let decided = super::decided_text(r.decided_at, r.decision_reason.as_deref());
             Row {
                 id_number: numbers.get(&r.teacher_id).cloned().unwrap_or_default(),
                 status: r.status.label_zh(),
@@ -136,14 +132,7 @@ async fn page(
     q: ListQuery,
     error: Option<String>,
 ) -> Result<TransfersPage, AppError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => Some(TransferStatus::Pending),
-        Some("all") => None,
-        Some(code) => Some(
-            code.parse()
-                .map_err(|e: xueshi_domain::ParseEnumError| AppError::BadRequest(e.to_string()))?,
-        ),
-    };
+    let status = super::status_filter(q.status.as_deref(), TransferStatus::Pending)?;
     let filter = TransferFilter {
         status,
         cursor: q.cursor.clone(),

@@ -221,11 +221,45 @@ async fn a_refused_submission_keeps_its_draft_says_so_and_links_the_duplicate() 
     )
     .await;
     assert_eq!(status, 422);
-    assert!(html.contains("请改正后重新选择文件"), "{html}");
     assert!(
         html.contains("pattern=\"0*[1-9][0-9]{0,3}(\\.[0-9])?|0*\\.[1-9]\""),
         "the browser refuses it before sending, keeping the file: {html}"
     );
+    // Past the browser, the server keeps the file with the page: no second choosing.
+    assert!(html.contains("已保留刚才选择的文件"), "{html}");
+    let token = html
+        .split("name=\"kept\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a kept file")
+        .to_owned();
+    // Someone else's page cannot use it, nor can an altered one.
+    app.teacher(&t.school, "王老师", 12).await;
+    let other = session(&app, &id_number(12)).await;
+    let mut fixed = declaration_fields("学时写对了", &day);
+    fixed.push(("kept", token.as_str()));
+    let (status, html) = post_form(&app, &other, "/declarations", &fixed, vec![]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("之前选择的文件已失效"), "{html}");
+    let altered = format!("{token}x");
+    let mut bad_token = declaration_fields("学时写对了", &day);
+    bad_token.push(("kept", altered.as_str()));
+    let (status, _) = post_form(&app, &s, "/declarations", &bad_token, vec![]).await;
+    assert_eq!(status, 422);
+    let (status, location) = post_form(&app, &s, "/declarations", &fixed, vec![]).await;
+    assert_eq!(status, 303, "{location}");
+    let id = location
+        .trim_start_matches("/declarations/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let saved = app.declaration(&token_of(&app, 2).await, &id).await;
+    assert_eq!(saved["evidence"].as_array().unwrap().len(), 1, "{saved}");
+}
+
+async fn token_of(app: &TestApp, n: u32) -> String {
+    app.login(&id_number(n), PASSWORD).await
 }
 
 #[tokio::test]

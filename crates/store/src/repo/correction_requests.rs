@@ -7,8 +7,8 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::CorrectionStatus;
 use xueshi_domain::authz::Scope;
 
-use super::clamp_limit;
 use super::sql::Sql;
+use super::{clamp_limit, keyset_page, push_decided_by};
 use crate::models::Page;
 use crate::{StoreError, StoreResult, Vault};
 
@@ -189,17 +189,11 @@ pub async fn list(
     }
     q.push(" ORDER BY r.id LIMIT ").bind(limit + 1);
     let rows = q.fetch_all(c).await?;
-    let mut items = rows
+    let items = rows
         .iter()
         .map(|r| CorrectionRequest::from_row(v, r))
         .collect::<StoreResult<Vec<_>>>()?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    Ok(keyset_page(items, limit, |r| r.id.clone()))
 }
 
 /// Pending requests the scope decides (the home page's to-do): a district's own schools', or
@@ -210,18 +204,7 @@ pub async fn awaiting_decision(c: &mut AnyConnection, scope: &Scope) -> StoreRes
          WHERE r.status = ",
     );
     q.bind(CorrectionStatus::Pending.as_str());
-    match scope {
-        Scope::All => {
-            q.push(" AND o.city_affiliated = 1");
-        }
-        Scope::District(d) => {
-            q.push(" AND o.district_id = ").bind(d.as_str());
-            q.push(" AND o.city_affiliated = 0");
-        }
-        _ => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    push_decided_by(&mut q, scope);
     let row = q.fetch_optional(c).await?;
     Ok(match row {
         Some(row) => row.try_get::<i64, _>("n")?,

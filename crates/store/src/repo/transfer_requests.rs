@@ -6,8 +6,8 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::TransferStatus;
 use xueshi_domain::authz::Scope;
 
-use super::clamp_limit;
 use super::sql::Sql;
+use super::{clamp_limit, keyset_page, push_decided_by};
 use crate::models::Page;
 use crate::{StoreError, StoreResult};
 
@@ -165,17 +165,11 @@ pub async fn list(
     }
     q.push(" ORDER BY r.id LIMIT ").bind(limit + 1);
     let rows = q.fetch_all(c).await?;
-    let mut items = rows
+    let items = rows
         .iter()
         .map(TransferRequest::from_row)
         .collect::<StoreResult<Vec<_>>>()?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    Ok(keyset_page(items, limit, |r| r.id.clone()))
 }
 
 /// How many pending requests the scope is the one to decide: those into a district's own
@@ -186,18 +180,7 @@ pub async fn awaiting_decision(c: &mut AnyConnection, scope: &Scope) -> StoreRes
          WHERE r.status = ",
     );
     q.bind(TransferStatus::Pending.as_str());
-    match scope {
-        Scope::All => {
-            q.push(" AND o.city_affiliated = 1");
-        }
-        Scope::District(d) => {
-            q.push(" AND o.district_id = ").bind(d.as_str());
-            q.push(" AND o.city_affiliated = 0");
-        }
-        _ => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    push_decided_by(&mut q, scope);
     let row = q.fetch_optional(c).await?;
     Ok(match row {
         Some(row) => row.try_get::<i64, _>("n")?,
