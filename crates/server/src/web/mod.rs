@@ -8,6 +8,7 @@ mod audit;
 mod city;
 mod corrections;
 pub(crate) mod csrf;
+mod declaration_form;
 mod declarations;
 mod drafts;
 mod exports;
@@ -85,18 +86,18 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/declarations",
-            get(declarations::list).post(declarations::create),
+            get(declarations::list).post(declaration_form::create),
         )
-        .route("/declarations/new", get(declarations::new_form))
+        .route("/declarations/new", get(declaration_form::new_form))
         .route(
             "/declarations/hours-helper",
             get(declarations::hours_helper),
         )
         .route(
             "/declarations/{id}",
-            get(declarations::show).post(declarations::update),
+            get(declarations::show).post(declaration_form::update),
         )
-        .route("/declarations/{id}/edit", get(declarations::edit_form))
+        .route("/declarations/{id}/edit", get(declaration_form::edit_form))
         .route("/declarations/{id}/submit", post(declarations::submit))
         .route("/declarations/{id}/withdraw", post(drafts::withdraw))
         .route("/declarations/{id}/delete", post(drafts::delete))
