@@ -12,7 +12,8 @@ use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::services::corrections::{self, CorrectionDecision, NewCorrection};
+use crate::services::corrections::{self, NewCorrection};
+use crate::services::request_decision::RequestDecision;
 use crate::services::time_text;
 use crate::state::AppState;
 
@@ -106,14 +107,14 @@ pub async fn list(
 /// Approve (the record is corrected at once, the login follows a corrected ID number) or
 /// reject (a reason is required): the teacher's district_admin, or city_admin.
 #[utoipa::path(post, path = "/corrections/{id}/review", tag = "teachers",
-    request_body = CorrectionDecision,
+    request_body = RequestDecision,
     responses((status = 200, body = CorrectionDto), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<CorrectionDecision>,
+    ApiJson(input): ApiJson<RequestDecision>,
 ) -> AppResult<Json<CorrectionDto>> {
     let decided = corrections::decide(&state.db, &me.ctx, &id, input).await?;
     Ok(Json(one(&state, decided).await?))

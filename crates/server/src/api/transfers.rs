@@ -12,8 +12,9 @@ use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::services::request_decision::RequestDecision;
 use crate::services::time_text;
-use crate::services::transfers::{self, NewTransfer, TransferDecision};
+use crate::services::transfers::{self, NewTransfer};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -107,14 +108,14 @@ pub async fn get(
 /// Approve (the teacher moves at once) or reject (a reason is required) a pending request:
 /// the receiving school's district_admin, or city_admin.
 #[utoipa::path(post, path = "/transfer-requests/{id}/review", tag = "teachers",
-    request_body = TransferDecision,
+    request_body = RequestDecision,
     responses((status = 200, body = TransferDto), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<TransferDecision>,
+    ApiJson(input): ApiJson<RequestDecision>,
 ) -> AppResult<Json<TransferDto>> {
     Ok(Json(
         transfers::decide(&state.db, &me.ctx, &id, input)

@@ -13,6 +13,7 @@ use xueshi_store::repo::correction_requests::{self, CorrectionFilter, Correction
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
 use xueshi_store::{Db, StoreError, now_ms};
 
+use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, UpdateTeacher};
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
@@ -28,14 +29,6 @@ pub struct NewCorrection {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CorrectionDecision {
-    /// `approve` or `reject`.
-    pub decision: String,
-    /// Required to reject.
-    pub reason: Option<String>,
-}
-
 /// One field's change, ID numbers masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
@@ -43,23 +36,10 @@ pub struct FieldChange {
     pub to: String,
 }
 
-const MAX_REASON: usize = 200;
-
 fn text(raw: Option<&str>) -> Option<String> {
     raw.map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-fn reason_of(field: &str, raw: Option<&str>, what: &str) -> AppResult<String> {
-    match text(raw) {
-        None => Err(AppError::invalid(field, format!("{what}须填写理由"))),
-        Some(t) if t.chars().count() > MAX_REASON => Err(AppError::invalid(
-            field,
-            format!("理由最多 {MAX_REASON} 个字"),
-        )),
-        Some(t) => Ok(t),
-    }
 }
 
 /// What the request would change, as the API and the pages show it (ID numbers masked).
@@ -118,8 +98,9 @@ pub async fn request(
             "请填写要更正的姓名或身份证号（与现有信息相同的无需申请）",
         ));
     }
-    let reason = match reason_of("reason", Some(&input.reason), "申请更正") {
-        Ok(r) => r,
+    let reason = match request_decision::reason("reason", Some(&input.reason), Some("申请更正"))
+    {
+        Ok(r) => r.unwrap_or_default(),
         Err(AppError::Invalid(mut e)) => {
             errors.append(&mut e);
             String::new()
@@ -216,24 +197,13 @@ pub async fn decide(
     db: &Db,
     ctx: &Ctx,
     id: &str,
-    input: CorrectionDecision,
+    input: RequestDecision,
 ) -> AppResult<CorrectionRequest> {
     ctx.require(Action::CorrectIdentity)?;
-    let approve = match input.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(AppError::invalid(
-                "decision",
-                "decision 只能是 approve（通过）或 reject（不予更正）",
-            ));
-        }
-    };
-    let reason = if approve {
-        text(input.reason.as_deref())
-    } else {
-        Some(reason_of("reason", input.reason.as_deref(), "不予更正")?)
-    };
+    let Decided { approve, reason } = input.read(Wording {
+        approve: "通过",
+        reject: "不予更正",
+    })?;
     let mut tx = db.begin().await?;
     let (mut request, school) = visible(&mut tx, db, ctx, id).await?;
     if !authz::may_decide_correction(&ctx.actor, &school.place()) {

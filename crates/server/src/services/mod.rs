@@ -22,6 +22,7 @@ pub mod records;
 pub mod reminders;
 pub mod report_tables;
 pub mod reports;
+pub mod request_decision;
 pub mod reviews;
 pub mod sheet;
 pub mod sign_in;

@@ -12,6 +12,7 @@ use xueshi_store::repo::transfer_requests::{self, TransferFilter, TransferReques
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
 use xueshi_store::{Conn, Db, StoreError, now_ms};
 
+use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, receiving_school};
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
@@ -23,31 +24,6 @@ pub struct NewTransfer {
     /// Why (e.g. 工作调动), for the approver.
     #[serde(default)]
     pub reason: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct TransferDecision {
-    /// `approve` or `reject`.
-    pub decision: String,
-    /// Required to reject.
-    pub reason: Option<String>,
-}
-
-/// Longest reason kept, in characters.
-const MAX_REASON: usize = 200;
-
-fn reason_text(field: &str, raw: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let text = raw.map(str::trim).filter(|s| !s.is_empty());
-    match text {
-        None if required => Err(AppError::invalid(field, "不予批准须填写理由")),
-        None => Ok(None),
-        Some(t) if t.chars().count() > MAX_REASON => Err(AppError::invalid(
-            field,
-            format!("理由最多 {MAX_REASON} 个字"),
-        )),
-        // Control characters were refused by the JSON and form extractors.
-        Some(t) => Ok(Some(t.to_owned())),
-    }
 }
 
 async fn school(c: &mut Conn, id: &str) -> AppResult<Org> {
@@ -64,7 +40,7 @@ pub async fn request(
     input: NewTransfer,
 ) -> AppResult<TransferRequest> {
     ctx.require(Action::RequestTransfer)?;
-    let reason = reason_text("reason", Some(&input.reason), false)?.unwrap_or_default();
+    let reason = request_decision::reason("reason", Some(&input.reason), None)?.unwrap_or_default();
     let mut tx = db.begin().await?;
     let (teacher, from) = teachers::visible(&mut tx, db.vault(), ctx, teacher_id).await?;
     if !authz::may_request_transfer(&ctx.actor, &from.place()) {
@@ -175,20 +151,13 @@ pub async fn decide(
     db: &Db,
     ctx: &Ctx,
     id: &str,
-    input: TransferDecision,
+    input: RequestDecision,
 ) -> AppResult<TransferRequest> {
     ctx.require(Action::DecideTransfer)?;
-    let approve = match input.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(AppError::invalid(
-                "decision",
-                "decision 只能是 approve（批准）或 reject（不予批准）",
-            ));
-        }
-    };
-    let reason = reason_text("reason", input.reason.as_deref(), !approve)?;
+    let Decided { approve, reason } = input.read(Wording {
+        approve: "批准",
+        reject: "不予批准",
+    })?;
     let mut tx = db.begin().await?;
     let (mut request, from, to) = visible(&mut tx, ctx, id).await?;
     if !authz::may_decide_transfer(&ctx.actor, &to.place()) {

@@ -11,11 +11,11 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{CorrectionStatus, IdNumber, mask_phone};
 use xueshi_store::repo::correction_requests::CorrectionFilter;
 
-use super::forms::{FormErrors, check_csrf, done};
+use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time};
 use crate::error::AppError;
-use crate::services::corrections::{self, CorrectionDecision, NewCorrection};
+use crate::services::corrections::{self, NewCorrection};
 use crate::services::teachers;
 use crate::state::AppState;
 
@@ -229,10 +229,7 @@ async fn list_page(
         layout: user.layout,
         flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
         error,
-        status: q
-            .status
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "pending".into()),
+        status: super::shown_status(q.status),
         rows,
         next: found.next_cursor,
     })
@@ -246,14 +243,6 @@ pub async fn list(
     Ok(render(&list_page(&state, user, q, None).await?)?)
 }
 
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    csrf: String,
-    decision: String,
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn review(
     State(state): State<AppState>,
     user: WebUser,
@@ -261,10 +250,7 @@ pub async fn review(
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     check_csrf(&user, &form.csrf)?;
-    let input = CorrectionDecision {
-        decision: form.decision,
-        reason: Some(form.reason),
-    };
+    let input = form.decision();
     match corrections::decide(&state.db, &user.me.ctx, &id, input).await {
         Ok(r) if r.status == CorrectionStatus::Approved => {
             Ok(done("/corrections", "correction_approved"))

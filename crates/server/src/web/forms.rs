@@ -76,3 +76,21 @@ pub fn done(to: &str, what: &str) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
     Redirect::to(&format!("{to}{sep}done={what}")).into_response()
 }
+
+/// The 批准/不予批准 form of a request's row (a transfer, a correction).
+#[derive(serde::Deserialize)]
+pub struct DecisionForm {
+    pub csrf: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl DecisionForm {
+    pub fn decision(self) -> crate::services::request_decision::RequestDecision {
+        crate::services::request_decision::RequestDecision {
+            decision: self.decision,
+            reason: Some(self.reason),
+        }
+    }
+}

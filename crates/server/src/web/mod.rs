@@ -251,6 +251,12 @@ where
     }
 }
 
+/// The `status` filter as the page's select shows it (`pending` unless asked).
+pub fn shown_status(raw: Option<String>) -> String {
+    raw.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "pending".into())
+}
+
 /// The credit year the reviews are about today (in January, the one just ended).
 pub fn year_under_review() -> i32 {
     xueshi_domain::time_rules::year_under_review(time::OffsetDateTime::now_utc())

@@ -13,11 +13,11 @@ use xueshi_domain::{IdNumber, OrgKind, OrgStatus, TransferStatus};
 use xueshi_store::repo::orgs::{self, OrgFilter};
 use xueshi_store::repo::transfer_requests::{TransferFilter, TransferRequest};
 
-use super::forms::{FormErrors, check_csrf, done};
+use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time};
 use crate::error::AppError;
-use crate::services::transfers::{self, NewTransfer, TransferDecision};
+use crate::services::transfers::{self, NewTransfer};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -146,10 +146,7 @@ async fn page(
         layout: user.layout,
         flash: q.done.as_deref().and_then(flash_text).map(str::to_owned),
         error,
-        status: q
-            .status
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "pending".into()),
+        status: super::shown_status(q.status),
         rows,
         next: found.next_cursor,
     })
@@ -163,14 +160,6 @@ pub async fn list(
     Ok(render(&page(&state, user, q, None).await?)?)
 }
 
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    csrf: String,
-    decision: String,
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn review(
     State(state): State<AppState>,
     user: WebUser,
@@ -178,10 +167,7 @@ pub async fn review(
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     check_csrf(&user, &form.csrf)?;
-    let input = TransferDecision {
-        decision: form.decision.clone(),
-        reason: Some(form.reason),
-    };
+    let input = form.decision();
     match transfers::decide(&state.db, &user.me.ctx, &id, input).await {
         Ok(r) if r.status == TransferStatus::Approved => {
             Ok(done("/transfers", "transfer_approved"))
