@@ -66,6 +66,9 @@ pub enum Action {
     DecideTransfer,
     /// Asking for one's own name or ID number to be corrected (teachers, 五(二)1).
     RequestCorrection,
+    /// Approving or rejecting a school's application to register (五(二)2: districts and the
+    /// city).
+    DecideSchoolApplication,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -90,6 +93,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         TransferTeacher | DecideTransfer => matches!(role, DistrictAdmin | CityAdmin),
         RequestTransfer => role == SchoolAdmin,
         RequestCorrection => role == Teacher,
+        DecideSchoolApplication => matches!(role, DistrictAdmin | CityAdmin),
     }
 }
 
@@ -275,6 +279,17 @@ pub fn may_decide_correction(actor: &Actor, school: &OrgPlace) -> bool {
         && match actor.role {
             Role::CityAdmin => true,
             Role::DistrictAdmin => in_district(&actor.org_id, school),
+            _ => false,
+        }
+}
+
+/// May the actor decide a school's application to register in `district_id`? The district
+/// itself, or the city for any district (五(二)2: 区教育局审核).
+pub fn may_decide_school_application(actor: &Actor, district_id: &str) -> bool {
+    role_allows(actor.role, Action::DecideSchoolApplication)
+        && match actor.role {
+            Role::CityAdmin => true,
+            Role::DistrictAdmin => actor.org_id == district_id,
             _ => false,
         }
 }
@@ -752,6 +767,28 @@ mod tests {
                 allowed,
                 "{role} {org} → {}",
                 place.id
+            );
+        }
+    }
+
+    #[test]
+    fn a_school_applies_to_its_district_and_the_district_or_the_city_decides() {
+        use Role::*;
+        let cases = [
+            (DistrictAdmin, "d1", "d1", true),
+            (DistrictAdmin, "d2", "d1", false),
+            (CityAdmin, "c", "d1", true),
+            (SchoolAdmin, "s1", "d1", false),
+            (Teacher, "s1", "d1", false),
+            (ProviderAdmin, "p1", "d1", false),
+            (Auditor, "c", "d1", false),
+        ];
+        for (role, org, district, allowed) in cases {
+            let a = actor(role, org, None);
+            assert_eq!(
+                may_decide_school_application(&a, district),
+                allowed,
+                "{role} {org} → {district}"
             );
         }
     }

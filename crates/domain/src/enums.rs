@@ -237,6 +237,15 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// 学校注册申请状态
+    SchoolApplicationStatus, "学校注册申请状态" {
+        Pending = "pending", "待审核";
+        Approved = "approved", "已通过";
+        Rejected = "rejected", "未通过";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +312,11 @@ mod tests {
             CorrectionStatus::ALL,
             CorrectionStatus::as_str,
             CorrectionStatus::label_zh,
+        );
+        check_round_trips(
+            SchoolApplicationStatus::ALL,
+            SchoolApplicationStatus::as_str,
+            SchoolApplicationStatus::label_zh,
         );
     }
 

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_audit_filters"),
     migration!(18, "0018_transfer_requests"),
     migration!(19, "0019_correction_requests"),
+    migration!(20, "0020_school_applications"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

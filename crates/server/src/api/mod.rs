@@ -17,6 +17,7 @@ mod openapi_doc;
 mod orgs;
 mod policies;
 mod reports;
+mod school_applications;
 mod teachers;
 mod transfers;
 mod users;
@@ -81,6 +82,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(corrections::create))
         .routes(routes!(corrections::list))
         .routes(routes!(corrections::review))
+        .routes(routes!(
+            school_applications::create,
+            school_applications::list
+        ))
+        .routes(routes!(school_applications::districts))
+        .routes(routes!(school_applications::review))
         .routes(routes!(transfers::create))
         .routes(routes!(transfers::list))
         .routes(routes!(transfers::get))

@@ -24,6 +24,7 @@ pub mod report_tables;
 pub mod reports;
 pub mod request_decision;
 pub mod reviews;
+pub mod school_applications;
 pub mod sheet;
 pub mod sign_in;
 pub mod teachers;

@@ -4,7 +4,7 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, OrgKind, OrgStatus, Ownership, SchoolType};
 use xueshi_store::models::{Org, Page};
 use xueshi_store::repo::orgs::{self, OrgFilter};
-use xueshi_store::{Db, StoreError, now_ms};
+use xueshi_store::{Conn, Db, StoreError, Vault, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::error::{AppError, AppResult};
@@ -40,6 +40,15 @@ pub async fn visible(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Org> {
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
+    let mut tx = db.begin().await?;
+    let org = create_in(&mut tx, db.vault(), ctx, input).await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// [`create`] inside the caller's transaction (an approved school application creates its
+/// school and administrator together).
+pub async fn create_in(c: &mut Conn, v: &Vault, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
     ctx.require(Action::CreateOrg)?;
     let mut errors = Vec::new();
     let name = required_text("name", "名称", &input.name, 100, &mut errors);
@@ -60,10 +69,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         return Err(AppError::Invalid(errors));
     }
 
-    let mut tx = db.begin().await?;
     let parent = match &input.parent_id {
-        Some(id) => orgs::get(&mut tx, id).await?,
-        None => Some(orgs::city(&mut tx).await?),
+        Some(id) => orgs::get(c, id).await?,
+        None => Some(orgs::city(c).await?),
     };
     let parent = parent
         .filter(|p| authz::sees_org(&ctx.actor, &p.place()))
@@ -97,8 +105,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
             "上级单位已注销，不能新增下属单位",
         ));
     }
-    if let Some(existing) = orgs::find_sibling(&mut tx, Some(&parent.id), input.kind, &name).await?
-    {
+    if let Some(existing) = orgs::find_sibling(c, Some(&parent.id), input.kind, &name).await? {
         return Err(AppError::Duplicate {
             message: format!("同一上级下已有同名单位：{name}"),
             existing_id: Some(existing),
@@ -122,7 +129,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         status: OrgStatus::Active,
         created_at: now_ms(),
     };
-    orgs::insert(&mut tx, &org).await.map_err(|e| match e {
+    orgs::insert(c, &org).await.map_err(|e| match e {
         StoreError::Unique(_) => AppError::Duplicate {
             message: "同一上级下已有同名单位".into(),
             existing_id: None,
@@ -130,8 +137,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         other => other.into(),
     })?;
     record(
-        &mut tx,
-        db.vault(),
+        c,
+        v,
         ctx,
         "org.create",
         ("org", &org.id),
@@ -139,7 +146,6 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateOrg) -> AppResult<Org> {
         json!({ "after": org_json(&org) }),
     )
     .await?;
-    tx.commit().await?;
     Ok(org)
 }
 

@@ -4,7 +4,7 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, Role};
 use xueshi_store::models::User;
 use xueshi_store::repo::{orgs, users};
-use xueshi_store::{Db, StoreError, now_ms};
+use xueshi_store::{Conn, Db, StoreError, Vault, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::auth::password;
@@ -21,6 +21,16 @@ pub struct CreateUser {
 /// Creates an administrator account inside the actor's scope (teachers are made with their
 /// teacher record).
 pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
+    let password_hash = checked_hash(ctx, &input).await?;
+    let mut tx = db.begin().await?;
+    let user = create_in(&mut tx, db.vault(), ctx, input, password_hash).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Checks what [`create_in`] can check without the database, and hashes the password (before
+/// any transaction: hashing is slow on purpose).
+pub async fn checked_hash(ctx: &Ctx, input: &CreateUser) -> AppResult<String> {
     ctx.require(Action::CreateUser)?;
     let mut errors = Vec::new();
     let username = required_text("username", "用户名", &input.username, 64, &mut errors);
@@ -38,13 +48,21 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let org = {
-        let mut c = db.pool().acquire().await?;
-        orgs::get(&mut c, &input.org_id)
-            .await?
-            .filter(|o| authz::sees_org(&ctx.actor, &o.place()))
-            .ok_or(AppError::NotFound)?
-    };
+    password::hash(&input.password).await
+}
+
+/// [`create`] inside the caller's transaction, with the hash [`checked_hash`] made.
+pub async fn create_in(
+    c: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+    input: CreateUser,
+    password_hash: String,
+) -> AppResult<User> {
+    let org = orgs::get(c, &input.org_id)
+        .await?
+        .filter(|o| authz::sees_org(&ctx.actor, &o.place()))
+        .ok_or(AppError::NotFound)?;
     if !authz::may_create_admin(&ctx.actor, input.role, &org.place()) {
         return Err(AppError::Forbidden);
     }
@@ -54,11 +72,12 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
     if !org.is_active() {
         return Err(AppError::invalid("org_id", "单位已注销，不能新增账号"));
     }
+    let username = input.username.trim().to_owned();
     let user = User {
         id: new_id(),
-        login: xueshi_store::sealed::login_key(db.vault(), &username),
+        login: xueshi_store::sealed::login_key(v, &username),
         username,
-        password_hash: password::hash(&input.password).await?,
+        password_hash,
         role: input.role,
         org_id: org.id.clone(),
         teacher_id: None,
@@ -66,17 +85,16 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
         // A colleague typed it: the new administrator chooses their own at the first login.
         must_change_password: true,
     };
-    let mut tx = db.begin().await?;
-    if let Some(existing) = users::by_username(&mut tx, db.vault(), &user.username).await? {
+    if let Some(existing) = users::by_username(c, v, &user.username).await? {
         return Err(duplicate_username(Some(existing.id)));
     }
-    users::insert(&mut tx, &user).await.map_err(|e| match e {
+    users::insert(c, &user).await.map_err(|e| match e {
         StoreError::Unique(_) => duplicate_username(None),
         other => other.into(),
     })?;
     record(
-        &mut tx,
-        db.vault(),
+        c,
+        v,
         ctx,
         "user.create",
         ("user", &user.id),
@@ -84,7 +102,6 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateUser) -> AppResult<User> {
         json!({ "after": { "username": user.username, "role": user.role, "org_id": user.org_id } }),
     )
     .await?;
-    tx.commit().await?;
     Ok(user)
 }
 

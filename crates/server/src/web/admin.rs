@@ -48,6 +48,7 @@ struct AdminHome {
     /// Transfer and correction requests waiting for this district's (or the city's) decision.
     transfers_waiting: i64,
     corrections_waiting: i64,
+    applications_waiting: i64,
     teachers: Option<i64>,
     policy: Option<PolicySummary>,
     notices: Vec<super::notices::NoticeView>,
@@ -81,6 +82,8 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     let transfers_waiting = crate::services::transfers::awaiting(&state.db, &user.me.ctx).await?;
     let corrections_waiting =
         crate::services::corrections::awaiting(&state.db, &user.me.ctx).await?;
+    let applications_waiting =
+        crate::services::school_applications::awaiting(&state.db, &user.me.ctx).await?;
     let extras = super::notices::home_extras(state, &user.me.ctx).await?;
     render(&AdminHome {
         layout: user.layout,
@@ -88,6 +91,7 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
         todo,
         transfers_waiting,
         corrections_waiting,
+        applications_waiting,
         teachers,
         policy,
         notices: extras.notices,

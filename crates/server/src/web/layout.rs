@@ -58,6 +58,7 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::DistrictAdmin => items.extend([
             item("/review", "复审"),
             item("/schools", "学校"),
+            item("/school-applications", "注册申请"),
             item("/teachers", "教师"),
             item("/transfers", "调动申请"),
             item("/corrections", "更正申请"),
@@ -68,6 +69,7 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::CityAdmin => items.extend([
             item("/review", "局属复审"),
             item("/schools", "区与学校"),
+            item("/school-applications", "注册申请"),
             item("/teachers", "教师"),
             item("/transfers", "调动申请"),
             item("/corrections", "更正申请"),

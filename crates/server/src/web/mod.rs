@@ -21,6 +21,7 @@ mod pages;
 mod registry;
 mod review;
 mod review_queue;
+mod school_applications;
 mod schools;
 mod sign_in;
 mod teacher;
@@ -78,6 +79,15 @@ pub fn router() -> Router<AppState> {
         .route("/profile/correction", post(corrections::request))
         .route("/corrections", get(corrections::list))
         .route("/corrections/{id}/review", post(corrections::review))
+        .route(
+            "/register-school",
+            get(school_applications::apply_form).post(school_applications::apply),
+        )
+        .route("/school-applications", get(school_applications::list))
+        .route(
+            "/school-applications/{id}/review",
+            post(school_applications::review),
+        )
         .route("/transfers/{id}/review", post(transfers::review))
         .route("/transfers/{id}/cancel", post(transfers::cancel))
         .route(
@@ -340,6 +350,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "correction_requested" => "更正申请已提交，请等待区教育局审核。",
         "correction_approved" => "已按申请更正，教师会收到通知。",
         "correction_rejected" => "已不予更正，教师会收到通知。",
+        "school_application_rejected" => "已不予通过，申请联系人会收到短信通知。",
         "transfer_requested" => "调动申请已提交，等待调入学校所在区审批。",
         "transfer_cancelled" => "调动申请已撤销。",
         "transfer_approved" => "已批准调动，教师已转入调入学校。",

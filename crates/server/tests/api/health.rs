@@ -146,6 +146,10 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/teachers/{id}/corrections", "post"),
         ("/corrections", "get"),
         ("/corrections/{id}/review", "post"),
+        ("/school-applications", "post"),
+        ("/school-applications", "get"),
+        ("/school-applications/districts", "get"),
+        ("/school-applications/{id}/review", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -155,7 +159,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        68,
+        71,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

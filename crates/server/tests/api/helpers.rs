@@ -29,6 +29,11 @@ impl Notifier for Outbox {
 }
 
 impl Outbox {
+    /// Everything sent so far.
+    pub fn all(&self) -> Vec<Outbound> {
+        self.0.lock().unwrap().clone()
+    }
+
     /// The password-reset codes sent so far (not reminders), waiting a moment for one sent
     /// in the background.
     pub async fn messages(&self) -> Vec<Outbound> {

@@ -9,8 +9,9 @@ use xueshi_server::config::AdminMfa;
 use crate::form_session::session;
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, tree};
 
-/// Every (method, path) of the API, with its parameters filled in with made-up values.
-async fn every_route(app: &TestApp) -> Vec<(Method, String)> {
+/// Every (method, path) of the API, with its parameters filled in with made-up values, and
+/// whether the document marks it public (`security: [{}]`: no token is looked at).
+async fn every_route(app: &TestApp) -> Vec<(Method, String, bool)> {
     let doc = app
         .call(Method::GET, "/api/v1/openapi.json", None, None)
         .await
@@ -30,9 +31,13 @@ async fn every_route(app: &TestApp) -> Vec<(Method, String)> {
             })
             .collect::<Vec<_>>()
             .join("/");
-        for method in item.as_object().unwrap().keys() {
+        for (method, op) in item.as_object().unwrap() {
+            let public = op["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|r| r.as_object().is_some_and(|r| r.is_empty()))
+            });
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            routes.push((method, format!("/api/v1{filled}")));
+            routes.push((method, format!("/api/v1{filled}"), public));
         }
     }
     routes
@@ -60,14 +65,27 @@ async fn a_pending_token_reaches_only_the_sign_in_steps() {
         "/api/v1/auth/password/forgot",
         "/api/v1/auth/password/reset",
         "/api/v1/me",
-        // Public: no token is looked at.
         "/api/v1/openapi.json",
-        "/api/v1/verify/XS-NOPE",
     ];
     let routes = every_route(&app).await;
     assert!(routes.len() > 60, "{}", routes.len());
-    for (method, path) in routes {
-        if allowed.contains(&path.as_str()) {
+    let mut public: Vec<String> = routes
+        .iter()
+        .filter(|r| r.2)
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .collect();
+    public.sort();
+    assert_eq!(
+        public,
+        [
+            "GET /api/v1/school-applications/districts",
+            "GET /api/v1/verify/XS-NOPE",
+            "POST /api/v1/school-applications",
+        ],
+        "the public operations"
+    );
+    for (method, path, public) in routes {
+        if public || allowed.contains(&path.as_str()) {
             continue;
         }
         // A fresh pending token each time: nothing a route does may use one up.
@@ -123,12 +141,9 @@ async fn the_auditor_reads_the_whole_audit_log_and_changes_nothing() {
         "/api/v1/auth/logout",
         "/api/v1/openapi.json",
     ];
-    for (method, path) in every_route(&app).await {
-        if allowed.contains(&path.as_str()) || path.starts_with("/api/v1/auth/") {
+    for (method, path, public) in every_route(&app).await {
+        if public || allowed.contains(&path.as_str()) || path.starts_with("/api/v1/auth/") {
             continue;
-        }
-        if path == "/api/v1/verify/XS-NOPE" {
-            continue; // public: no token is looked at
         }
         let (status, body) = call(&app, &method, &path, &token).await;
         assert_eq!(status, 403, "{method} {path}: {body}");

@@ -20,6 +20,7 @@ pub mod records;
 pub mod reminders;
 pub mod reports;
 pub mod reviews;
+pub mod school_applications;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;
