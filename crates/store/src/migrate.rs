@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_transfer_requests"),
     migration!(19, "0019_correction_requests"),
     migration!(20, "0020_school_applications"),
+    migration!(21, "0021_reconciliation_findings"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -119,3 +119,18 @@ pub async fn review(
     let decided = corrections::decide(&state.db, &me.ctx, &id, input).await?;
     Ok(Json(one(&state, decided).await?))
 }
+
+/// Remind a teacher to correct their details (提醒教师更正): a notification saying what the
+/// latest check against the provincial roster found for them. School, district or city in
+/// scope; 409 when the check found nothing for the teacher or a reminder went out within a day.
+#[utoipa::path(post, path = "/teachers/{id}/correction-reminder", tag = "teachers",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn remind(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    crate::services::correction_reminders::remind(&state.db, &me.ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

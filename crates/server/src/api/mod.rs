@@ -82,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(corrections::create))
         .routes(routes!(corrections::list))
         .routes(routes!(corrections::review))
+        .routes(routes!(corrections::remind))
         .routes(routes!(
             school_applications::create,
             school_applications::list

@@ -5,6 +5,7 @@
 pub mod allowance;
 pub mod announcements;
 pub mod auth;
+pub mod correction_reminders;
 pub mod corrections;
 pub mod courses;
 pub mod credentials;

@@ -6,14 +6,16 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use serde::Serialize;
-use xueshi_domain::IdNumber;
+use serde_json::json;
 use xueshi_domain::authz::{self, Action};
-use xueshi_store::Db;
+use xueshi_domain::{IdNumber, Role};
 use xueshi_store::repo::exports::{self, RosterTeacher};
+use xueshi_store::repo::reconciliation_findings::{self as findings, Finding, FindingKind};
 use xueshi_store::repo::reports::Reach;
+use xueshi_store::{Db, now_ms};
 
 use super::exports::{Cell, Table};
-use super::{Ctx, sheet};
+use super::{Ctx, Place, record, sheet};
 use crate::error::AppResult;
 
 /// The roster's columns (姓名, 身份证号), both required.
@@ -76,33 +78,79 @@ pub async fn reconcile(db: &Db, ctx: &Ctx, bytes: Bytes) -> AppResult<Reconcilia
         district_id: None,
         school_id: None,
     };
-    let mut c = db.pool().acquire().await?;
+    let mut tx = db.begin().await?;
     let mut out = Reconciliation {
         roster_rows,
         teachers_checked: 0,
         not_registered: Vec::new(),
         name_mismatch: Vec::new(),
     };
+    let now = now_ms();
     let mut cursor: Option<String> = None;
     loop {
-        let page = exports::teachers(&mut c, db.vault(), &reach, cursor.as_deref(), 5000).await?;
+        let page = exports::teachers(&mut tx, db.vault(), &reach, cursor.as_deref(), 5000).await?;
         let Some(last) = page.last() else { break };
         cursor = Some(last.teacher_id.clone());
         let full = page.len() == 5000;
         out.teachers_checked += page.len();
-        for t in page {
-            check(&roster, t, &mut out);
-        }
+        let checked: Vec<String> = page.iter().map(|t| t.teacher_id.clone()).collect();
+        let found: Vec<Finding> = page
+            .into_iter()
+            .filter_map(|t| check(&roster, t, now, &mut out))
+            .collect();
+        findings::replace(&mut tx, &checked, &found).await?;
         if !full {
             break;
         }
     }
+    let place = Place {
+        district_id: ctx.actor.district_id.clone(),
+        school_id: (ctx.actor.role == Role::SchoolAdmin).then(|| ctx.actor.org_id.clone()),
+    };
+    let detail = json!({
+        "roster_rows": out.roster_rows,
+        "teachers_checked": out.teachers_checked,
+        "not_registered": out.not_registered.len(),
+        "name_mismatch": out.name_mismatch.len(),
+    });
+    let target = ctx.actor.org_id.clone();
+    record(
+        &mut tx,
+        db.vault(),
+        ctx,
+        "reconciliation.run",
+        ("org", &target),
+        &place,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(out)
 }
 
-fn check(roster: &HashMap<String, String>, t: RosterTeacher, out: &mut Reconciliation) {
+/// Files the teacher under the list they belong to, and returns what is to be remembered.
+fn check(
+    roster: &HashMap<String, String>,
+    t: RosterTeacher,
+    now: i64,
+    out: &mut Reconciliation,
+) -> Option<Finding> {
     let id_number = IdNumber::mask_str(&t.id_number);
-    match roster.get(&t.id_number) {
+    let (kind, provincial_name) = match roster.get(&t.id_number) {
+        None => (FindingKind::NotRegistered, None),
+        Some(provincial) if !same_name(provincial, &t.name) => {
+            (FindingKind::NameMismatch, Some(provincial.clone()))
+        }
+        Some(_) => return None,
+    };
+    let finding = Finding {
+        teacher_id: t.teacher_id.clone(),
+        kind,
+        provincial_name: provincial_name.clone(),
+        found_at: now,
+        reminded_at: None,
+    };
+    match provincial_name {
         None => out.not_registered.push(NotRegistered {
             teacher_id: t.teacher_id,
             name: t.name,
@@ -110,18 +158,16 @@ fn check(roster: &HashMap<String, String>, t: RosterTeacher, out: &mut Reconcili
             school_id: t.school_id,
             school_name: t.school_name,
         }),
-        Some(provincial) if !same_name(provincial, &t.name) => {
-            out.name_mismatch.push(NameMismatch {
-                teacher_id: t.teacher_id,
-                name: t.name,
-                provincial_name: provincial.clone(),
-                id_number,
-                school_id: t.school_id,
-                school_name: t.school_name,
-            })
-        }
-        Some(_) => {}
+        Some(provincial_name) => out.name_mismatch.push(NameMismatch {
+            teacher_id: t.teacher_id,
+            name: t.name,
+            provincial_name,
+            id_number,
+            school_id: t.school_id,
+            school_name: t.school_name,
+        }),
     }
+    Some(finding)
 }
 
 /// The two lists as worksheets.

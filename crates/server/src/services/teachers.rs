@@ -363,6 +363,10 @@ pub(crate) async fn apply(
     if leaves {
         withdraw_open_transfer(tx, v, ctx, &after.id, old_school).await?;
     }
+    if after.name != before.name || after.id_number != before.id_number {
+        // What the roster check found is about the details just corrected.
+        xueshi_store::repo::reconciliation_findings::clear(tx, &after.id).await?;
+    }
     let detail = json!({ "before": audit_view(before), "after": audit_view(after) });
     let action = if after.school_id != before.school_id {
         "teacher.transfer"

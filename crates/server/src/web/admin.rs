@@ -54,6 +54,8 @@ struct AdminHome {
     notices: Vec<super::notices::NoticeView>,
     contacts: Vec<(String, String, String)>,
     contacts_org: String,
+    messages: Vec<super::notices::MessageView>,
+    unread: i64,
 }
 
 pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
@@ -97,6 +99,8 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
         notices: extras.notices,
         contacts: extras.contacts,
         contacts_org: extras.contacts_org,
+        messages: extras.messages,
+        unread: extras.unread,
     })
 }
 

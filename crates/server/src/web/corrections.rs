@@ -15,6 +15,7 @@ use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time};
 use crate::error::AppError;
+use crate::services::correction_reminders;
 use crate::services::corrections::{self, NewCorrection};
 use crate::services::teachers;
 use crate::state::AppState;
@@ -158,6 +159,8 @@ pub struct Row {
     pub requested_at: String,
     pub decided: String,
     pub decidable: bool,
+    /// What the latest check against the provincial roster found for the teacher.
+    pub finding: Option<String>,
 }
 
 #[derive(Template)]
@@ -202,6 +205,8 @@ async fn list_page(
             .map(|o| (o.id.clone(), o.place()))
             .collect()
     };
+    let teacher_ids: Vec<String> = found.items.iter().map(|r| r.teacher_id.clone()).collect();
+    let findings = correction_reminders::for_teachers(&state.db, &teacher_ids).await?;
     let actor = &user.me.ctx.actor;
     let rows = corrections::with_changes(&state.db, found.items)
         .await?
@@ -217,6 +222,9 @@ async fn list_page(
                 status: r.status.label_zh(),
                 requested_at: shown_time(r.requested_at, false),
                 decided: super::decided_text(r.decided_at, r.decision_reason.as_deref()),
+                finding: findings
+                    .get(&r.teacher_id)
+                    .map(correction_reminders::finding_text),
                 id: r.id,
                 teacher_id: r.teacher_id,
                 teacher: r.teacher_name,

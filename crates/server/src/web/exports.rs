@@ -4,19 +4,22 @@
 //! as lists or downloaded as XLSX.
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use xueshi_domain::Role;
 use xueshi_domain::authz::{self, Action, Scope};
+use xueshi_domain::{IdNumber, Role};
+use xueshi_store::repo::reconciliation_findings::FindingRow;
 use xueshi_store::repo::reports::{self, Reach};
 
 use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
-use super::{PageError, render, today};
+use super::{PageError, flash_text, render, shown_time, today};
 use crate::api::exports::reconciliation_xlsx;
 use crate::error::AppError;
+use crate::services::correction_reminders;
 use crate::services::reconciliation::{self, Reconciliation};
 use crate::state::AppState;
 
@@ -42,12 +45,43 @@ struct ExportsPage {
     /// A school administrator downloads its own school's.
     own_school: bool,
     errors: FormErrors,
+    flash: Option<String>,
+    /// The check just made: its counts.
     result: Option<Reconciliation>,
+    /// What the latest checks found in the caller's scope, as stored.
+    findings: Vec<FindingView>,
+    findings_total: i64,
+}
+
+/// Findings listed on the page at most; the XLSX download has them all.
+const FINDINGS_SHOWN: i64 = 300;
+
+pub struct FindingView {
+    pub teacher_id: String,
+    pub name: String,
+    pub id_number: String,
+    pub school: String,
+    pub finding: String,
+    pub correction_pending: bool,
+    pub reminded: Option<String>,
+}
+
+fn finding_view(r: FindingRow) -> FindingView {
+    FindingView {
+        finding: correction_reminders::finding_text(&r.finding),
+        reminded: r.finding.reminded_at.map(|at| shown_time(at, false)),
+        teacher_id: r.finding.teacher_id,
+        name: r.name,
+        id_number: IdNumber::mask_str(&r.id_number),
+        school: r.school_name,
+        correction_pending: r.correction_pending,
+    }
 }
 
 #[derive(Deserialize)]
 pub struct YearQuery {
     year: Option<i32>,
+    done: Option<String>,
 }
 
 async fn page(state: &AppState, user: WebUser, year: i32) -> Result<ExportsPage, AppError> {
@@ -92,7 +126,13 @@ async fn page(state: &AppState, user: WebUser, year: i32) -> Result<ExportsPage,
             (schools, districts)
         }
     };
+    drop(c);
+    let (findings, findings_total) =
+        correction_reminders::in_scope(&state.db, &user.me.ctx, FINDINGS_SHOWN).await?;
     Ok(ExportsPage {
+        flash: None,
+        findings: findings.into_iter().map(finding_view).collect(),
+        findings_total,
         provincial: authz::role_allows(actor.role, Action::ExportProvincial),
         own_school: actor.role == Role::SchoolAdmin,
         layout: user.layout,
@@ -112,7 +152,34 @@ pub async fn show(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let year = q.year.unwrap_or_else(super::year_under_review);
-    Ok(render(&page(&state, user, year).await?)?)
+    let mut page = page(&state, user, year).await?;
+    page.flash = q.done.as_deref().and_then(flash_text).map(str::to_owned);
+    Ok(render(&page)?)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// 提醒教师更正 from the findings list.
+pub async fn remind(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(teacher_id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    check_csrf(&user, &form.csrf)?;
+    match correction_reminders::remind(&state.db, &user.me.ctx, &teacher_id).await {
+        Ok(()) => Ok(super::forms::done("/exports", "correction_reminded")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let mut page = page(&state, user, super::year_under_review()).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }
 
 /// The roster check: the result as lists on the page, or (`format=xlsx`) as a file.
@@ -145,6 +212,11 @@ pub async fn reconcile(
     match outcome {
         Ok(result) if xlsx => Ok(reconciliation_xlsx(&result).await?),
         Ok(result) => {
+            // The list shown is what was just stored.
+            let (findings, total) =
+                correction_reminders::in_scope(&state.db, &ctx, FINDINGS_SHOWN).await?;
+            page.findings = findings.into_iter().map(finding_view).collect();
+            page.findings_total = total;
             page.result = Some(result);
             Ok(render(&page)?)
         }

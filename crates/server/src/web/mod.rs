@@ -122,6 +122,7 @@ pub fn router() -> Router<AppState> {
         .route("/overview", get(overview::page))
         .route("/notices", get(notices::list).post(notices::publish))
         .route("/notices/contacts", post(notices::save_contacts))
+        .route("/messages/{id}/read", post(notices::read_message))
         .route("/policies", get(city::policies).post(city::save_policy))
         .route(
             "/courses",
@@ -139,6 +140,7 @@ pub fn router() -> Router<AppState> {
             post(exports::reconcile)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT)),
         )
+        .route("/teachers/{id}/correction-reminder", post(exports::remind))
         .route("/review", get(review_queue::queue))
         .route("/review/batch", post(review_queue::batch))
         .route("/review/{id}", get(review::show).post(review::decide))
@@ -350,6 +352,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "correction_requested" => "更正申请已提交，请等待区教育局审核。",
         "correction_approved" => "已按申请更正，教师会收到通知。",
         "correction_rejected" => "已不予更正，教师会收到通知。",
+        "correction_reminded" => "已提醒教师核对并更正个人信息（站内消息）。",
         "school_application_rejected" => "已不予通过，申请联系人会收到短信通知。",
         "transfer_requested" => "调动申请已提交，等待调入学校所在区审批。",
         "transfer_cancelled" => "调动申请已撤销。",

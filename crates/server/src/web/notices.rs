@@ -30,6 +30,17 @@ pub struct HomeExtras {
     pub notices: Vec<NoticeView>,
     pub contacts: Vec<(String, String, String)>,
     pub contacts_org: String,
+    /// The caller's unread messages (站内消息), newest first, and how many there are.
+    pub messages: Vec<MessageView>,
+    pub unread: i64,
+}
+
+/// An unread message on the home page, with 知道了 to mark it read.
+pub struct MessageView {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub at: String,
 }
 
 async fn notices(state: &AppState, ctx: &Ctx, limit: i64) -> AppResult<Vec<NoticeView>> {
@@ -59,11 +70,43 @@ pub async fn home_extras(state: &AppState, ctx: &Ctx) -> AppResult<HomeExtras> {
         Err(AppError::NotFound | AppError::Forbidden) => (Vec::new(), String::new()),
         Err(other) => return Err(other),
     };
+    let (unread_page, unread) =
+        crate::services::notifications::list(&state.db, ctx, true, None, Some(5)).await?;
+    let messages = unread_page
+        .items
+        .into_iter()
+        .map(|n| MessageView {
+            at: super::shown_time(n.created_at, false),
+            id: n.id,
+            title: n.title,
+            body: n.body,
+        })
+        .collect();
     Ok(HomeExtras {
         notices: notices(state, ctx, 3).await?,
         contacts,
         contacts_org,
+        messages,
+        unread,
     })
+}
+
+#[derive(Deserialize)]
+pub struct ReadForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// 知道了: marks one of the caller's messages read and goes back home.
+pub async fn read_message(
+    State(state): State<AppState>,
+    user: WebUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<ReadForm>,
+) -> Result<Response, super::PageError> {
+    super::forms::check_csrf(&user, &form.csrf)?;
+    crate::services::notifications::mark_read(&state.db, &user.me.ctx, &id).await?;
+    Ok(axum::response::Redirect::to("/home#messages").into_response())
 }
 
 #[derive(Template)]

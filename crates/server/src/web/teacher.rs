@@ -79,6 +79,8 @@ struct TeacherHome {
     notices: Vec<super::notices::NoticeView>,
     contacts: Vec<(String, String, String)>,
     contacts_org: String,
+    messages: Vec<super::notices::MessageView>,
+    unread: i64,
 }
 
 pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
@@ -104,11 +106,15 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
         notices: Vec::new(),
         contacts: Vec::new(),
         contacts_org: String::new(),
+        messages: Vec::new(),
+        unread: 0,
     };
     let extras = super::notices::home_extras(state, &user_ctx).await?;
     page.notices = extras.notices;
     page.contacts = extras.contacts;
     page.contacts_org = extras.contacts_org;
+    page.messages = extras.messages;
+    page.unread = extras.unread;
     {
         let mut c = state.db.pool().acquire().await?;
         page.todo.items = super::teacher_todo::items(&mut c, &teacher_id).await?;

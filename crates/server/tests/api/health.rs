@@ -146,6 +146,7 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/teachers/{id}/corrections", "post"),
         ("/corrections", "get"),
         ("/corrections/{id}/review", "post"),
+        ("/teachers/{id}/correction-reminder", "post"),
         ("/school-applications", "post"),
         ("/school-applications", "get"),
         ("/school-applications/districts", "get"),
@@ -159,7 +160,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        71,
+        72,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

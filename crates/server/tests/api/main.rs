@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod batch_review;
 mod certificates;
+mod correction_reminders;
 mod corrections;
 mod data_at_rest;
 mod declarations;

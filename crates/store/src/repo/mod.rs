@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod orgs;
 pub mod policies;
+pub mod reconciliation_findings;
 pub mod records;
 pub mod reminders;
 pub mod reports;
