@@ -20,7 +20,7 @@ use super::{Ctx, Place, new_id, record, teachers};
 use crate::error::{AppError, AppResult};
 
 /// One reminder a day per teacher at most: a reminder is a nudge, not a flood.
-const REMIND_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
+pub const REMIND_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// What the finding means, in the words the pages and the reminder use.
 pub fn finding_text(f: &Finding) -> String {

@@ -64,12 +64,18 @@ pub struct FindingView {
     pub finding: String,
     pub correction_pending: bool,
     pub reminded: Option<String>,
+    /// No reminder went out within the day (one a day at most).
+    pub remindable: bool,
 }
 
 fn finding_view(r: FindingRow) -> FindingView {
     FindingView {
         finding: correction_reminders::finding_text(&r.finding),
         reminded: r.finding.reminded_at.map(|at| shown_time(at, false)),
+        remindable: r
+            .finding
+            .reminded_at
+            .is_none_or(|at| at < xueshi_store::now_ms() - correction_reminders::REMIND_EVERY_MS),
         teacher_id: r.finding.teacher_id,
         name: r.name,
         id_number: IdNumber::mask_str(&r.id_number),
