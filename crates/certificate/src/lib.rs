@@ -24,6 +24,10 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 pub const DEFAULT_FONT_DIR: &str = "/usr/share/fonts/opentype/noto/";
 
 const TEMPLATE: &str = include_str!("certificate.typ");
+const ARCHIVE_TEMPLATE: &str = include_str!("archive.typ");
+
+mod archive;
+pub use archive::{ArchiveData, ArchiveRecord, ArchiveYear};
 
 /// Families preferred for the body (a Song/Ming style) and for small print (a Hei style).
 const SERIF_FAMILIES: &[&str] = &["Noto Serif CJK SC", "Source Han Serif SC", "Noto Serif SC"];
@@ -79,6 +83,7 @@ pub enum CertificateError {
 /// it is `Send + Sync` and [`Renderer::render`] takes `&self`.
 pub struct Renderer {
     engine: TypstEngine<TypstTemplateMainFile>,
+    archive_engine: TypstEngine<TypstTemplateMainFile>,
     serif: String,
     sans: String,
     faces: usize,
@@ -133,12 +138,17 @@ impl Renderer {
         let sans = pick_family(&infos, SANS_FAMILIES, &["Sans", "Hei", "黑"])
             .unwrap_or_else(|| serif.clone());
         let faces = fonts.len();
+        let archive_engine = TypstEngine::builder()
+            .main_file(ARCHIVE_TEMPLATE)
+            .fonts(fonts.clone())
+            .build();
         let engine = TypstEngine::builder()
             .main_file(TEMPLATE)
             .fonts(fonts)
             .build();
         Ok(Renderer {
             engine,
+            archive_engine,
             serif,
             sans,
             faces,
@@ -202,7 +212,15 @@ impl Renderer {
 impl Renderer {
     fn typeset(&self, mut inputs: Dict, compact: bool) -> Result<PagedDocument, CertificateError> {
         inputs.insert("compact".into(), compact.into_value());
-        let Warned { output, .. } = self.engine.compile_with_input::<_, PagedDocument>(inputs);
+        self.typeset_with(&self.engine, inputs)
+    }
+
+    fn typeset_with(
+        &self,
+        engine: &TypstEngine<TypstTemplateMainFile>,
+        inputs: Dict,
+    ) -> Result<PagedDocument, CertificateError> {
+        let Warned { output, .. } = engine.compile_with_input::<_, PagedDocument>(inputs);
         output.map_err(|e| {
             CertificateError::Typeset(match e {
                 TypstAsLibError::TypstSource(errors) => diagnostics(&errors),

@@ -192,3 +192,74 @@ fn the_renderer_can_be_shared_between_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<Renderer>();
 }
+
+fn archive_sample() -> ArchiveData {
+    let record = |title: &str, hours: &str| ArchiveRecord {
+        dates: "2024-03-05".into(),
+        title: title.into(),
+        category: "专业科目".into(),
+        hours: hours.into(),
+        source: "个人申报".into(),
+    };
+    ArchiveData {
+        name: "陈大伟".into(),
+        id_number_masked: "440106********123X".into(),
+        school: "越秀区东风路小学".into(),
+        issuer: "广州市教育局".into(),
+        printed_on: "2026年12月3日".into(),
+        years: vec![
+            ArchiveYear {
+                year: 2024,
+                status: "合格".into(),
+                passed: true,
+                note: "2025年1月20日验证，时在越秀区东风路小学".into(),
+                public: "30".into(),
+                professional: "48.5".into(),
+                elective: "18".into(),
+                total: "96.5".into(),
+                carried_in: "6".into(),
+                carry_out: "6.5".into(),
+                records: vec![record("#[*新课标*] 研修", "24"), record("课堂观察", "24.5")],
+            },
+            ArchiveYear {
+                year: 2025,
+                status: "未验证".into(),
+                note: "年度验证尚未进行，学时以验证结果为准".into(),
+                records: Vec::new(),
+                ..Default::default()
+            },
+        ],
+    }
+}
+
+#[test]
+fn the_archive_has_a_page_for_each_year_with_its_result_and_records() {
+    let pdf = renderer().render_archive(&archive_sample()).unwrap();
+    keep("archive.pdf", &pdf);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let Some(text) = pdf_text(&pdf) else { return };
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(pages.len(), 2, "{text}");
+    assert!(pages[0].contains("继续教育档案") && pages[0].contains("2024 年度"));
+    assert!(pages[0].contains("合格") && pages[0].contains("96.5"));
+    // Markup in a title prints as written.
+    assert!(pages[0].contains("#[*新课标*] 研修"), "{}", pages[0]);
+    assert!(pages[0].contains("440106********123X"));
+    assert!(pages[1].contains("2025 年度") && pages[1].contains("未验证"));
+    assert!(pages[1].contains("本年度没有学时记录"));
+    assert!(pages[1].contains("第 2 页，共 2 页"), "{}", pages[1]);
+}
+
+#[test]
+fn an_archive_without_years_says_so() {
+    let data = ArchiveData {
+        years: Vec::new(),
+        ..archive_sample()
+    };
+    let pdf = renderer().render_archive(&data).unwrap();
+    let Some(text) = pdf_text(&pdf) else { return };
+    assert!(text.contains("暂无学时记录"), "{text}");
+}

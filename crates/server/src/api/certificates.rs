@@ -59,7 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The renderer, built on first use: loading the CJK fonts takes a moment and some memory,
 /// and a server that never prints a certificate should not pay for it. One per process
 /// (the fonts of the first configuration that asks).
-async fn renderer(config: &Config) -> AppResult<Arc<Renderer>> {
+pub(crate) async fn renderer(config: &Config) -> AppResult<Arc<Renderer>> {
     static RENDERER: OnceCell<Arc<Renderer>> = OnceCell::const_new();
     RENDERER
         .get_or_try_init(|| async {

@@ -131,6 +131,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(reports::summary))
         .routes(routes!(reports::shortfalls))
         .routes(routes!(reports::allowance))
+        .routes(routes!(reports::teacher_archive))
+        .routes(routes!(reports::school_archive))
         .routes(routes!(exports::provincial))
         .routes(routes!(exports::reconcile))
         .routes(routes!(announcements::create, announcements::list))

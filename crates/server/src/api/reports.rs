@@ -186,3 +186,39 @@ pub async fn allowance(
         }
     }
 }
+
+/// A teacher's continuing-education archive (继续教育档案) as a PDF: each year's result (or a
+/// not-yet-verified year's effective hours) and records, a page per year. The teacher
+/// themself, or administrators in scope. Audited.
+#[utoipa::path(get, path = "/teachers/{id}/archive.pdf", tag = "reports",
+    responses((status = 200, content_type = "application/pdf", description = "the archive"),
+        (status = 404, body = ErrorBody)))]
+pub async fn teacher_archive(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let download = crate::services::archive::teacher_pdf(&state, &me.ctx, &id).await?;
+    Ok(attachment(download))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ArchiveQuery {
+    /// The school (a school administrator's own by default).
+    pub school_id: Option<String>,
+}
+
+/// A school's archive as XLSX: one row per teacher and verified year (hours per category,
+/// carried, passed). The school, its district, the city. Audited.
+#[utoipa::path(get, path = "/reports/archive", tag = "reports", params(ArchiveQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description = "the archive"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn school_archive(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ArchiveQuery>,
+) -> AppResult<Response> {
+    let download =
+        crate::services::archive::school_xlsx(&state, &me.ctx, q.school_id.as_deref()).await?;
+    Ok(attachment(download))
+}

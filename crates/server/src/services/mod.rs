@@ -4,6 +4,7 @@
 
 pub mod allowance;
 pub mod announcements;
+pub mod archive;
 pub mod auth;
 pub mod correction_reminders;
 pub mod corrections;

@@ -147,6 +147,8 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/corrections", "get"),
         ("/corrections/{id}/review", "post"),
         ("/teachers/{id}/correction-reminder", "post"),
+        ("/teachers/{id}/archive.pdf", "get"),
+        ("/reports/archive", "get"),
         ("/school-applications", "post"),
         ("/school-applications", "get"),
         ("/school-applications/districts", "get"),
@@ -160,7 +162,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert_eq!(
         paths.len(),
-        72,
+        74,
         "a path was added without a test here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -5,6 +5,7 @@ mod helpers;
 
 mod account_pages;
 mod announcements;
+mod archives;
 mod audit;
 mod audit_archive;
 mod audit_chain;

@@ -2,6 +2,7 @@
 //! an open transaction), so a service decides what is atomic.
 
 pub mod announcements;
+pub mod archive;
 pub mod audit;
 pub mod audit_archive;
 pub mod audit_chain;
