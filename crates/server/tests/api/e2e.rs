@@ -147,6 +147,21 @@ pub(crate) async fn wait_for(d: &WebDriver, needle: &str) -> String {
     last
 }
 
+/// Clicks what `by` finds.
+pub(crate) async fn click(d: &WebDriver, by: By) {
+    d.find(by).await.unwrap().click().await.unwrap();
+}
+
+/// Types `text` into the field whose id is `id`.
+pub(crate) async fn type_into(d: &WebDriver, id: &str, text: &str) {
+    d.find(By::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 pub(crate) async fn screenshot(d: &WebDriver, name: &str) {
     if let Ok(dir) = std::env::var("XUESHI_SCREENSHOTS") {
         let path = PathBuf::from(dir).join(format!("{name}.png"));

@@ -5,18 +5,11 @@
 
 use thirtyfour::prelude::*;
 
-use crate::e2e::{browser, browser_available, fits_the_screen, login, screenshot, wait_for};
+use crate::e2e::{
+    browser, browser_available, click, fits_the_screen, login, screenshot, type_into, wait_for,
+};
 use crate::helpers::{spawn_app_with, tree};
 use xueshi_server::config::AdminMfa;
-
-async fn type_into(d: &WebDriver, id: &str, text: &str) {
-    d.find(By::Id(id))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 async fn choose(d: &WebDriver, id: &str, label: &str) {
     let select = d.find(By::Id(id)).await.unwrap();
@@ -41,12 +34,7 @@ async fn a_school_applies_on_a_phone_and_the_district_approves_it() {
     let (_chromedriver, d) = browser().await;
     d.set_window_rect(0, 0, 390, 844).await.unwrap();
     d.goto(format!("{}/", app.address)).await.unwrap();
-    d.find(By::LinkText("学校注册申请"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&d, By::LinkText("学校注册申请")).await;
     wait_for(&d, "提交申请").await;
     type_into(&d, "name", "白云区石井小学").await;
     choose(&d, "district_id", "白云区").await;
@@ -57,12 +45,7 @@ async fn a_school_applies_on_a_phone_and_the_district_approves_it() {
     type_into(&d, "admin_username", "baiyun_sj").await;
     assert!(fits_the_screen(&d).await);
     screenshot(&d, "school-apply-phone").await;
-    d.find(By::XPath("//button[contains(., '提交申请')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&d, By::XPath("//button[contains(., '提交申请')]")).await;
     let text = wait_for(&d, "注册申请已提交").await;
     assert!(
         text.contains("等待白云区教育局审核") && text.contains("137****2222"),
@@ -73,20 +56,10 @@ async fn a_school_applies_on_a_phone_and_the_district_approves_it() {
     d.set_window_rect(0, 0, 1280, 900).await.unwrap();
     login(&d, &app, "白云_district").await.unwrap();
     wait_for(&d, "待审核学校注册申请 1 份").await;
-    d.find(By::Css("#applications-todo a.button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&d, By::Css("#applications-todo a.button")).await;
     wait_for(&d, "白云区石井小学").await;
     screenshot(&d, "school-applications").await;
-    d.find(By::XPath("//button[contains(., '通过并创建学校')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&d, By::XPath("//button[contains(., '通过并创建学校')]")).await;
     let question = d.get_alert_text().await.unwrap();
     assert!(
         question.contains("确认通过“白云区石井小学”的注册申请") && question.contains("baiyun_sj"),
@@ -110,12 +83,7 @@ async fn a_school_applies_on_a_phone_and_the_district_approves_it() {
     d.goto(format!("{}/", app.address)).await.unwrap();
     type_into(&d, "username", "baiyun_sj").await;
     type_into(&d, "password", &password).await;
-    d.find(By::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&d, By::Css("form button[type=submit]")).await;
     for _ in 0..50 {
         if d.current_url().await.unwrap().path() == "/login/mfa" {
             break;

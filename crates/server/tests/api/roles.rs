@@ -227,3 +227,160 @@ async fn the_page_csrf_token_also_passes_for_cookie_api_calls() {
         .unwrap();
     assert_eq!(resp.status(), 204);
 }
+
+/// The registry self-service routes (API.md, "Registry self-service") for each role, as
+/// `domain::authz` decides: 403 for a role that may never, 404 outside the scope, and for a
+/// role that may, what the request itself earns (a `maybe` decision is 422, a reminder with
+/// nothing found 409) — so that the table changes nothing while it probes.
+#[tokio::test]
+async fn each_role_reaches_the_registry_routes_as_authz_says() {
+    let app = spawn_app().await;
+    let t = tree(&app, "从化").await;
+    let teacher = app.teacher(&t.school, "黄明", 41).await;
+    let teacher_token = app.login(&crate::helpers::id_number(41), PASSWORD).await;
+    let provider = app
+        .post(
+            "/orgs",
+            &app.city_token,
+            json!({ "name": "从化培训中心", "kind": "provider", "parent_id": app.city_id }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let provider_token = app
+        .admin("conghua_provider", "provider_admin", &provider)
+        .await;
+    app.post(
+        "/users",
+        &app.city_token,
+        json!({ "username": "matrix_auditor", "password": PASSWORD, "role": "auditor",
+            "org_id": app.city_id }),
+    )
+    .await
+    .expect(201);
+    let auditor_token = app.login("matrix_auditor", PASSWORD).await;
+    let correction = app
+        .post(
+            &format!("/teachers/{teacher}/corrections"),
+            &teacher_token,
+            json!({ "name": "黄明明", "reason": "录入错误" }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let application = app
+        .call(
+            Method::POST,
+            "/api/v1/school-applications",
+            None,
+            Some(
+                json!({ "name": "从化区新学校", "district_id": t.district, "ownership": "public",
+                "school_type": "primary", "contact_name": "周", "contact_phone": "13600000000",
+                "admin_username": "conghua_new" }),
+            ),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = tree(&app, "增城").await;
+
+    let maybe = json!({ "decision": "maybe" });
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/school-applications".into(), None),
+        (
+            Method::POST,
+            format!("/school-applications/{application}/review"),
+            Some(maybe.clone()),
+        ),
+        (Method::GET, "/corrections".into(), None),
+        (
+            Method::POST,
+            format!("/corrections/{correction}/review"),
+            Some(maybe.clone()),
+        ),
+        (
+            Method::POST,
+            format!("/teachers/{teacher}/corrections"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/teachers/{teacher}/correction-reminder"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/teachers/{teacher}/archive.pdf"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/reports/archive?school_id={}", t.school),
+            None,
+        ),
+    ];
+    // One column per route above.
+    let expected: [(&str, &str, [u16; 8]); 7] = [
+        (
+            "teacher",
+            &teacher_token,
+            [403, 403, 200, 403, 422, 403, 200, 403],
+        ),
+        (
+            "school_admin",
+            &t.school_token,
+            [403, 403, 200, 403, 403, 409, 200, 200],
+        ),
+        (
+            "district_admin",
+            &t.district_token,
+            [200, 422, 200, 422, 403, 409, 200, 200],
+        ),
+        (
+            "other district",
+            &other.district_token,
+            [200, 404, 200, 404, 403, 404, 404, 404],
+        ),
+        (
+            "city_admin",
+            &app.city_token,
+            [200, 422, 200, 422, 403, 409, 200, 200],
+        ),
+        (
+            "provider_admin",
+            &provider_token,
+            [403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "auditor",
+            &auditor_token,
+            [403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+    ];
+    // Out of scope a decision must not even be read: the other district sends a real one.
+    let reject = json!({ "decision": "reject", "reason": "探测" });
+    let mut wrong = Vec::new();
+    for (role, token, statuses) in expected {
+        for ((method, path, body), want) in routes.iter().zip(statuses) {
+            let body = match body {
+                Some(b) if *b == maybe && role == "other district" => Some(reject.clone()),
+                other => other.clone(),
+            };
+            let got = app
+                .call(method.clone(), &format!("/api/v1{path}"), Some(token), body)
+                .await
+                .status
+                .as_u16();
+            if got != want {
+                wrong.push(format!("{role} {method} {path}: {got}, expected {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
