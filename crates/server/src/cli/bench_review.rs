@@ -37,6 +37,8 @@ struct Logins {
     district_username: String,
     district_token: String,
     teacher_tokens: Vec<String>,
+    /// The teacher each token is for, in the same order.
+    teacher_ids: Vec<String>,
     pending: u64,
 }
 
@@ -155,6 +157,7 @@ pub async fn seed(config: Config, pending: u64, submitters: u64, out: &Path) -> 
         district_id: district.id,
         district_username: district_user.username,
         district_token,
+        teacher_ids: (0..submitters).map(teacher_id).collect(),
         teacher_tokens,
         pending,
     };

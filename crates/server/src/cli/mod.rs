@@ -3,6 +3,7 @@
 pub mod audit;
 mod backup;
 mod bench;
+mod bench_floor;
 mod bench_review;
 mod create_admin;
 mod export;
@@ -196,6 +197,12 @@ pub enum BenchCommand {
         #[arg(long, default_value = "bench-scan.jpg")]
         scan_out: PathBuf,
     },
+    /// Serve the load test's floors: an axum hello-world and one primary-key read through
+    /// the server's own pool (scripts/bench/surge.sh).
+    Floor {
+        #[arg(long, default_value = "127.0.0.1:18090")]
+        bind: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -234,6 +241,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::verify(config, year, runs).await
         }
         Command::Bench(BenchCommand::Import { rows }) => bench::import(config, rows).await,
+        Command::Bench(BenchCommand::Floor { bind }) => bench_floor::run(config, &bind).await,
         Command::Bench(BenchCommand::SeedDeclarations {
             pending,
             submitters,
