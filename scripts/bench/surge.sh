@@ -5,6 +5,8 @@
 # primary-key read through the same pool (`xueshi bench floor`) — so each figure is also a
 # share of both. The server's peak RSS is sampled during each run. See docs/benchmarks.md.
 # Usage: scripts/bench/surge.sh sqlite|postgres [connections=256] [seconds=30] [teachers=20000]
+# SURGE_ONLY="progress home" measures only those of progress, home, declarations (the floors
+# always), for comparing two builds alternately.
 # PostgreSQL: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be
 # allowed to create the database xueshi_bench_surge, which is dropped first.
 set -euo pipefail
@@ -89,9 +91,9 @@ echo "== surge, $backend, $teachers teachers, $connections connections, ${second
 {
   measure hello "http://127.0.0.1:$floor_port" "$floor"
   measure pk "http://127.0.0.1:$floor_port" "$floor"
-  measure progress "http://127.0.0.1:$port" "$server"
-  measure home "http://127.0.0.1:$port" "$server"
-  measure declarations "http://127.0.0.1:$port" "$server"
+  for mode in ${SURGE_ONLY:-progress home declarations}; do
+    measure "$mode" "http://127.0.0.1:$port" "$server"
+  done
 } >"$work/results"
 python3 - "$work/results" <<'PY'
 import sys

@@ -58,6 +58,7 @@ impl Application {
             limits,
             clock: crate::clock::Clock::default(),
             notifier,
+            touches: Default::default(),
         };
         let listener = TcpListener::bind(&state.config.bind).await?;
         let metrics_listener = match state.config.metrics_bind.as_deref() {
@@ -111,6 +112,12 @@ impl Application {
             ))
         });
         let limits = tokio::spawn(self.state.limits.clone().sweep_forever());
+        let touches = tokio::spawn(
+            self.state
+                .touches
+                .clone()
+                .flush_forever(self.state.db.clone(), self.state.clock.clone()),
+        );
         // Evidence an older version wrote in clear is sealed while the server serves.
         let files = self.state.files.clone();
         let sealing = tokio::spawn(async move {
@@ -121,6 +128,16 @@ impl Application {
         let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs.max(1));
         crate::serve::serve(self.listener, self.router, header_timeout, shutdown).await?;
         limits.abort();
+        touches.abort();
+        // What was used since the last batch is written before the database closes.
+        if let Err(e) = self
+            .state
+            .touches
+            .flush(&self.state.db, self.state.clock.now_ms())
+            .await
+        {
+            tracing::warn!(error = %e, "the last session activity was not recorded");
+        }
         sealing.abort();
         janitor.abort();
         if let Some(server) = metrics_server {

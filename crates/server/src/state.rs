@@ -20,4 +20,6 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Where one-time codes for people go (SMS or email; the log in development).
     pub notifier: std::sync::Arc<dyn crate::services::reminders::Notifier>,
+    /// Sessions used since the last batch of activity was written.
+    pub touches: crate::auth::touches::Touches,
 }

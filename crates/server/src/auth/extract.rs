@@ -170,16 +170,17 @@ async fn load_live(state: &AppState, hash: &str) -> AppResult<Option<repo::sessi
     };
     drop(c);
     let idle = state.config.idle_ms(session.user.role);
-    if now >= session.expires_at || now - session.last_seen_at > idle {
+    let last_seen = session
+        .last_seen_at
+        .max(state.touches.seen(hash).unwrap_or(i64::MIN));
+    if now >= session.expires_at || now - last_seen > idle {
         let mut tx = state.db.begin().await?;
         repo::sessions::delete(&mut tx, hash).await?;
         tx.commit().await?;
         return Ok(None);
     }
-    if now - session.last_seen_at >= TOUCH_EVERY_MS {
-        let mut tx = state.db.begin().await?;
-        repo::sessions::touch(&mut tx, hash, now).await?;
-        tx.commit().await?;
+    if now - last_seen >= TOUCH_EVERY_MS {
+        state.touches.note(hash, now);
     }
     Ok(Some(session))
 }

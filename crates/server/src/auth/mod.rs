@@ -6,6 +6,7 @@ pub mod password;
 pub mod sessions;
 pub mod steps;
 pub mod totp;
+pub mod touches;
 
 pub use extract::{ClientIp, CurrentUser, SESSION_COOKIE, Session};
 pub use steps::Step;

@@ -69,3 +69,39 @@ async fn a_session_ends_twelve_hours_after_login_however_active() {
         .await
         .expect_error(401, "unauthenticated");
 }
+
+/// Activity is written in batches (one transaction every two seconds, not one per request),
+/// so what every server of a cluster reads is at most that late; this server already counts it.
+#[tokio::test]
+async fn activity_reaches_the_database_in_a_batch_within_seconds() {
+    let app = spawn_app().await;
+    let token = app.city_token.clone();
+    let hash = xueshi_server::auth::sessions::token_hash(&token);
+    let last_seen = || async {
+        let mut c = app.db.pool().acquire().await.unwrap();
+        let mut q = xueshi_store::repo::sql::Sql::new(
+            "SELECT last_seen_at FROM sessions WHERE token_hash = ",
+        );
+        q.bind(hash.as_str());
+        let row = q.fetch_optional(&mut c).await.unwrap().unwrap();
+        xueshi_store::Row::try_get::<i64, _>(&row, "last_seen_at").unwrap()
+    };
+    let before = last_seen().await;
+    app.clock.advance(10 * MINUTE);
+    app.api_get("/me", &app.city_token).await.expect(200);
+    // Idle for 14 more minutes by this server's count (15 is the limit), whatever is written.
+    app.clock.advance(14 * MINUTE);
+    app.api_get("/me", &app.city_token).await.expect(200);
+    let mut written = before;
+    for _ in 0..50 {
+        written = last_seen().await;
+        if written > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        written >= before + (10 * MINUTE).as_millis() as i64,
+        "{before} → {written}"
+    );
+}

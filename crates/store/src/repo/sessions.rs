@@ -77,11 +77,24 @@ pub async fn active_user_for(
     }))
 }
 
-/// Records activity (callers do it at most once a minute per session).
-pub async fn touch(c: &mut AnyConnection, token_hash: &str, now: i64) -> StoreResult<()> {
-    let mut q = Sql::new("UPDATE sessions SET last_seen_at = ");
-    q.bind(now).push(" WHERE token_hash = ").bind(token_hash);
-    q.execute(c).await?;
+/// Records that these sessions were used at `now` (a batch of touches, see the server).
+pub async fn touch_all(
+    c: &mut AnyConnection,
+    token_hashes: &[String],
+    now: i64,
+) -> StoreResult<()> {
+    for chunk in token_hashes.chunks(500) {
+        let mut q = Sql::new("UPDATE sessions SET last_seen_at = ");
+        q.bind(now).push(" WHERE token_hash IN (");
+        for (i, hash) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(hash.as_str());
+        }
+        q.push(")");
+        q.execute(c).await?;
+    }
     Ok(())
 }
 
