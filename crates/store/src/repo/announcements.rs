@@ -75,12 +75,7 @@ pub async fn list(
     let mut q = Sql::new(SELECT);
     if let Some(publishers) = publishers {
         q.push(" AND a.org_id IN (");
-        for (i, p) in publishers.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(p.as_str());
-        }
+        q.bind_all(publishers.iter().map(|p| p.as_str()));
         if publishers.is_empty() {
             q.push("NULL");
         }
@@ -162,12 +157,7 @@ pub async fn attachments(c: &mut AnyConnection, ids: &[String]) -> StoreResult<V
         return Ok(Vec::new());
     }
     let mut q = Sql::new("SELECT * FROM announcement_attachments WHERE announcement_id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(id.as_str());
-    }
+    q.bind_all(ids.iter().map(|id| id.as_str()));
     q.push(") ORDER BY created_at, id");
     q.fetch_all(c)
         .await?

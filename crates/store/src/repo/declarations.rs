@@ -84,12 +84,7 @@ pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.id IN ("));
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id.as_str());
-        }
+        q.bind_all(chunk.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
             found.push(Declaration::from_row(&row)?);
@@ -172,12 +167,7 @@ pub async fn touch_editable(
     q.push(" AND teacher_id = ").bind(d.teacher_id.as_str());
     q.push(" AND school_id = ").bind(d.school_id.as_str());
     q.push(" AND status IN (");
-    for (i, status) in review::EDITABLE.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(status.as_str());
-    }
+    q.bind_all(review::EDITABLE.iter().map(|status| status.as_str()));
     q.push(") AND (SELECT COUNT(*) FROM evidence WHERE declaration_id = ");
     q.bind(d.id.as_str()).push(") < ").bind(max_files as i64);
     Ok(q.execute(c).await? == 1)

@@ -58,12 +58,7 @@ pub async fn allowance(
     );
     q.bind(previous_year as i64);
     q.push(" WHERE t.status = 'active' AND s.ownership = 'private' AND s.school_type IN (");
-    for (i, kind) in COMPULSORY.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(kind.as_str());
-    }
+    q.bind_all(COMPULSORY.iter().map(|kind| kind.as_str()));
     q.push(")");
     push_reach(&mut q, "t.school_id", reach);
     if let Some(cursor) = cursor {

@@ -210,12 +210,7 @@ pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
         let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id IN ("));
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id.as_str());
-        }
+        q.bind_all(chunk.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
             found.push(Org::from_row(&row)?);

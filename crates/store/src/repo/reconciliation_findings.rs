@@ -63,12 +63,7 @@ pub async fn replace(
 ) -> StoreResult<()> {
     for ids in checked.chunks(500) {
         let mut q = Sql::new("DELETE FROM reconciliation_findings WHERE teacher_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id.as_str());
-        }
+        q.bind_all(ids.iter().map(|id| id.as_str()));
         q.push(")");
         q.execute(c).await?;
     }
@@ -103,12 +98,7 @@ pub async fn for_teachers(
     let mut out = HashMap::new();
     for ids in ids.chunks(500) {
         let mut q = Sql::new("SELECT * FROM reconciliation_findings WHERE teacher_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id.as_str());
-        }
+        q.bind_all(ids.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
             let f = finding(&row)?;

@@ -86,12 +86,7 @@ pub async fn touch_all(
     for chunk in token_hashes.chunks(500) {
         let mut q = Sql::new("UPDATE sessions SET last_seen_at = ");
         q.bind(now).push(" WHERE token_hash IN (");
-        for (i, hash) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(hash.as_str());
-        }
+        q.bind_all(chunk.iter().map(|hash| hash.as_str()));
         q.push(")");
         q.execute(c).await?;
     }

@@ -76,6 +76,17 @@ impl Sql {
         self
     }
 
+    /// Appends placeholders bound to `values`, separated by commas (the inside of `IN (…)`).
+    pub fn bind_all<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Sql {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value);
+        }
+        self
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -63,12 +63,7 @@ pub async fn get_many(
         let mut q = Sql::new(format!(
             "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE t.id IN ("
         ));
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(id.as_str());
-        }
+        q.bind_all(chunk.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
             found.push(Teacher::from_row(&row, v)?);
@@ -238,16 +233,13 @@ pub async fn find_many(
         let mut q = Sql::new(format!(
             "SELECT {TEACHER_COLUMNS} FROM teachers t WHERE {column} IN ("
         ));
-        for (i, value) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
+        q.bind_all(chunk.iter().map(|value| {
             if by_id_number {
-                q.bind(id_number_index(v, value));
+                id_number_index(v, value)
             } else {
-                q.bind(value.as_str());
+                value.clone()
             }
-        }
+        }));
         q.push(")");
         for row in q.fetch_all(c).await? {
             found.push(Teacher::from_row(&row, v)?);
