@@ -91,10 +91,7 @@ fn file_year(file: &str, extension: &str) -> AppResult<i32> {
 
 /// `2025年1月20日`: the business date of a stored time.
 fn chinese_date(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let d = xueshi_domain::time_rules::business_date(t);
-    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
+    xueshi_domain::time_rules::format_date_zh(crate::services::date_of(ms))
 }
 
 /// Names of organisations, looked up once each.

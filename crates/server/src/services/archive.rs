@@ -13,20 +13,13 @@ use xueshi_store::models::{Org, Record, VerificationResult};
 use xueshi_store::repo::{archive, orgs, policies, records, verification};
 
 use super::exports::{Cell, Download, Table, XLSX, xlsx};
-use super::{Ctx, Place, record, teachers};
+use super::{Ctx, Place, date_of, record, teachers};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// `2026年12月3日`, today in Shanghai.
 fn today_zh() -> String {
     xueshi_domain::time_rules::format_date_zh(crate::web::today())
-}
-
-/// The Shanghai date of a stored time.
-fn date_of(ms: i64) -> time::Date {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    xueshi_domain::time_rules::business_date(t)
 }
 
 fn record_dates(r: &Record) -> String {

@@ -174,11 +174,20 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// A stored unix-millisecond time as a moment (the epoch if out of range).
+pub fn moment(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The business (Shanghai) date of a stored time.
+pub fn date_of(ms: i64) -> time::Date {
+    xueshi_domain::time_rules::business_date(moment(ms))
+}
+
 /// A stored unix-millisecond time as RFC 3339 in the business time zone.
 pub fn time_text(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    xueshi_domain::time_rules::format_rfc3339_shanghai(t)
+    xueshi_domain::time_rules::format_rfc3339_shanghai(moment(ms))
 }
 
 /// Hours declared but not yet effective: the teacher's submitted and school-approved

@@ -234,9 +234,7 @@ pub fn today() -> time::Date {
 
 /// A stored time as pages show it, Shanghai time: `2026年12月3日 14:16`, or with the seconds.
 pub fn shown_time(ms: i64, seconds: bool) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    xueshi_domain::time_rules::format_datetime_zh(t, seconds)
+    xueshi_domain::time_rules::format_datetime_zh(crate::services::moment(ms), seconds)
 }
 
 /// When a request was decided, with the reason given, for its row in a list.
