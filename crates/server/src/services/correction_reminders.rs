@@ -22,6 +22,11 @@ use crate::error::{AppError, AppResult};
 /// One reminder a day per teacher at most: a reminder is a nudge, not a flood.
 pub const REMIND_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// Whether a reminder may go out now: none was sent within [`REMIND_EVERY_MS`].
+pub fn remindable(f: &Finding, now: i64) -> bool {
+    f.reminded_at.is_none_or(|at| at < now - REMIND_EVERY_MS)
+}
+
 /// What the finding means, in the words the pages and the reminder use.
 pub fn finding_text(f: &Finding) -> String {
     match (f.kind, &f.provincial_name) {

@@ -72,10 +72,7 @@ fn finding_view(r: FindingRow) -> FindingView {
     FindingView {
         finding: correction_reminders::finding_text(&r.finding),
         reminded: r.finding.reminded_at.map(|at| shown_time(at, false)),
-        remindable: r
-            .finding
-            .reminded_at
-            .is_none_or(|at| at < xueshi_store::now_ms() - correction_reminders::REMIND_EVERY_MS),
+        remindable: correction_reminders::remindable(&r.finding, xueshi_store::now_ms()),
         teacher_id: r.finding.teacher_id,
         name: r.name,
         id_number: IdNumber::mask_str(&r.id_number),

@@ -2,34 +2,14 @@
 //! not-yet-verified year's effective hours, and the records), read back with `pdftotext`;
 //! and a school's archive as XLSX, one row per teacher and verified year.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, id_number, policy, spawn_app, tree};
 use crate::reports::{download, xlsx_rows};
 
-/// The PDF's pages as `pdftotext` reads them, or `None` (with a note) when it is missing
-/// and `XUESHI_REQUIRE_PDFTOTEXT` is not `1`.
+/// The PDF's pages as `pdftotext` reads them, or `None` when it is missing.
 fn pdf_pages(pdf: &[u8]) -> Option<Vec<String>> {
-    let Ok(mut child) = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-    else {
-        assert!(
-            std::env::var("XUESHI_REQUIRE_PDFTOTEXT").as_deref() != Ok("1"),
-            "pdftotext (poppler-utils) is required"
-        );
-        eprintln!("note: pdftotext is not installed; the archive's text was not checked");
-        return None;
-    };
-    child.stdin.take().unwrap().write_all(pdf).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pdftotext failed");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = crate::helpers::pdftotext(pdf, false)?;
     Some(
         text.split('\u{c}')
             .filter(|p| !p.trim().is_empty())

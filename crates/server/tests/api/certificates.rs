@@ -1,8 +1,7 @@
 //! Certificates: the teacher's PDF, the public check of its code (JSON and page), and the
 //! bulk ZIP of a school or district.
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::io::Read;
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
@@ -68,26 +67,7 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
 fn pdf_text(pdf: &[u8]) -> Option<String> {
     // -layout: by default pdftotext drops a hyphen that ends a line, as if it split a word,
     // and the verification code may end a line with one.
-    let child = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(_) => {
-            assert!(
-                std::env::var("XUESHI_REQUIRE_PDFTOTEXT").as_deref() != Ok("1"),
-                "pdftotext (poppler-utils) is required"
-            );
-            eprintln!("note: pdftotext is not installed; the certificate's text was not checked");
-            return None;
-        }
-    };
-    child.stdin.take().unwrap().write_all(pdf).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pdftotext failed");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = crate::helpers::pdftotext(pdf, true)?;
     assert_eq!(text.matches('\u{c}').count(), 1, "one page");
     Some(text.chars().filter(|c| !c.is_whitespace()).collect())
 }

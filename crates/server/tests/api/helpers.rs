@@ -672,3 +672,31 @@ pub fn xueshi(config: &xueshi_server::config::Config, args: &[&str]) -> (bool, S
     );
     (out.status.success(), text)
 }
+
+/// A PDF's text as `pdftotext` reads it (`-layout` keeps the page's columns), or `None`
+/// (with a note) when it is not installed and `XUESHI_REQUIRE_PDFTOTEXT` is not `1`.
+pub fn pdftotext(pdf: &[u8], layout: bool) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut args = vec!["-enc", "UTF-8", "-", "-"];
+    if layout {
+        args.insert(0, "-layout");
+    }
+    let Ok(mut child) = Command::new("pdftotext")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        assert!(
+            std::env::var("XUESHI_REQUIRE_PDFTOTEXT").as_deref() != Ok("1"),
+            "pdftotext (poppler-utils) is required"
+        );
+        eprintln!("note: pdftotext is not installed; the PDF's text was not checked");
+        return None;
+    };
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext failed");
+    Some(String::from_utf8(out.stdout).unwrap())
+}
