@@ -93,6 +93,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let janitor = tokio::spawn(sweep_sessions(self.state.clone()));
+        // The cache keeps entries while the change feed runs (see `xueshi_store::cache`).
+        let db = self.state.db.clone();
+        let feed = tokio::spawn(async move { db.follow_changes().await });
         let metrics_server = self.metrics_listener.map(|listener| {
             let router = Router::new()
                 .route("/metrics", get(metrics::render))
@@ -140,6 +143,7 @@ impl Application {
         }
         sealing.abort();
         janitor.abort();
+        feed.abort();
         if let Some(server) = metrics_server {
             server.abort();
         }

@@ -7,6 +7,8 @@ use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use xueshi_vault::Vault;
 
+use crate::cache::Cache;
+use crate::changes::Feed;
 use crate::tx::{AfterCommit, Tx};
 use crate::wal_sync::WalSync;
 use crate::{StoreError, StoreResult, migrate, sealed};
@@ -24,7 +26,7 @@ pub enum Backend {
 
 /// The database: a pool for reads and, on SQLite, a single-connection pool for writes so
 /// concurrent writers queue in-process instead of failing with `SQLITE_BUSY`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     reader: AnyPool,
     writer: AnyPool,
@@ -33,10 +35,22 @@ pub struct Db {
     vault: Arc<Vault>,
     /// SQLite on a file: the group flush of its WAL every acknowledged commit waits for.
     wal: Option<Arc<WalSync>>,
+    /// What this process caches and how it hears of changes (idle until [`Db::follow_changes`]).
+    feed: Arc<Feed>,
+    /// PostgreSQL: where the change feed listens (holds the password: never logged).
+    url: Arc<str>,
 }
 
 pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
 }
 
 impl Db {
@@ -77,11 +91,13 @@ impl Db {
                     .connect_with(options)
                     .await?;
                 Db {
+                    feed: Arc::new(Feed::new(pool.clone())),
                     reader: pool.clone(),
                     writer: pool,
                     backend,
                     vault,
                     wal: None,
+                    url: url.into(),
                 }
             }
             Backend::Sqlite => {
@@ -95,17 +111,41 @@ impl Db {
                         .fetch_one(&writer)
                         .await?;
                 Db {
+                    feed: Arc::new(Feed::new(reader.clone())),
                     reader,
                     writer,
                     backend,
                     vault,
                     wal: (!file.is_empty()).then(|| Arc::new(WalSync::new(&file))),
+                    url: url.into(),
                 }
             }
         };
         migrate::run(&db).await?;
         sealed::prepare(&db, &db.vault).await?;
         Ok(db)
+    }
+
+    /// What this process keeps in memory (empty and unused until [`Db::follow_changes`]).
+    pub fn cache(&self) -> &Cache {
+        &self.feed.cache
+    }
+
+    /// Follows the change feed until aborted; the cache keeps entries only meanwhile. A
+    /// server runs this; the CLI does not (its reads all go to the database).
+    pub async fn follow_changes(&self) {
+        /// Aborted or not, nothing is cached once no one follows.
+        struct Unfollow<'a>(&'a Cache);
+        impl Drop for Unfollow<'_> {
+            fn drop(&mut self) {
+                self.0.set_live(false);
+            }
+        }
+        let _unfollow = Unfollow(self.cache());
+        match self.backend {
+            Backend::Sqlite => self.feed.follow_sqlite(self).await,
+            Backend::Postgres => self.feed.follow_postgres(&self.url).await,
+        }
     }
 
     pub fn vault(&self) -> &Vault {
@@ -149,7 +189,8 @@ impl Db {
                 AfterCommit::FlushPostgres,
             ),
         };
-        Tx::begin(self.writer.acquire().await?, statement, after).await
+        let feed = Some(self.feed.clone());
+        Tx::begin(self.writer.acquire().await?, statement, after, feed).await
     }
 
     /// A write transaction whose commit is not flushed to disk before it returns.
@@ -165,6 +206,7 @@ impl Db {
             self.writer.acquire().await?,
             statement,
             AfterCommit::Nothing,
+            None,
         )
         .await
     }

@@ -3,6 +3,9 @@
 //! `CAST(… AS BIGINT)`); each backend keeps its own migrations. Every function takes a
 //! connection so callers compose them inside one transaction.
 
+pub mod cache;
+pub mod cached;
+mod changes;
 mod db;
 mod error;
 mod migrate;

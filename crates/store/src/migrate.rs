@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_correction_requests"),
     migration!(20, "0020_school_applications"),
     migration!(21, "0021_reconciliation_findings"),
+    migration!(22, "0022_change_feed"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -17,6 +17,7 @@ use sqlx::{Any, AnyConnection, Database, Executor, SqlSafeStr};
 use sqlx_core::transaction::TransactionManager;
 
 use crate::StoreResult;
+use crate::changes::Feed;
 use crate::wal_sync::WalSync;
 
 type Manager = <Any as Database>::TransactionManager;
@@ -44,6 +45,8 @@ pub struct Tx {
     conn: PoolConnection<Any>,
     open: bool,
     after: AfterCommit,
+    /// Set when this server caches: the commit returns once its changes are forgotten.
+    feed: Option<Arc<Feed>>,
 }
 
 impl Tx {
@@ -51,12 +54,14 @@ impl Tx {
         conn: PoolConnection<Any>,
         statement: &'static str,
         after: AfterCommit,
+        feed: Option<Arc<Feed>>,
     ) -> StoreResult<Tx> {
         // Open before `begin` runs: if it fails half-way, drop still rolls back.
         let mut tx = Tx {
             conn,
             open: true,
             after,
+            feed: feed.filter(|f| f.cache.is_live()),
         };
         Manager::begin(&mut tx.conn, Some(statement.into_sql_str())).await?;
         Ok(tx)
@@ -65,19 +70,27 @@ impl Tx {
     pub async fn commit(mut self) -> StoreResult<()> {
         Manager::commit(&mut self.conn).await?;
         self.open = false;
+        let feed = self.feed.take();
         match &self.after {
             AfterCommit::Nothing => {}
-            AfterCommit::FlushPostgres => {
-                self.conn.execute(FLUSH_POSTGRES).await?;
-            }
+            AfterCommit::FlushPostgres => match feed {
+                // One round trip flushes the log and asks the feed to catch up.
+                Some(feed) => return feed.sync_after(&mut self.conn, FLUSH_POSTGRES).await,
+                None => {
+                    self.conn.execute(FLUSH_POSTGRES).await?;
+                }
+            },
             AfterCommit::SyncWal(wal) => {
                 let (wal, number) = (wal.clone(), wal.committed());
                 // The writer connection goes back to the next writer before the flush.
                 drop(self);
-                return wal.wait_on_disk(number).await;
+                wal.wait_on_disk(number).await?;
             }
         }
-        Ok(())
+        match feed {
+            Some(feed) => feed.catch_up().await,
+            None => Ok(()),
+        }
     }
 }
 

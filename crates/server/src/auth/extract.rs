@@ -1,12 +1,14 @@
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use xueshi_domain::Role;
 use xueshi_domain::authz::Actor;
+use xueshi_store::cache::CachedSession;
 use xueshi_store::models::User;
-use xueshi_store::repo;
+use xueshi_store::{cached, repo};
 
 use super::sessions::token_hash;
 use super::steps::Step;
@@ -53,20 +55,21 @@ impl FromRequestParts<AppState> for Session {
             check_same_origin(parts, state, &token)?;
         }
         let hash = token_hash(&token);
-        let session = load_live(state, &hash)
+        let entry = load_live(state, &hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        let session = &entry.session;
         state.limits.check_user(&session.user.id)?;
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
-        let actor = actor(&session.user, session.org_district_id);
+        let actor = actor(&session.user, session.org_district_id.clone());
         let ctx = Ctx { actor, ip };
         crate::refusals::Witness::saw(parts, &ctx);
         Ok(Session {
-            user: session.user,
+            user: session.user.clone(),
             ctx,
             token_hash: hash,
             next: session.next_step.as_deref().and_then(Step::parse),
-            kind: session.kind,
+            kind: session.kind.clone(),
         })
     }
 }
@@ -161,28 +164,38 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// The session's user if the session is within its absolute and idle limits (both kept in
 /// the database, so every server of a cluster agrees) and the user may still log in. A
 /// session past a limit is deleted; a live one records its activity once a minute.
-async fn load_live(state: &AppState, hash: &str) -> AppResult<Option<repo::sessions::SessionUser>> {
+///
+/// The session comes from the cache when it is there. Another server may have seen it used
+/// since it was cached, so a session that looks idle is read again before it is ended.
+async fn load_live(state: &AppState, hash: &str) -> AppResult<Option<Arc<CachedSession>>> {
     let now = state.clock.now_ms();
-    let mut c = state.db.pool().acquire().await?;
-    let Some(session) = repo::sessions::active_user_for(&mut c, state.db.vault(), hash).await?
-    else {
-        return Ok(None);
-    };
-    drop(c);
-    let idle = state.config.idle_ms(session.user.role);
-    let last_seen = session
-        .last_seen_at
-        .max(state.touches.seen(hash).unwrap_or(i64::MIN));
-    if now >= session.expires_at || now - last_seen > idle {
-        let mut tx = state.db.begin().await?;
-        repo::sessions::delete(&mut tx, hash).await?;
-        tx.commit().await?;
-        return Ok(None);
+    let mut fresh = false;
+    loop {
+        let Some(entry) = cached::session(&state.db, hash, fresh).await? else {
+            return Ok(None);
+        };
+        let session = &entry.session;
+        let idle = state.config.idle_ms(session.user.role);
+        let last_seen = entry
+            .last_seen()
+            .max(state.touches.seen(hash).unwrap_or(i64::MIN));
+        let idle_out = now - last_seen > idle;
+        if idle_out && !fresh && now < session.expires_at {
+            fresh = true;
+            continue;
+        }
+        if idle_out || now >= session.expires_at {
+            let mut tx = state.db.begin().await?;
+            repo::sessions::delete(&mut tx, hash).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        if now - last_seen >= TOUCH_EVERY_MS {
+            state.touches.note(hash, now);
+            entry.saw(now);
+        }
+        return Ok(Some(entry));
     }
-    if now - last_seen >= TOUCH_EVERY_MS {
-        state.touches.note(hash, now);
-    }
-    Ok(Some(session))
 }
 
 /// The actor for a user who may log in: not a departed teacher, not staff of an archived

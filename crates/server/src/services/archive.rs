@@ -106,7 +106,7 @@ pub async fn teacher_pdf(state: &AppState, ctx: &Ctx, teacher_id: &str) -> AppRe
         match policies::get(&mut c, year).await? {
             Some(policy) => {
                 let o = evaluate(
-                    &year_totals(&super::records::lines(&records), &policy),
+                    &year_totals(&xueshi_store::cached::effective_lines(&records), &policy),
                     &policy,
                 );
                 y.note = format!(

@@ -3,13 +3,11 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use xueshi_domain::authz::Action;
-use xueshi_domain::{
-    Outcome, Policy, RecordLine, RecordStatus, Role, Source, evaluate, year_totals,
-};
+use xueshi_domain::authz::{self, Action};
+use xueshi_domain::{Outcome, Policy, RecordStatus, Role, Source, evaluate, year_totals};
 use xueshi_store::models::Record;
-use xueshi_store::repo::{policies, records};
-use xueshi_store::{Db, StoreError};
+use xueshi_store::repo::records;
+use xueshi_store::{Db, StoreError, cached};
 
 use super::{Ctx, Place, record, required_text, teachers};
 use crate::error::{AppError, AppResult};
@@ -26,40 +24,31 @@ pub async fn list(
     Ok(records::for_teacher(&mut c, &teacher.id, year).await?)
 }
 
-/// Effective lines of a year, as the domain's ledger takes them.
-pub fn lines(records: &[Record]) -> Vec<RecordLine> {
-    records
-        .iter()
-        .filter(|r| r.status == RecordStatus::Approved)
-        .map(|r| RecordLine {
-            category: r.category,
-            activity_type: r.activity_type,
-            source: r.source,
-            hours: r.hours,
-        })
-        .collect()
-}
-
 pub struct Progress {
     pub policy: Policy,
     pub outcome: Outcome,
     pub pending: xueshi_domain::Hours,
 }
 
-/// Provisional progress of a year from effective records only.
+/// Provisional progress of a year from effective records only. The deadline day's most
+/// frequent request: read through the cache (see `xueshi_store::cache`).
 pub async fn progress(db: &Db, ctx: &Ctx, teacher_id: &str, year: i32) -> AppResult<Progress> {
-    let mut c = db.pool().acquire().await?;
-    let (teacher, _) = teachers::visible_for_ledger(&mut c, db.vault(), ctx, teacher_id).await?;
-    let policy = policies::get(&mut c, year)
+    if !may_read_ledger(ctx.actor.role) {
+        return Err(AppError::Forbidden);
+    }
+    let visible = cached::teacher_place(db, teacher_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let records = records::for_teacher(&mut c, &teacher.id, Some(year)).await?;
-    let outcome = evaluate(&year_totals(&lines(&records), &policy), &policy);
-    let pending = super::pending_hours(&mut c, &teacher.id, year).await?;
+        .is_some_and(|school| authz::sees_teacher(&ctx.actor, teacher_id, &school));
+    if !visible {
+        return Err(AppError::NotFound);
+    }
+    let policy = cached::policy(db, year).await?.ok_or(AppError::NotFound)?;
+    let ledger = cached::year_ledger(db, teacher_id, year).await?;
+    let outcome = evaluate(&year_totals(&ledger.lines, &policy), &policy);
     Ok(Progress {
-        policy,
+        policy: Policy::clone(&policy),
         outcome,
-        pending,
+        pending: ledger.pending,
     })
 }
 

@@ -13,6 +13,7 @@ mod auth;
 mod backup;
 mod batch_review;
 mod certificates;
+mod cluster;
 mod correction_reminders;
 mod corrections;
 mod data_at_rest;

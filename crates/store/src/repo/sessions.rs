@@ -39,6 +39,7 @@ pub async fn insert(c: &mut AnyConnection, s: &NewSession<'_>) -> StoreResult<()
 }
 
 /// A live session's user (see [`active_user_for`]) and the session's own times.
+#[derive(Clone, Debug)]
 pub struct SessionUser {
     pub user: User,
     pub org_district_id: Option<String>,

@@ -1,0 +1,109 @@
+use xueshi_domain::OrgKind;
+
+use super::*;
+
+fn live() -> Cache {
+    let cache = Cache::default();
+    cache.set_live(true);
+    cache
+}
+
+fn ledger(tenths: i64) -> YearLedger {
+    YearLedger {
+        lines: Vec::new(),
+        pending: Hours::from_tenths(tenths),
+    }
+}
+
+fn school(id: &str) -> OrgPlace {
+    OrgPlace {
+        id: id.into(),
+        kind: OrgKind::School,
+        parent_id: Some("d1".into()),
+        district_id: Some("d1".into()),
+        city_affiliated: false,
+    }
+}
+
+#[test]
+fn nothing_is_kept_unless_the_feed_runs() {
+    let cache = Cache::default();
+    cache.keep_ledger(cache.fence(), "t1", 2021, ledger(10));
+    assert!(cache.ledger("t1", 2021).is_none());
+    cache.set_live(true);
+    cache.keep_ledger(cache.fence(), "t1", 2021, ledger(10));
+    assert!(cache.ledger("t1", 2021).is_some());
+    cache.set_live(false);
+    assert!(cache.ledger("t1", 2021).is_none(), "stopping forgets all");
+}
+
+#[test]
+fn a_read_older_than_a_change_of_its_keys_is_not_kept() {
+    let cache = live();
+    let fence = cache.fence();
+    cache.forget(["l:t1"]);
+    cache.keep_ledger(fence, "t1", 2021, ledger(10));
+    assert!(cache.ledger("t1", 2021).is_none());
+    // Another teacher's change does not matter.
+    let fence = cache.fence();
+    cache.forget(["l:t2"]);
+    cache.keep_ledger(fence, "t1", 2021, ledger(10));
+    assert!(cache.ledger("t1", 2021).is_some());
+    // Everything forgotten: nothing fenced before is kept.
+    let fence = cache.fence();
+    cache.forget(["*"]);
+    cache.keep_policy(fence, 2021, None);
+    assert!(cache.policy(2021).is_none());
+}
+
+#[test]
+fn keys_forget_what_depends_on_them() {
+    let cache = live();
+    cache.keep_ledger(cache.fence(), "t1", 2021, ledger(1));
+    cache.keep_ledger(cache.fence(), "t1", 2022, ledger(2));
+    cache.keep_ledger(cache.fence(), "t2", 2021, ledger(3));
+    cache.keep_place(cache.fence(), "t1", school("s1"));
+    cache.keep_place(cache.fence(), "t2", school("s2"));
+    cache.keep_policy(cache.fence(), 2021, None);
+    cache.forget(["l:t1"]);
+    assert!(cache.ledger("t1", 2021).is_none() && cache.ledger("t1", 2022).is_none());
+    assert_eq!(
+        cache.ledger("t2", 2021).unwrap().pending,
+        Hours::from_tenths(3)
+    );
+    cache.forget(["o:s2"]);
+    assert!(cache.place("t2").is_none() && cache.place("t1").is_some());
+    cache.forget(["t:t1"]);
+    assert!(cache.place("t1").is_none());
+    assert_eq!(cache.policy(2021), Some(None));
+    cache.forget(["p"]);
+    assert_eq!(cache.policy(2021), None);
+}
+
+#[test]
+fn an_unknown_key_forgets_everything() {
+    let cache = live();
+    cache.keep_ledger(cache.fence(), "t1", 2021, ledger(1));
+    cache.forget(["x:what"]);
+    assert!(cache.ledger("t1", 2021).is_none());
+}
+
+#[test]
+fn a_read_older_than_the_remembered_keys_is_not_kept() {
+    let cache = live();
+    let fence = cache.fence();
+    let keys: Vec<String> = (0..=RECENT_KEYS).map(|i| format!("l:other{i}")).collect();
+    cache.forget(keys.iter().map(String::as_str));
+    cache.keep_ledger(fence, "t1", 2021, ledger(1));
+    assert!(cache.ledger("t1", 2021).is_none());
+}
+
+#[test]
+fn entries_are_bounded() {
+    let cache = live();
+    for i in 0..MAX_ENTRIES + 10 {
+        cache.keep_ledger(cache.fence(), &format!("t{i}"), 2021, ledger(1));
+    }
+    let n = cache.lock().ledgers.len();
+    assert!(n <= MAX_ENTRIES && n > MAX_ENTRIES / 2, "{n}");
+}
