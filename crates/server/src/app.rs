@@ -49,7 +49,7 @@ impl Application {
         let files = config.file_store(db.shared_vault())?;
         tracing::info!(store = files.describe(), "evidence store");
         let limits = crate::rate_limit::RateLimits::new(config.user_rate, config.address_rate);
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             db,
             files,
             config: Arc::new(config),
@@ -59,7 +59,8 @@ impl Application {
             clock: crate::clock::Clock::default(),
             notifier,
             touches: Default::default(),
-        };
+            draining: Default::default(),
+        });
         let listener = TcpListener::bind(&state.config.bind).await?;
         let metrics_listener = match state.config.metrics_bind.as_deref() {
             Some(bind) if !bind.is_empty() => Some(TcpListener::bind(bind).await?),
@@ -96,6 +97,13 @@ impl Application {
         // The cache keeps entries while the change feed runs (see `xueshi_store::cache`).
         let db = self.state.db.clone();
         let feed = tokio::spawn(async move { db.follow_changes().await });
+        // This server's name on the job leases it holds.
+        let owner = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        let jobs = tokio::spawn(crate::services::jobs::run_forever(
+            self.state.db.clone(),
+            owner.clone(),
+            Duration::from_secs(self.state.config.job_lease_secs.max(1)),
+        ));
         let metrics_server = self.metrics_listener.map(|listener| {
             let router = Router::new()
                 .route("/metrics", get(metrics::render))
@@ -129,9 +137,29 @@ impl Application {
             }
         });
         let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs.max(1));
+        // Draining: health checks fail first, then the listener closes and in-flight
+        // requests finish (see `serve`).
+        let (draining, drain) = (
+            self.state.draining.clone(),
+            Duration::from_secs(self.state.config.drain_secs),
+        );
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::Release);
+            tracing::info!(seconds = drain.as_secs(), "draining");
+            tokio::time::sleep(drain).await;
+        };
         crate::serve::serve(self.listener, self.router, header_timeout, shutdown).await?;
         limits.abort();
         touches.abort();
+        // A job cut short here rolls back; another server takes it over at once.
+        jobs.abort();
+        let _ = jobs.await;
+        match crate::services::jobs::release(&self.state.db, &owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "job leases given back"),
+            Err(e) => tracing::warn!(error = %e, "job leases not given back; they expire"),
+        }
         // What was used since the last batch is written before the database closes.
         if let Err(e) = self
             .state

@@ -70,6 +70,12 @@ pub struct Config {
     /// Seconds a connection may take to send a request's headers, or stay idle between
     /// requests, before it is closed (slow clients hold no socket for long).
     pub header_timeout_secs: u64,
+    /// Seconds between SIGTERM and closing the listener, while `/healthz` answers 503 so a
+    /// load balancer stops sending new requests here first (0 on a single box).
+    pub drain_secs: u64,
+    /// Seconds a background job's lease lasts unrenewed (renewed every third of it): how
+    /// soon another server takes over a job whose server died.
+    pub job_lease_secs: u64,
 }
 
 impl Default for Config {
@@ -103,6 +109,8 @@ impl Default for Config {
             user_rate: 40,
             address_rate: 120,
             header_timeout_secs: 10,
+            drain_secs: 0,
+            job_lease_secs: 30,
         }
     }
 }

@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_school_applications"),
     migration!(21, "0021_reconciliation_findings"),
     migration!(22, "0022_change_feed"),
+    migration!(23, "0023_job_leases"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

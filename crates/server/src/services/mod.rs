@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod evidence_hashing;
 pub mod evidence_staging;
 pub mod exports;
+pub mod jobs;
 pub mod notifications;
 pub mod notifier;
 pub mod orgs;

@@ -79,51 +79,42 @@ pub async fn start(
         return Ok(Started::Done(run(db, ctx, year, |_, _| {}).await?));
     }
     let job_id = new_id();
-    {
-        let mut tx = db.begin().await?;
-        jobs::insert(&mut tx, &job_id, "verification", Some(&ctx.actor.user_id)).await?;
-        tx.commit().await?;
-    }
-    let (db, ctx, id) = (db.clone(), ctx.clone(), job_id.clone());
-    tokio::spawn(async move {
-        let progress_db = db.clone();
-        let progress_id = id.clone();
-        let _ = set_job(&db, &id, "running", 0, None, None).await;
-        let outcome = run(&db, &ctx, year, move |done, total| {
-            let (db, id) = (progress_db.clone(), progress_id.clone());
-            tokio::spawn(async move {
-                set_job(
-                    &db,
-                    &id,
-                    "running",
-                    (done * 100 / total.max(1)) as i64,
-                    None,
-                    None,
-                )
-                .await
-            });
-        })
-        .await;
-        let finished = match outcome {
-            Ok(summary) => set_job(&db, &id, "done", 100, Some(&json!(summary)), None).await,
-            Err(e) => {
-                tracing::error!(error = %e, year, "verification job failed");
-                set_job(
-                    &db,
-                    &id,
-                    "failed",
-                    0,
-                    None,
-                    Some("验证失败，请查看服务器日志"),
-                )
-                .await
-            }
-        };
-        if let Err(e) = finished {
-            tracing::error!(error = %e, job = id, "could not record the end of a job");
-        }
-    });
+    let params = super::jobs::params(ctx, json!({ "year": year }));
+    let mut tx = db.begin().await?;
+    jobs::insert(
+        &mut tx,
+        &job_id,
+        "verification",
+        Some(&ctx.actor.user_id),
+        &params,
+    )
+    .await?;
+    tx.commit().await?;
+    super::jobs::wake();
     Ok(Started::Job(job_id))
+}
+
+/// Runs a queued verification (see [`super::jobs`]): on whichever server took it, and again
+/// on another if that one died (the run is one transaction: nothing of it stays behind).
+pub async fn run_job(db: &Db, ctx: &Ctx, id: &str, params: &serde_json::Value) -> AppResult<()> {
+    let Some(year) = params["year"].as_i64().and_then(|y| i32::try_from(y).ok()) else {
+        return super::jobs::finish(db, id, Err("任务参数无效，请重新发起")).await;
+    };
+    super::jobs::progress(db, id, 0).await?;
+    let (progress_db, progress_id) = (db.clone(), id.to_owned());
+    let outcome = run(db, ctx, year, move |done, total| {
+        let (db, id) = (progress_db.clone(), progress_id.clone());
+        let percent = (done * 100 / total.max(1)) as i64;
+        tokio::spawn(async move { super::jobs::progress(&db, &id, percent).await });
+    })
+    .await;
+    match outcome {
+        Ok(summary) => super::jobs::finish(db, id, Ok(json!(summary))).await,
+        Err(e) => {
+            tracing::error!(error = %e, year, "verification job failed");
+            super::jobs::finish(db, id, Err("验证失败，请查看服务器日志")).await
+        }
+    }
 }
 
 /// Declarations of the year still waiting for a review, city-wide.
@@ -206,20 +197,6 @@ pub async fn year_state(db: &Db, ctx: &Ctx, year: i32) -> AppResult<YearState> {
         pending: pending(&mut c, ctx, year).await?,
         last_run,
     })
-}
-
-async fn set_job(
-    db: &Db,
-    id: &str,
-    status: &str,
-    progress: i64,
-    result: Option<&serde_json::Value>,
-    error: Option<&str>,
-) -> AppResult<()> {
-    let mut tx = db.begin().await?;
-    jobs::update(&mut tx, id, status, progress, result, error).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 fn no_policy(year: i32) -> AppError {

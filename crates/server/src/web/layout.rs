@@ -109,6 +109,9 @@ impl FromRequestParts<AppState> for WebUser {
 }
 
 async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, AppError> {
+    // Every page shows the year's policy: from the cache, before a connection is held.
+    let year = super::today().year();
+    let policy = xueshi_store::cached::policy(&state.db, year).await?;
     let mut c = state.db.pool().acquire().await?;
     let org = orgs::get(&mut c, &me.user.org_id)
         .await?
@@ -120,8 +123,7 @@ async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, 
             .unwrap_or_default(),
         None => me.user.username.clone(),
     };
-    let year = super::today().year();
-    let footer = match xueshi_store::repo::policies::get(&mut c, year).await? {
+    let footer = match policy {
         Some(p) => {
             let m = &p.minimums;
             format!(

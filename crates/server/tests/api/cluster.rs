@@ -193,3 +193,121 @@ async fn a_policy_change_on_one_server_shows_on_the_other() {
         .until(&path, &s.token, |_, p| p["total"]["required"] == 100)
         .await;
 }
+
+/// A verification job leased to a server that is gone: `lease_until` past (killed) or 0
+/// (given back at a graceful shutdown).
+async fn orphan_job(app: &TestApp, lease_until: i64) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let me = app.api_get("/me", &app.city_token).await.expect(200);
+    let params = json!({
+        "year": 2030, "ip": "127.0.0.1",
+        "actor": { "user_id": me["id"], "role": "city_admin", "org_id": app.city_id,
+                   "district_id": null, "teacher_id": null },
+    });
+    let mut tx = app.db.begin().await.unwrap();
+    xueshi_store::repo::jobs::insert(&mut tx, &id, "verification", None, &params)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE jobs SET status = 'running', lease_owner = 'gone', lease_until = $1, attempts = 1 WHERE id = $2")
+        .bind(lease_until)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn job_status(app: &TestApp, id: &str, within: Duration) -> Value {
+    let start = Instant::now();
+    loop {
+        let job = app
+            .api_get(&format!("/jobs/{id}"), &app.city_token)
+            .await
+            .expect(200);
+        if job["status"] == "done" || job["status"] == "failed" || start.elapsed() > within {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_whose_server_died_is_finished_by_another() {
+    let app = crate::helpers::spawn_app().await;
+    let t = tree(&app, "集群己").await;
+    let teacher = app.teacher(&t.school, "赵", 6).await;
+    app.set_policy(2030, crate::helpers::policy(2030)).await;
+    app.earn(&teacher, 2030, 30.0, 42.0, 18.0).await;
+    // Its lease ran out a moment ago: the server holding it stopped renewing.
+    let expired = orphan_job(&app, xueshi_store::now_ms() - 1).await;
+    // Another server still holds this one (and renews it): it is left alone.
+    let held = orphan_job(&app, xueshi_store::now_ms() + 60_000).await;
+    let job = job_status(&app, &expired, Duration::from_secs(5)).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["result"]["passed"], 1);
+    let job = job_status(&app, &held, Duration::from_millis(1500)).await;
+    assert_eq!(job["status"], "running", "{job}");
+    // Given back at that server's graceful shutdown: taken at once.
+    let mut tx = app.db.begin().await.unwrap();
+    xueshi_store::repo::jobs::release_all(&mut tx, "gone")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let job = job_status(&app, &held, Duration::from_secs(5)).await;
+    assert_eq!(job["status"], "done", "{job}");
+}
+
+#[tokio::test]
+async fn a_job_interrupted_three_times_fails_instead_of_killing_a_fourth_server() {
+    let app = crate::helpers::spawn_app().await;
+    let id = orphan_job(&app, 0).await;
+    sqlx::query("UPDATE jobs SET attempts = 3 WHERE id = $1")
+        .bind(&id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let job = job_status(&app, &id, Duration::from_secs(5)).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"], "任务多次中断，请重新发起");
+}
+
+#[tokio::test]
+async fn a_draining_server_fails_its_health_check_and_still_answers_then_closes() {
+    let app = crate::helpers::spawn_app().await;
+    let mut config = app.config.clone();
+    config.bind = "127.0.0.1:0".into();
+    config.drain_secs = 2;
+    let server = Application::build(config).await.expect("starts");
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let health = || client.get(format!("{base}/healthz")).send();
+    assert_eq!(health().await.unwrap().status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let draining = health().await.unwrap();
+    assert_eq!(draining.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        draining.json::<Value>().await.unwrap()["status"],
+        "draining"
+    );
+    // Requests that still arrive are answered while the balancer moves away…
+    let me = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&app.city_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    // …then the listener closes and the server ends.
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server ends after draining")
+        .unwrap()
+        .unwrap();
+    assert!(health().await.is_err(), "nothing listens any more");
+}
