@@ -7,6 +7,8 @@
 # Usage: scripts/bench/surge.sh sqlite|postgres [connections=256] [seconds=30] [teachers=20000]
 # SURGE_ONLY="progress home" measures only those of progress, home, declarations (the floors
 # always), for comparing two builds alternately.
+# SURGE_PROFILE=DIR also records a CPU profile of the server (perf, 499 Hz, call graphs) during
+# each target's run and writes DIR/<target>.txt, the hottest functions (Debian: linux-perf).
 # PostgreSQL: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be
 # allowed to create the database xueshi_bench_surge, which is dropped first.
 set -euo pipefail
@@ -78,12 +80,22 @@ measure() {
   wrk -t2 -c"$connections" -d3s -s scripts/bench/surge.lua "$base" -- "$mode" "$work/teachers.txt" "$year" >/dev/null
   rm -f "$work/rss.stop"
   sample_rss "$pid" "$work/rss" &
-  local sampler=$!
+  local sampler=$! profiler=""
+  if [ -n "${SURGE_PROFILE:-}" ] && [ "$mode" != hello ] && [ "$mode" != pk ]; then
+    mkdir -p "$SURGE_PROFILE"
+    perf record -F 499 -g -p "$pid" -o "$SURGE_PROFILE/$mode.data" -- sleep "$seconds" 2>/dev/null &
+    profiler=$!
+  fi
   local line
   line=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s scripts/bench/surge.lua "$base" \
     -- "$mode" "$work/teachers.txt" "$year" | grep '^RESULT' | cut -d' ' -f2-)
   touch "$work/rss.stop"
   wait "$sampler" 2>/dev/null || true
+  if [ -n "$profiler" ]; then
+    wait "$profiler" 2>/dev/null || true
+    perf report -i "$SURGE_PROFILE/$mode.data" --no-children --percent-limit 0.7 --stdio \
+      -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$SURGE_PROFILE/$mode.txt"
+  fi
   echo "RESULT $mode $line $(( $(cat "$work/rss") / 1024 ))"
 }
 
