@@ -33,6 +33,9 @@ const SYNC_WAIT: Duration = Duration::from_secs(2);
 const KEEP_ROWS: i64 = 100_000;
 /// More new rows than this at once: start afresh rather than read them all.
 const MAX_BATCH: i64 = 5_000;
+/// SQLite: how long the triggers keep naming changes after a follower's last renewal (it
+/// renews every minute); afterwards no one is taken to follow.
+const FOLLOWING_FOR_MS: i64 = 10 * 60 * 1000;
 
 pub(crate) struct Feed {
     pub(crate) cache: Arc<Cache>,
@@ -135,7 +138,7 @@ impl Feed {
         loop {
             tick.tick().await;
             if !self.cache.is_live() {
-                match self.start_sqlite().await {
+                match self.start_sqlite(db).await {
                     Ok(()) => self.cache.set_live(true),
                     Err(e) => tracing::warn!(error = %e, "change feed not started; retrying"),
                 }
@@ -149,12 +152,16 @@ impl Feed {
             if polls.is_multiple_of(300)
                 && let Err(e) = prune(db).await
             {
-                tracing::warn!(error = %e, "old change feed rows not deleted");
+                // Unrenewed, the triggers would stop naming changes: start over instead.
+                tracing::warn!(error = %e, "change feed not renewed; cache stopped until it is");
+                self.cache.set_live(false);
             }
         }
     }
 
-    async fn start_sqlite(&self) -> StoreResult<()> {
+    async fn start_sqlite(&self, db: &crate::Db) -> StoreResult<()> {
+        // Named from now on (a writer still in its transaction commits before this one).
+        renew_following(db).await?;
         *self.position.lock().await =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cache_changes")
                 .fetch_one(&self.reader)
@@ -196,7 +203,19 @@ impl Feed {
     }
 }
 
+/// SQLite: tells the triggers that someone follows for [`FOLLOWING_FOR_MS`] more.
+async fn renew_following(db: &crate::Db) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE cache_feed SET following_until = $1")
+        .bind(crate::now_ms() + FOLLOWING_FOR_MS)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Deletes rows every follower has read long ago, and renews the following.
 async fn prune(db: &crate::Db) -> StoreResult<()> {
+    renew_following(db).await?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "DELETE FROM cache_changes WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM cache_changes) - $1",

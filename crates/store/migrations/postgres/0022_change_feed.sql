@@ -4,31 +4,51 @@
 -- write path can forget to; NOTIFY delivers the names at commit, in commit order, to every
 -- server listening on `xueshi_changes`. A key is `<kind>:<id>` (see store/src/cache.rs);
 -- `*` means everything (a statement that changed more rows than is worth naming).
-CREATE OR REPLACE FUNCTION xueshi_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+
+-- Two functions, by the column that names the key, so that their statements are plain
+-- PL/pgSQL ones (planned once per session) rather than EXECUTEd (planned every time): the
+-- triggers run for every statement of every review.
+CREATE OR REPLACE FUNCTION xueshi_notify_keys(kind text, keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    kind text := TG_ARGV[0];
-    keys text[];
     i int;
 BEGIN
-    IF TG_NARGS = 1 THEN
-        PERFORM pg_notify('xueshi_changes', kind);
-        RETURN NULL;
-    END IF;
-    -- Large statements (verification, imports) make everyone start afresh: cheaper than
-    -- naming a million keys.
-    IF (SELECT count(*) FROM (SELECT 1 FROM changed_rows LIMIT 2001) AS probe) > 2000 THEN
-        PERFORM pg_notify('xueshi_changes', '*');
-        RETURN NULL;
-    END IF;
-    EXECUTE format('SELECT array_agg(DISTINCT %I::text) FROM changed_rows', TG_ARGV[1]) INTO keys;
     IF keys IS NULL THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     -- A payload must stay under 8000 bytes: at most 100 keys of 64 characters.
     FOR i IN 1 .. cardinality(keys) BY 100 LOOP
         PERFORM pg_notify('xueshi_changes',
             kind || ':' || array_to_string(keys[i:i + 99], ' ' || kind || ':'));
     END LOOP;
+END $$;
+
+-- Large statements (verification, imports) make everyone start afresh: cheaper than naming a
+-- million keys.
+CREATE OR REPLACE FUNCTION xueshi_changed_by_teacher() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM (SELECT 1 FROM changed_rows LIMIT 2001) AS probe) > 2000 THEN
+        PERFORM pg_notify('xueshi_changes', '*');
+    ELSE
+        PERFORM xueshi_notify_keys(TG_ARGV[0],
+            (SELECT array_agg(DISTINCT teacher_id) FROM changed_rows));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION xueshi_changed_by_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM (SELECT 1 FROM changed_rows LIMIT 2001) AS probe) > 2000 THEN
+        PERFORM pg_notify('xueshi_changes', '*');
+    ELSE
+        PERFORM xueshi_notify_keys(TG_ARGV[0], (SELECT array_agg(DISTINCT id) FROM changed_rows));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION xueshi_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('xueshi_changes', TG_ARGV[0]);
     RETURN NULL;
 END $$;
 
@@ -49,9 +69,11 @@ BEGIN
         FOREACH ev IN ARRAY ARRAY['INSERT', 'UPDATE', 'DELETE'] LOOP
             EXECUTE format(
                 'CREATE TRIGGER %I AFTER %s ON %I REFERENCING %s TABLE AS changed_rows '
-                'FOR EACH STATEMENT EXECUTE FUNCTION xueshi_changed(%L, %L)',
+                'FOR EACH STATEMENT EXECUTE FUNCTION %I(%L)',
                 t.tab || '_changed_' || lower(ev), ev, t.tab,
-                CASE ev WHEN 'DELETE' THEN 'OLD' ELSE 'NEW' END, t.kind, t.col);
+                CASE ev WHEN 'DELETE' THEN 'OLD' ELSE 'NEW' END,
+                CASE t.col WHEN 'id' THEN 'xueshi_changed_by_id' ELSE 'xueshi_changed_by_teacher' END,
+                t.kind);
         END LOOP;
     END LOOP;
 END $$;

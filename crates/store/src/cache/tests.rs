@@ -107,3 +107,65 @@ fn entries_are_bounded() {
     let n = cache.lock().ledgers.len();
     assert!(n <= MAX_ENTRIES && n > MAX_ENTRIES / 2, "{n}");
 }
+
+async fn named(db: &crate::Db) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM cache_changes")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+/// Writes the organisation `id` (a district), as any request or the CLI would.
+async fn write_org(db: &crate::Db, id: &str) {
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO orgs (id, name, kind, created_at, updated_at) VALUES ($1, $1, 'district', 0, 0)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// SQLite: with no server following, the CLI's writes name nothing; once one follows, a
+/// change by another connection (as the CLI in another process would make it) is forgotten
+/// within the poll, and the follower's own commit forgets before it returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_feed_names_changes_only_while_followed_and_forgets_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
+    let vault = Arc::new(xueshi_vault::Vault::ephemeral());
+    let db = crate::Db::connect(&url, vault.clone()).await.unwrap();
+    write_org(&db, "o1").await;
+    assert_eq!(named(&db).await, 0, "no follower, no rows");
+
+    let follower = tokio::spawn({
+        let db = db.clone();
+        async move { db.follow_changes().await }
+    });
+    while !db.cache().is_live() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let cache = db.cache();
+    cache.keep_place(cache.fence(), "t2", school("o2"));
+    write_org(&db, "o2").await;
+    assert_eq!(named(&db).await, 1);
+    assert!(cache.place("t2").is_none(), "the own commit forgot it");
+
+    // Another process (a second `Db` on the file, which does not follow) writes.
+    let other = crate::Db::connect(&url, vault).await.unwrap();
+    cache.keep_place(cache.fence(), "t3", school("o3"));
+    write_org(&other, "o3").await;
+    let start = std::time::Instant::now();
+    while cache.place("t3").is_some() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "forgotten within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    follower.abort();
+    let _ = follower.await;
+    assert!(!cache.is_live(), "no longer followed: nothing kept");
+}
