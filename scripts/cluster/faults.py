@@ -62,9 +62,10 @@ class Postgres:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def rows(self, sql):
+        # On standard input: a list of thousands of ids is too long for an argument.
         done = subprocess.run(["psql", f"postgres://postgres@127.0.0.1:{self.port}/xueshi_cluster",
-                               "-AtX", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                              capture_output=True, text=True, check=True)
+                               "-AtX", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                              input=sql, capture_output=True, text=True, check=True)
         return [line.split("\t") for line in done.stdout.splitlines()]
 
     def drop(self):
