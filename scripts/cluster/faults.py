@@ -7,8 +7,8 @@ while one fault happens:
             RESTART_AT;
   postgres  restart PostgreSQL (fast shutdown) at KILL_AT.
 Then checks: every acknowledged submission is in the database and its scan reads back from S3
-through the API; every acknowledged approval stands; failed requests are only those around the
-fault (counted and reported); the verification job finished, on another node when its own was
+through the API; every acknowledged approval stands; failed requests are only those in flight
+at the fault (counted and reported); the verification job finished, on another node when its own was
 killed; no reminder went out twice; `xueshi audit verify` passes.
 
 Usage: scripts/cluster/faults.py XUESHI_BINARY [node|postgres] [SECONDS=60] [KILL_AT=20]
@@ -27,8 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="xueshi-faults-")
 CLUSTER = os.path.join(WORK, "cluster")
 LEASE = 6  # seconds: the job is taken over well inside the run
-# Requests may fail from this long before the fault to this long after it (HAProxy takes a
-# dead node out after two failed checks 500 ms apart; PostgreSQL restarts in a few seconds).
+# A failed request must have been in flight at the fault: answered (or cut off) no sooner than
+# this long before it, and sent no later than this long after it (HAProxy takes a dead node
+# out after two failed checks 500 ms apart; PostgreSQL restarts in a few seconds).
 WINDOW = (-0.5, 4.0)
 
 
@@ -92,11 +93,11 @@ class Client:
             resp = self.conn.getresponse()
             data = resp.read()
             if resp.status >= 500:
-                self.log.append((at, f"{method} {path.split('?')[0]} {resp.status}"))
+                self.log.append((at, time.monotonic(), f"{method} {path.split('?')[0]} {resp.status}"))
             return resp.status, data
         except (OSError, http.client.HTTPException) as e:
             self.conn = None
-            self.log.append((at, f"{method} {path.split('?')[0]} {type(e).__name__}"))
+            self.log.append((at, time.monotonic(), f"{method} {path.split('?')[0]} {type(e).__name__}"))
             return None, b""
 
 
@@ -296,8 +297,9 @@ def check(pg, port, submitted, approved, errors, start, fault_at, job, notes):
         stood = int(pg.rows(f"SELECT COUNT(*) FROM declarations WHERE status = 'approved' AND id IN ({ids})")[0][0])
         if stood != len(approved):
             problems.append(f"{len(approved) - stood} of {len(approved)} acknowledged approvals lost")
-    outside = [(at - start, what) for at, what in errors
-               if not fault_at + WINDOW[0] <= at - start <= fault_at + WINDOW[1]]
+    outside = [(round(sent - start, 2), round(ended - start, 2), what)
+               for sent, ended, what in errors
+               if sent - start > fault_at + WINDOW[1] or ended - start < fault_at + WINDOW[0]]
     print(f"failed requests: {len(errors)} ({len(errors) - len(outside)} around the fault at "
           f"{fault_at:.1f} s)", flush=True)
     if outside:
