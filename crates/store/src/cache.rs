@@ -105,7 +105,13 @@ impl Cache {
         self.lock().sessions.get(token_hash).cloned()
     }
 
-    pub fn keep_session(&self, fence: Fence, token_hash: &str, session: SessionUser) {
+    /// Keeps a session read after `fence`; the entry either way, for the request at hand.
+    pub fn keep_session(
+        &self,
+        fence: Fence,
+        token_hash: &str,
+        session: SessionUser,
+    ) -> Arc<CachedSession> {
         let mut keys = vec![format!("s:{token_hash}"), format!("u:{}", session.user.id)];
         keys.push(format!("o:{}", session.user.org_id));
         if let Some(t) = &session.user.teacher_id {
@@ -113,8 +119,9 @@ impl Cache {
         }
         let entry = Arc::new(CachedSession::new(session));
         self.keep(fence, &keys, |inner| {
-            bounded(&mut inner.sessions).insert(token_hash.to_owned(), entry);
+            bounded(&mut inner.sessions).insert(token_hash.to_owned(), entry.clone());
         });
+        entry
     }
 
     /// The school a teacher belongs to, as scope checks take it.
@@ -133,14 +140,23 @@ impl Cache {
         self.lock().ledgers.get(teacher_id)?.get(&year).cloned()
     }
 
-    pub fn keep_ledger(&self, fence: Fence, teacher_id: &str, year: i32, ledger: YearLedger) {
+    /// Keeps a year read after `fence`; the entry either way.
+    pub fn keep_ledger(
+        &self,
+        fence: Fence,
+        teacher_id: &str,
+        year: i32,
+        ledger: YearLedger,
+    ) -> Arc<YearLedger> {
         let keys = [format!("l:{teacher_id}")];
+        let entry = Arc::new(ledger);
         self.keep(fence, &keys, |inner| {
             bounded(&mut inner.ledgers)
                 .entry(teacher_id.to_owned())
                 .or_default()
-                .insert(year, Arc::new(ledger));
+                .insert(year, entry.clone());
         });
+        entry
     }
 
     /// `Some(None)`: known to have no policy.
@@ -148,10 +164,18 @@ impl Cache {
         self.lock().policies.get(&year).cloned()
     }
 
-    pub fn keep_policy(&self, fence: Fence, year: i32, policy: Option<Policy>) {
+    /// Keeps a policy (or its absence) read after `fence`; the entry either way.
+    pub fn keep_policy(
+        &self,
+        fence: Fence,
+        year: i32,
+        policy: Option<Policy>,
+    ) -> Option<Arc<Policy>> {
+        let entry = policy.map(Arc::new);
         self.keep(fence, &["p".to_owned()], |inner| {
-            inner.policies.insert(year, policy.map(Arc::new));
+            inner.policies.insert(year, entry.clone());
         });
+        entry
     }
 
     /// Forgets every entry depending on one of `keys` (as the feed delivers them).

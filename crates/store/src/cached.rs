@@ -27,13 +27,7 @@ pub async fn session(
     let Some(found) = sessions::active_user_for(&mut c, db.vault(), token_hash).await? else {
         return Ok(None);
     };
-    cache.keep_session(fence, token_hash, found.clone());
-    // What was kept, or (not kept) an entry of its own that this request alone uses.
-    Ok(Some(
-        cache
-            .session(token_hash)
-            .unwrap_or_else(|| Arc::new(CachedSession::new(found))),
-    ))
+    Ok(Some(cache.keep_session(fence, token_hash, found)))
 }
 
 /// The policy of `year`, if it has one.
@@ -45,8 +39,7 @@ pub async fn policy(db: &Db, year: i32) -> StoreResult<Option<Arc<Policy>>> {
     let fence = cache.fence();
     let mut c = db.pool().acquire().await?;
     let policy = policies::get(&mut c, year).await?;
-    cache.keep_policy(fence, year, policy.clone());
-    Ok(policy.map(Arc::new))
+    Ok(cache.keep_policy(fence, year, policy))
 }
 
 /// Where a teacher belongs (their school), as scope checks take it; `None` if no such teacher.
@@ -82,8 +75,7 @@ pub async fn year_ledger(db: &Db, teacher_id: &str, year: i32) -> StoreResult<Ar
         lines,
         pending: Hours::from_tenths(pending.max(0)),
     };
-    cache.keep_ledger(fence, teacher_id, year, ledger.clone());
-    Ok(Arc::new(ledger))
+    Ok(cache.keep_ledger(fence, teacher_id, year, ledger))
 }
 
 /// Effective lines of records, as the domain's ledger takes them.

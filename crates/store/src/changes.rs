@@ -77,9 +77,7 @@ impl Feed {
         // Ids are consecutive (one writer, rolled back ones reused): a gap was pruned unread.
         if rows.len() as i64 == MAX_BATCH || first != *position + 1 {
             self.cache.forget_all();
-            *position = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cache_changes")
-                .fetch_one(&self.reader)
-                .await?;
+            *position = self.newest().await?;
             return Ok(());
         }
         let keys: Vec<String> = rows
@@ -150,7 +148,7 @@ impl Feed {
             }
             polls += 1;
             if polls.is_multiple_of(300)
-                && let Err(e) = prune(db).await
+                && let Err(e) = renew_following(db, true).await
             {
                 // Unrenewed, the triggers would stop naming changes: start over instead.
                 tracing::warn!(error = %e, "change feed not renewed; cache stopped until it is");
@@ -161,12 +159,18 @@ impl Feed {
 
     async fn start_sqlite(&self, db: &crate::Db) -> StoreResult<()> {
         // Named from now on (a writer still in its transaction commits before this one).
-        renew_following(db).await?;
-        *self.position.lock().await =
+        renew_following(db, false).await?;
+        *self.position.lock().await = self.newest().await?;
+        Ok(())
+    }
+
+    /// SQLite: the id of the newest `cache_changes` row.
+    async fn newest(&self) -> StoreResult<i64> {
+        Ok(
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cache_changes")
                 .fetch_one(&self.reader)
-                .await?;
-        Ok(())
+                .await?,
+        )
     }
 
     /// PostgreSQL: listens until aborted, reconnecting when the connection is lost (and
@@ -203,25 +207,22 @@ impl Feed {
     }
 }
 
-/// SQLite: tells the triggers that someone follows for [`FOLLOWING_FOR_MS`] more.
-async fn renew_following(db: &crate::Db) -> StoreResult<()> {
+/// SQLite: tells the triggers that someone follows for [`FOLLOWING_FOR_MS`] more; `prune`
+/// also deletes rows every follower has read long ago. One transaction.
+async fn renew_following(db: &crate::Db, prune: bool) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE cache_feed SET following_until = $1")
         .bind(crate::now_ms() + FOLLOWING_FOR_MS)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
-}
-
-/// Deletes rows every follower has read long ago, and renews the following.
-async fn prune(db: &crate::Db) -> StoreResult<()> {
-    renew_following(db).await?;
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "DELETE FROM cache_changes WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM cache_changes) - $1",
-    )
-    .bind(KEEP_ROWS)
-    .execute(&mut *tx)
-    .await?;
+    if prune {
+        sqlx::query(
+            "DELETE FROM cache_changes \
+             WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM cache_changes) - $1",
+        )
+        .bind(KEEP_ROWS)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await
 }

@@ -190,14 +190,3 @@ pub fn date_of(ms: i64) -> time::Date {
 pub fn time_text(ms: i64) -> String {
     xueshi_domain::time_rules::format_rfc3339_shanghai(moment(ms))
 }
-
-/// Hours declared but not yet effective: the teacher's submitted and school-approved
-/// declarations of the year (at the school's approved figure once it has one).
-pub async fn pending_hours(
-    c: &mut Conn,
-    teacher_id: &str,
-    year: i32,
-) -> AppResult<xueshi_domain::Hours> {
-    let tenths = xueshi_store::repo::declarations::pending_tenths(c, teacher_id, year).await?;
-    Ok(xueshi_domain::Hours::from_tenths(tenths.max(0)))
-}
