@@ -1,15 +1,21 @@
 //! The pure rules of the Guangzhou teachers' continuing-education notice (继续教育学时):
 //! identities, hours, year policies, the ledger, verification and review. No I/O.
 
+pub mod allowance;
+pub mod archive;
 pub mod authz;
+pub mod cohort;
 pub mod date_format;
 pub mod districts;
+pub mod duplicates;
 pub mod enums;
+pub mod evidence;
 pub mod field_error;
 pub mod hours;
 pub mod id_number;
 pub mod ledger;
 pub mod policy;
+pub mod public_topic;
 pub mod review;
 pub mod text;
 pub mod time_rules;
@@ -22,6 +28,7 @@ pub use hours::{Hours, HoursError, attended_hours_cap, hours_for_days_and_minute
 pub use id_number::{IdNumber, IdNumberError, check_char, mask_name, mask_phone};
 pub use ledger::{Outcome, RecordLine, YearTotals, evaluate, public_course_credit, year_totals};
 pub use policy::*;
+pub use public_topic::public_topic;
 pub use review::{Decision, ReviewLevel, TransitionError};
 pub use text::{TextKind, refuse_control_characters};
 pub use time_rules::SHANGHAI;

@@ -33,6 +33,17 @@ impl ReviewLevel {
     }
 }
 
+/// 学校初审 by the school review deadline, 区（市）复审 by the district review deadline: the
+/// one place a level finds its last day.
+impl crate::policy::Deadlines {
+    pub fn for_level(&self, level: ReviewLevel) -> time::Date {
+        match level {
+            ReviewLevel::School => self.school_review,
+            ReviewLevel::Second => self.district_review,
+        }
+    }
+}
+
 /// A reviewer's decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -66,6 +77,16 @@ impl Decision {
     /// A rejection must say why, with a reason code.
     pub const fn requires_reason(&self) -> bool {
         matches!(self, Self::Reject)
+    }
+
+    /// A return must tell the teacher what to correct (退回修改须说明修改内容).
+    pub const fn requires_comment(&self) -> bool {
+        matches!(self, Self::Return)
+    }
+
+    /// Only an approval sets hours (核定学时); a return or rejection credits nothing.
+    pub const fn may_set_hours(&self) -> bool {
+        matches!(self, Self::Approve)
     }
 }
 
@@ -126,13 +147,6 @@ pub fn can_withdraw(status: DeclarationStatus) -> bool {
     status == DeclarationStatus::Submitted
 }
 
-/// Declarations in these states block a duplicate submission (已登记学时不得重复申报);
-/// drafts, returned, rejected and withdrawn ones never do.
-pub fn blocks_duplicates(status: DeclarationStatus) -> bool {
-    use DeclarationStatus as S;
-    matches!(status, S::Submitted | S::SchoolApproved | S::Approved)
-}
-
 /// A reviewer may lower the hours (核定学时) but never raise them, nor set them to zero.
 pub fn approved_hours_valid(requested: Hours, approved: Hours) -> bool {
     Hours::ZERO < approved && approved <= requested
@@ -152,6 +166,38 @@ mod tests {
                 _ => None,
             };
             assert_eq!(level_for(*status), expected, "{status}");
+        }
+    }
+
+    #[test]
+    fn each_decision_asks_for_what_the_teacher_needs_to_know() {
+        // (decision, reason code, comment, may set hours)
+        let table = [
+            (Decision::Approve, false, false, true),
+            (Decision::Return, false, true, false),
+            (Decision::Reject, true, false, false),
+        ];
+        for (decision, reason, comment, hours) in table {
+            assert_eq!(decision.requires_reason(), reason, "{decision:?}");
+            assert_eq!(decision.requires_comment(), comment, "{decision:?}");
+            assert_eq!(decision.may_set_hours(), hours, "{decision:?}");
+        }
+    }
+
+    #[test]
+    fn each_review_level_has_its_own_deadline() {
+        let day = |d| time::Date::from_calendar_date(2031, time::Month::January, d).unwrap();
+        let deadlines = crate::policy::Deadlines {
+            declaration: day(5),
+            registration: day(6),
+            school_review: day(10),
+            district_review: day(15),
+        };
+        for (level, expected) in [
+            (ReviewLevel::School, day(10)),
+            (ReviewLevel::Second, day(15)),
+        ] {
+            assert_eq!(deadlines.for_level(level), expected, "{level:?}");
         }
     }
 
@@ -200,14 +246,6 @@ mod tests {
     fn a_teacher_may_withdraw_until_the_school_has_reviewed() {
         for status in DeclarationStatus::ALL {
             assert_eq!(can_withdraw(*status), *status == Submitted, "{status}");
-        }
-    }
-
-    #[test]
-    fn drafts_returned_rejected_and_withdrawn_declarations_never_block_duplicates() {
-        for status in DeclarationStatus::ALL {
-            let expected = matches!(status, Submitted | SchoolApproved | Approved);
-            assert_eq!(blocks_duplicates(*status), expected, "{status}");
         }
     }
 

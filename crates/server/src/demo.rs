@@ -350,7 +350,8 @@ impl Seeder {
                 owner_org_id: city.id.clone(),
                 created_at: now_ms(),
             };
-            courses::insert(&mut self.tx, &course).await?;
+            let topic = xueshi_domain::public_topic(course.category, &course.title);
+            courses::insert(&mut self.tx, &course, topic.as_deref()).await?;
             courses.push(course);
         }
         for (i, teacher) in teachers.iter().enumerate() {

@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_reconciliation_findings"),
     migration!(22, "0022_change_feed"),
     migration!(23, "0023_job_leases"),
+    migration!(24, "0024_public_topic"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -22,6 +22,16 @@ impl<T> List<T> {
             next_cursor: page.next_cursor,
         }
     }
+
+    pub fn try_from_page<S, E>(
+        page: Page<S>,
+        f: impl FnMut(S) -> Result<T, E>,
+    ) -> Result<List<T>, E> {
+        Ok(List {
+            items: page.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

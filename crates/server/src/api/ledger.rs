@@ -117,8 +117,11 @@ impl From<Training> for TrainingDto {
 }
 
 /// Create a platform course (city or district); category `public` marks a public-course topic.
+/// A topic is published once a year (重复选学同一门公需科目仅按1门计算): a second public course
+/// whose title is the same once normalised (`domain::public_topic`) → 409 `duplicate` with
+/// `details.existing_id`.
 #[utoipa::path(post, path = "/courses", tag = "ledger", request_body = CreateCourse,
-    responses((status = 201, body = CourseDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CourseDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_course(
     State(state): State<AppState>,
     me: CurrentUser,

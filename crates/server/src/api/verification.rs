@@ -183,7 +183,16 @@ pub async fn list(
     let mut c = state.db.pool().acquire().await?;
     let page =
         verification::list(&mut c, year(&raw)?, &authz::scope(&me.ctx.actor), &filter).await?;
-    Ok(Json(List::from_page(page, |r| ResultDto::new(r, None))))
+    // API.md 1.1: each item carries the code its certificate's QR holds, as the single read.
+    let signer = service::CertificateSigner::load(&mut c).await?;
+    let list = List::try_from_page(page, |r| {
+        let code = r
+            .passed
+            .then(|| signer.code(&r.teacher_id, r.year))
+            .transpose()?;
+        AppResult::Ok(ResultDto::new(r, code))
+    })?;
+    Ok(Json(list))
 }
 
 /// One teacher's result of a year (404 before the year is verified).

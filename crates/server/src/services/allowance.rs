@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use xueshi_domain::authz::{self, Action};
-use xueshi_domain::{IdNumber, OrgKind, SchoolType};
+use xueshi_domain::{IdNumber, OrgKind, SchoolType, allowance};
 use xueshi_store::Conn;
 use xueshi_store::Vault;
 use xueshi_store::repo::exports::{self, AllowanceRow};
@@ -39,7 +39,7 @@ impl From<AllowanceRow> for AllowanceItem {
             school_name: r.school_name,
             school_type: r.school_type,
             previous_year_passed: r.previous_passed,
-            eligible: r.previous_passed == Some(true),
+            eligible: allowance::eligible(r.ownership, r.school_type, r.previous_passed),
         }
     }
 }

@@ -5,12 +5,12 @@ use serde::Deserialize;
 use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{
-    ActivityType, Category, FieldError, Hours, RecordStatus, Source, TeacherStatus,
-    public_course_credit, time_rules,
+    ActivityType, Category, FieldError, Hours, RecordStatus, Source, archive, public_course_credit,
+    public_topic, time_rules,
 };
 use xueshi_store::models::{Course, Record};
 use xueshi_store::repo::{courses, orgs, records};
-use xueshi_store::{Db, now_ms};
+use xueshi_store::{Db, StoreError, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text, teachers};
 use crate::error::{AppError, AppResult};
@@ -62,8 +62,28 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateCourse) -> AppResult<Course
         owner_org_id: ctx.actor.org_id.clone(),
         created_at: now_ms(),
     };
+    let topic = public_topic(course.category, &course.title);
     let mut tx = db.begin().await?;
-    courses::insert(&mut tx, &course).await?;
+    if let Some(topic) = &topic {
+        let published = courses::public_of_year(&mut tx, course.year).await?;
+        if let Some(existing) = published
+            .into_iter()
+            .find(|p| public_topic(p.category, &p.title).as_ref() == Some(topic))
+        {
+            return Err(republished(
+                existing.year,
+                &existing.title,
+                Some(existing.id),
+            ));
+        }
+    }
+    courses::insert(&mut tx, &course, topic.as_deref())
+        .await
+        .map_err(|e| match e {
+            // Published at the same moment by another administrator.
+            StoreError::Unique(_) => republished(course.year, &course.title, None),
+            other => other.into(),
+        })?;
     let owner = orgs::get(&mut tx, &course.owner_org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -80,6 +100,16 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateCourse) -> AppResult<Course
     .await?;
     tx.commit().await?;
     Ok(course)
+}
+
+/// 重复选学同一门公需科目仅按1门公需科目计算学时: one course per public topic and year.
+fn republished(year: i32, title: &str, existing_id: Option<String>) -> AppError {
+    AppError::Duplicate {
+        message: format!(
+            "{year}年度已发布同一公需科目“{title}”，教师重复选学只按1门计算学时，请勿重复发布"
+        ),
+        existing_id,
+    }
 }
 
 /// Records a teacher's completion of a course. Studying it again counts once: the larger
@@ -113,10 +143,10 @@ pub async fn complete(db: &Db, ctx: &Ctx, course_id: &str, input: Completion) ->
     if !authz::may_credit(&owner.place(), &school.place()) {
         return Err(AppError::NotFound);
     }
-    if teacher.status == TeacherStatus::Departed {
+    if !archive::may_receive_records(teacher.status) {
         return Err(AppError::invalid(
             "teacher_id",
-            "该教师已离职，不能登记新的学时",
+            archive::DEPARTED_GETS_NO_RECORDS,
         ));
     }
     let previous = records::for_teacher(&mut tx, &teacher.id, Some(course.year))

@@ -21,33 +21,7 @@ use crate::error::{AppError, AppResult};
 /// pages, fit well below this.
 pub const MAX_FILES: usize = 20;
 
-/// What a file proves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProofKind {
-    /// 证书（证明）原件的扫描件或照片
-    Certificate,
-    /// 境外证书的盖章中文翻译
-    Translation,
-    /// 学校盖章的学时证明
-    HoursProof,
-}
-
-impl ProofKind {
-    pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::Certificate => "certificate",
-            Self::Translation => "translation",
-            Self::HoursProof => "hours_proof",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProofKind> {
-        [Self::Certificate, Self::Translation, Self::HoursProof]
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-}
+pub use xueshi_domain::evidence::ProofKind;
 
 /// The two fields of the upload form.
 pub struct Upload {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use time::Date;
 use xueshi_domain::authz::Scope;
-use xueshi_domain::{Hours, Policy, mask_phone, time_rules};
+use xueshi_domain::{Hours, Policy, ReviewLevel, mask_phone, time_rules};
 use xueshi_store::repo::policies;
 use xueshi_store::repo::reminders::{self, NewNotification, ReminderRun};
 use xueshi_store::repo::reports::{self, Basis, Reach, ShortfallFilter};
@@ -64,8 +64,8 @@ const DEADLINES: [(&str, &str); 3] = [
 fn deadline_date(policy: &Policy, name: &str) -> Date {
     match name {
         "declaration" => policy.deadlines.declaration,
-        "school_review" => policy.deadlines.school_review,
-        _ => policy.deadlines.district_review,
+        "school_review" => policy.deadlines.for_level(ReviewLevel::School),
+        _ => policy.deadlines.for_level(ReviewLevel::Second),
     }
 }
 

@@ -11,8 +11,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 use xueshi_domain::authz;
 use xueshi_domain::{
-    Decision, DeclarationStatus, FieldError, Hours, Policy, ReasonCode, RecordStatus, ReviewLevel,
-    Role, Source, review, time_rules,
+    Decision, DeclarationStatus, FieldError, Hours, Policy, ReasonCode, RecordStatus, Role, Source,
+    archive, review, time_rules,
 };
 use xueshi_store::models::{Declaration, Org, Record, Review, Teacher};
 use xueshi_store::repo::{declarations, orgs, policies, records, reviews, teachers};
@@ -85,14 +85,14 @@ fn verdict(
     if decision.requires_reason() && reason_code.is_none() {
         errors.push(FieldError::new("reason_code", "驳回须选择原因"));
     }
-    if decision == Decision::Return && comment.is_none() {
+    if decision.requires_comment() && comment.is_none() {
         errors.push(FieldError::new(
             "comment",
             "退回修改须填写审核意见，说明需要修改的内容",
         ));
     }
-    let hours = match (decision, hours) {
-        (Decision::Approve, Some(h)) => match Hours::parse_positive(h) {
+    let hours = match (decision.may_set_hours(), hours) {
+        (true, Some(h)) => match Hours::parse_positive(h) {
             Ok(h) => Some(h),
             Err(e) => {
                 errors.push(FieldError::new("hours", e.to_string()));
@@ -292,13 +292,18 @@ async fn apply(
     if !authz::may_review(&ctx.actor, &school.place(), level) {
         return Err(AppError::Forbidden);
     }
+    // An approval leads to a record; a departed teacher's declaration can still be returned
+    // or rejected, which closes it.
+    if verdict.decision == Decision::Approve && !archive::may_receive_records(teacher.status) {
+        return Err(AppError::Conflict(format!(
+            "{}：该申报只能退回或驳回",
+            archive::DEPARTED_GETS_NO_RECORDS
+        )));
+    }
     let policy = targets.policies.get(&before.year).ok_or_else(|| {
         AppError::invalid("year", format!("{}年度的年度政策尚未发布", before.year))
     })?;
-    let deadline = match level {
-        ReviewLevel::School => policy.deadlines.school_review,
-        ReviewLevel::Second => policy.deadlines.district_review,
-    };
+    let deadline = policy.deadlines.for_level(level);
     if time_rules::deadline_passed(deadline, OffsetDateTime::now_utc()) {
         return Err(AppError::DeadlinePassed(format!(
             "{}年度{}已于{}截止",

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{
-    ActivityType, Category, FieldError, Hours, IdNumber, OrgKind, RecordStatus, Source,
-    TeacherStatus, time_rules,
+    ActivityType, Category, FieldError, Hours, IdNumber, OrgKind, RecordStatus, Source, archive,
+    time_rules,
 };
 use xueshi_store::models::{Org, Page, Record, Teacher, Training};
 use xueshi_store::repo::{orgs, policies, records, teachers, trainings};
@@ -350,8 +350,8 @@ fn check<'a>(
     {
         return Err(problem("姓名", "姓名与身份证号不符，请核对"));
     }
-    if teacher.status == TeacherStatus::Departed {
-        return Err(problem("身份证号", "该教师已离职，不能登记新的学时"));
+    if !archive::may_receive_records(teacher.status) {
+        return Err(problem("身份证号", archive::DEPARTED_GETS_NO_RECORDS));
     }
     let hours = match &a.hours {
         Err(message) => return Err(problem("学时", message)),

@@ -265,15 +265,32 @@ fn mac(key: &[u8], teacher_id: &str, year: i32) -> Vec<u8> {
     mac.finalize().into_bytes()[..12].to_vec()
 }
 
-/// The certificate code: the teacher and year, signed so that it can neither be guessed nor
-/// altered.
+/// Signs certificate codes with the platform's key, read once for a whole list.
+pub struct CertificateSigner {
+    key: Vec<u8>,
+}
+
+impl CertificateSigner {
+    pub async fn load(c: &mut Conn) -> AppResult<CertificateSigner> {
+        Ok(CertificateSigner {
+            key: signing_key(c).await?,
+        })
+    }
+
+    /// The certificate code: the teacher and year, signed so that it can neither be guessed
+    /// nor altered.
+    pub fn code(&self, teacher_id: &str, year: i32) -> AppResult<String> {
+        let uuid = uuid::Uuid::parse_str(teacher_id).map_err(|e| AppError::Internal(e.into()))?;
+        let mut bytes = uuid.as_bytes().to_vec();
+        bytes.extend_from_slice(&(year as u16).to_be_bytes());
+        bytes.extend(mac(&self.key, teacher_id, year));
+        Ok(URL_SAFE_NO_PAD.encode(bytes))
+    }
+}
+
+/// One teacher's certificate code (see [`CertificateSigner::code`]).
 pub async fn certificate_code(c: &mut Conn, teacher_id: &str, year: i32) -> AppResult<String> {
-    let key = signing_key(c).await?;
-    let uuid = uuid::Uuid::parse_str(teacher_id).map_err(|e| AppError::Internal(e.into()))?;
-    let mut bytes = uuid.as_bytes().to_vec();
-    bytes.extend_from_slice(&(year as u16).to_be_bytes());
-    bytes.extend(mac(&key, teacher_id, year));
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    CertificateSigner::load(c).await?.code(teacher_id, year)
 }
 
 /// The teacher and year a genuine code names, or `None` for an unknown or altered one.

@@ -269,14 +269,8 @@ async fn deadline_text(state: &AppState, status: DeclarationStatus) -> Result<St
     let year = year_under_review();
     Ok(policies::get(&mut c, year)
         .await?
-        .map(|p| {
-            let d = if status == DeclarationStatus::Submitted {
-                p.deadlines.school_review
-            } else {
-                p.deadlines.district_review
-            };
-            format!("{}年度审核截止：{d}。", p.year)
-        })
+        .zip(xueshi_domain::review::level_for(status))
+        .map(|(p, level)| format!("{}年度审核截止：{}。", p.year, p.deadlines.for_level(level)))
         .unwrap_or_default())
 }
 

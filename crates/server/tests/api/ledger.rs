@@ -45,6 +45,45 @@ async fn repeating_a_public_course_counts_once_the_larger_report_never_above_the
 }
 
 #[tokio::test]
+async fn a_public_topic_is_published_once_a_year_so_copies_cannot_count_twice() {
+    let app = spawn_app().await;
+    let t = tree(&app, "番禺").await;
+    let first = app
+        .post(
+            "/courses",
+            &app.city_token,
+            json!({ "title": "《心理健康教育》", "year": 2030, "category": "public", "hours": 30 }),
+        )
+        .await
+        .expect(201);
+    // The district publishes the same topic, typed differently: refused, naming the first.
+    let copy = app
+        .post(
+            "/courses",
+            &t.district_token,
+            json!({ "title": "心理健康 教育", "year": 2030, "category": "public", "hours": 30 }),
+        )
+        .await
+        .expect_error(409, "duplicate");
+    assert_eq!(copy["error"]["details"]["existing_id"], first["id"]);
+    assert!(
+        copy["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("只按1门")
+    );
+    // Another year, or another category, is another course.
+    for body in [
+        json!({ "title": "心理健康教育", "year": 2031, "category": "public", "hours": 30 }),
+        json!({ "title": "心理健康教育", "year": 2030, "category": "elective", "hours": 10 }),
+    ] {
+        app.post("/courses", &t.district_token, body)
+            .await
+            .expect(201);
+    }
+}
+
+#[tokio::test]
 async fn a_platform_course_credits_platform_training_at_once() {
     let app = spawn_app().await;
     let t = tree(&app, "海珠").await;

@@ -71,6 +71,73 @@ async fn the_school_then_the_district_approve_and_only_then_the_hours_are_effect
 }
 
 #[tokio::test]
+async fn a_departed_teachers_pending_declaration_is_closed_not_approved() {
+    // SPEC §1: archived entities cannot be assigned new records.
+    let s = scene("白云").await;
+    let first = s.app.submitted(&s.token, "新课标解读", 1).await;
+    let second = s.app.submitted(&s.token, "课题研究", 2).await;
+    s.app
+        .review(
+            &s.tree.school_token,
+            &first,
+            json!({ "decision": "approve" }),
+        )
+        .await
+        .expect(200);
+    s.app
+        .patch(
+            &format!("/teachers/{}", s.teacher),
+            &s.tree.school_token,
+            json!({ "status": "departed" }),
+        )
+        .await
+        .expect(200);
+    let refused = s
+        .app
+        .review(
+            &s.tree.district_token,
+            &first,
+            json!({ "decision": "approve" }),
+        )
+        .await
+        .expect_error(409, "conflict");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("已离职")
+    );
+    s.app
+        .review(
+            &s.tree.school_token,
+            &second,
+            json!({ "decision": "approve" }),
+        )
+        .await
+        .expect_error(409, "conflict");
+    let records = s
+        .app
+        .api_get(
+            &format!("/teachers/{}/records?year=2030", s.teacher),
+            &s.tree.district_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(records["items"], json!([]));
+    // Closing it stays possible.
+    let d = s
+        .app
+        .review(
+            &s.tree.district_token,
+            &first,
+            json!({ "decision": "reject", "reason_code": "other", "comment": "教师已离职" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(d["status"], "rejected");
+}
+
+#[tokio::test]
 async fn a_reviewer_may_lower_the_hours_but_never_raise_them() {
     let s = scene("海珠").await;
     let id = s.app.submitted(&s.token, "课题研究", 1).await;

@@ -65,6 +65,21 @@ async fn a_teacher_passes_when_every_category_and_the_total_meet_the_minimums() 
     assert_eq!(short["carry_out"], 0, "a failed year carries nothing");
     assert_eq!(short["certificate_code"], Value::Null);
     assert_eq!(result(&app, &nothing, 2030).await["total"], 0);
+    // The list carries the same codes (API.md 1.1), not null for every item.
+    let list = app
+        .api_get("/verifications/2030", &app.city_token)
+        .await
+        .expect(200);
+    let code_of = |id: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["teacher_id"] == id)
+            .map(|i| i["certificate_code"].clone())
+    };
+    assert_eq!(code_of(&passes), Some(ok["certificate_code"].clone()));
+    assert_eq!(code_of(&short_elective), Some(Value::Null));
 
     // The carry-over is one record in the next year, counted in its professional hours.
     let next = app

@@ -4,9 +4,15 @@ use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::Course;
 
-pub async fn insert(c: &mut AnyConnection, course: &Course) -> StoreResult<()> {
+/// Inserts a course; `public_topic` is `domain::public_topic` of a public one (unique per
+/// year: a second copy is a `StoreError::Unique`).
+pub async fn insert(
+    c: &mut AnyConnection,
+    course: &Course,
+    public_topic: Option<&str>,
+) -> StoreResult<()> {
     let mut q = Sql::new(
-        "INSERT INTO courses (id, title, year, category, activity_type, hours, owner_org_id, created_at) VALUES (",
+        "INSERT INTO courses (id, title, year, category, activity_type, hours, owner_org_id, created_at, public_topic) VALUES (",
     );
     q.bind(course.id.as_str())
         .push(", ")
@@ -23,6 +29,8 @@ pub async fn insert(c: &mut AnyConnection, course: &Course) -> StoreResult<()> {
     q.bind(course.owner_org_id.as_str())
         .push(", ")
         .bind(course.created_at)
+        .push(", ")
+        .bind(public_topic)
         .push(")");
     q.execute(c).await?;
     Ok(())
@@ -43,5 +51,12 @@ pub async fn list(c: &mut AnyConnection, year: Option<i32>) -> StoreResult<Vec<C
         q.push(" AND year = ").bind(y as i64);
     }
     q.push(" ORDER BY year DESC, id LIMIT 500");
+    q.fetch_all(c).await?.iter().map(Course::from_row).collect()
+}
+
+/// The public courses of a year, the candidates for "this topic is already published".
+pub async fn public_of_year(c: &mut AnyConnection, year: i32) -> StoreResult<Vec<Course>> {
+    let mut q = Sql::new("SELECT * FROM courses WHERE category = 'public' AND year = ");
+    q.bind(year as i64).push(" ORDER BY created_at, id");
     q.fetch_all(c).await?.iter().map(Course::from_row).collect()
 }

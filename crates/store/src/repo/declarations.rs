@@ -1,5 +1,5 @@
-//! Declarations (个人申报): their rows, the review queues, and the look-ups that find
-//! duplicates.
+//! Declarations (个人申报): their rows, the review queues, and the candidates of a
+//! duplicate check.
 
 use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
@@ -11,7 +11,7 @@ use super::sql::Sql;
 use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
 use crate::{StoreError, StoreResult, now_ms};
 
-/// Statuses a submission is checked against (the approved ones block through their record).
+/// Statuses whose hours are pending (under review).
 const IN_REVIEW: &str = "('submitted', 'school_approved')";
 
 pub async fn insert(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
@@ -328,51 +328,38 @@ pub async fn pending_tenths(
     Ok(row.try_get("pending")?)
 }
 
-/// Why another declaration of the same teacher blocks `d`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blocker {
-    /// It holds a file identical to one of `d`'s (under review, or approved while its record
-    /// stands).
-    SameEvidence,
-    /// It is under review with the same normalised title and overlapping dates.
-    SameTitle,
-}
-
-/// The first declaration of the teacher that makes `d` a duplicate, identical files before
-/// titles (the order of the checks), in one statement: submissions run it inside the write
-/// transaction.
-pub async fn blocking_duplicate(
+/// The teacher's other declarations that a duplicate check looks at (drafts and withdrawn
+/// ones aside): those whose dates overlap `d`'s, and those holding a file identical to one of
+/// `d`'s, whatever their dates, each with whether it does (`domain::duplicates` judges).
+/// Submissions run it inside the write transaction.
+pub async fn duplicate_candidates(
     c: &mut AnyConnection,
     d: &Declaration,
-) -> StoreResult<Option<(Blocker, String)>> {
+) -> StoreResult<Vec<(Declaration, bool)>> {
     let mut q = Sql::new(
-        "SELECT CAST(1 AS BIGINT) AS k, o.id FROM evidence mine \
+        "SELECT * FROM (SELECT x.*, CASE WHEN EXISTS (SELECT 1 FROM evidence mine \
          JOIN evidence e ON e.original_sha256 = mine.original_sha256 \
-         JOIN declarations o ON o.id = e.declaration_id \
-         LEFT JOIN records r ON r.id = o.record_id WHERE mine.declaration_id = ",
+         WHERE e.declaration_id = x.id AND mine.declaration_id = ",
     );
-    q.bind(d.id.as_str()).push(" AND o.teacher_id = ");
-    q.bind(d.teacher_id.as_str()).push(" AND o.id <> ");
     q.bind(d.id.as_str());
     q.push(&format!(
-        " AND (o.status IN {IN_REVIEW} OR (o.status = 'approved' AND r.status = 'approved'))"
+        ") THEN 1 ELSE 0 END AS shares_a_file FROM ({DECLARATION_SELECT} WHERE d.teacher_id = "
     ));
-    q.push(" UNION ALL SELECT CAST(2 AS BIGINT) AS k, id FROM declarations WHERE teacher_id = ");
-    q.bind(d.teacher_id.as_str())
-        .push(" AND title_normalized = ");
-    q.bind(d.title_normalized.as_str()).push(" AND id <> ");
-    q.bind(d.id.as_str()).push(" AND start_date <= ");
+    q.bind(d.teacher_id.as_str()).push(" AND d.id <> ");
+    q.bind(d.id.as_str());
+    q.push(" AND d.status NOT IN ('draft', 'withdrawn')) x) y WHERE shares_a_file = 1 OR (start_date <= ");
     q.bind(d.end_date.as_str()).push(" AND end_date >= ");
     q.bind(d.start_date.as_str());
-    q.push(&format!(" AND status IN {IN_REVIEW} ORDER BY 1, 2 LIMIT 1"));
-    let Some(row) = q.fetch_optional(c).await? else {
-        return Ok(None);
-    };
-    let kind = match row.try_get::<i64, _>(0)? {
-        1 => Blocker::SameEvidence,
-        _ => Blocker::SameTitle,
-    };
-    Ok(Some((kind, row.try_get(1)?)))
+    // Bounded: a teacher's own declarations in one window are few.
+    q.push(") ORDER BY id LIMIT 1000");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            let shares: i64 = row.try_get("shares_a_file")?;
+            Ok((Declaration::from_row(row)?, shares == 1))
+        })
+        .collect()
 }
 
 /// The teacher's effective records, carry-overs included, that can overlap a period starting
@@ -391,22 +378,6 @@ pub async fn effective_records_from(
     carry_over::push_union_for_teacher(&mut q, teacher_id, Years::From(from_year));
     q.push(" ORDER BY year, created_at, id");
     q.fetch_all(c).await?.iter().map(Record::from_row).collect()
-}
-
-/// Other declarations of the teacher whose dates overlap `d`'s, drafts and withdrawn ones
-/// aside: the candidates for "possible duplicate" warnings.
-pub async fn overlapping(c: &mut AnyConnection, d: &Declaration) -> StoreResult<Vec<Declaration>> {
-    let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.teacher_id = "));
-    q.bind(d.teacher_id.as_str()).push(" AND d.id <> ");
-    q.bind(d.id.as_str()).push(" AND d.start_date <= ");
-    q.bind(d.end_date.as_str()).push(" AND d.end_date >= ");
-    q.bind(d.start_date.as_str());
-    q.push(" AND d.status NOT IN ('draft', 'withdrawn') ORDER BY d.id LIMIT 200");
-    q.fetch_all(c)
-        .await?
-        .iter()
-        .map(Declaration::from_row)
-        .collect()
 }
 
 /// A declaration by id, holding its teacher's row until the transaction ends on PostgreSQL,

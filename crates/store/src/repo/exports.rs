@@ -4,7 +4,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use xueshi_domain::{Hours, SchoolType};
+use xueshi_domain::{Hours, Ownership, SchoolType, allowance};
 
 use super::reports::{Reach, push_reach};
 use super::sql::Sql;
@@ -29,20 +29,13 @@ pub struct AllowanceRow {
     pub id_number: String,
     pub school_id: String,
     pub school_name: String,
+    pub ownership: Ownership,
     pub school_type: SchoolType,
     /// `None` when the previous year holds no result for the teacher.
     pub previous_passed: Option<bool>,
 }
 
-/// School types of compulsory education (义务教育), whose private teachers' allowance
-/// depends on the previous year's verification (穗教规字〔2020〕2号).
-pub const COMPULSORY: [SchoolType; 3] = [
-    SchoolType::Primary,
-    SchoolType::Secondary,
-    SchoolType::NineYear,
-];
-
-/// Active teachers of private (民办) compulsory-education schools within `reach`, by id.
+/// Active teachers the allowance covers (`domain::allowance::covers`) within `reach`, by id.
 pub async fn allowance(
     c: &mut AnyConnection,
     v: &Vault,
@@ -52,13 +45,17 @@ pub async fn allowance(
     limit: i64,
 ) -> StoreResult<Vec<AllowanceRow>> {
     let mut q = Sql::new(
-        "SELECT t.id, t.name, t.id_number, t.school_id, s.name AS school_name, s.school_type, \
-         CAST(v.passed AS BIGINT) AS passed FROM teachers t JOIN orgs s ON s.id = t.school_id \
+        "SELECT t.id, t.name, t.id_number, t.school_id, s.name AS school_name, s.ownership, \
+         s.school_type, CAST(v.passed AS BIGINT) AS passed FROM teachers t JOIN orgs s ON s.id = t.school_id \
          LEFT JOIN verification_results v ON v.teacher_id = t.id AND v.year = ",
     );
     q.bind(previous_year as i64);
     q.push(" WHERE t.status = 'active' AND s.ownership = 'private' AND s.school_type IN (");
-    q.bind_all(COMPULSORY.iter().map(|kind| kind.as_str()));
+    q.bind_all(
+        allowance::COMPULSORY_SCHOOL_TYPES
+            .iter()
+            .map(|kind| kind.as_str()),
+    );
     q.push(")");
     push_reach(&mut q, "t.school_id", reach);
     if let Some(cursor) = cursor {
@@ -75,6 +72,7 @@ pub async fn allowance(
                 id_number: opened_id_number(v, row, "id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
+                ownership: parse(&row.try_get::<String, _>("ownership")?, "orgs.ownership")?,
                 school_type: parse(
                     &row.try_get::<String, _>("school_type")?,
                     "orgs.school_type",

@@ -2,6 +2,7 @@
 //! draft or returned, submits it, and may withdraw it until the school has reviewed it.
 //! Reviewers read them in their scope, with warnings about possible duplicates.
 
+mod candidates;
 mod drafts;
 mod form;
 mod submit;

@@ -4,16 +4,16 @@
 
 use serde_json::json;
 use time::OffsetDateTime;
-use xueshi_domain::{DeclarationStatus, Policy, normalize_title, review, time_rules};
-use xueshi_store::models::{Declaration, Evidence, Record};
-use xueshi_store::repo::declarations::Blocker;
+use xueshi_domain::{DeclarationStatus, Policy, duplicates, review, time_rules};
+use xueshi_store::models::{Declaration, Evidence};
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
 use xueshi_store::{Conn, Db, StoreError, now_ms};
 
+use super::candidates::Candidates;
 use super::{Detail, form, own, require_teacher, theirs, wrong_state};
 use crate::error::{AppError, AppResult};
-use crate::services::evidence::ProofKind;
 use crate::services::{Ctx, Place, record};
+use xueshi_domain::evidence::{ProofKind, missing_proofs, required_proofs};
 
 pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     require_teacher(ctx)?;
@@ -108,85 +108,37 @@ fn check_deadline(d: &Declaration, policy: Option<&Policy>) -> AppResult<()> {
     Ok(())
 }
 
-/// The evidence the notice asks for: the certificate, its translation when foreign and not in
-/// Chinese, an hours proof when it states no hours.
+/// The evidence the notice asks for (`domain::evidence::required_proofs`).
 async fn check_evidence(c: &mut Conn, d: &Declaration) -> AppResult<Vec<Evidence>> {
     let files = evidence::for_declaration(c, &d.id).await?;
-    let has = |kind: ProofKind| files.iter().any(|e| e.kind == kind.as_str());
-    let mut missing = Vec::new();
-    if !has(ProofKind::Certificate) {
-        missing.push("证书（证明）原件的扫描件或照片");
-    }
-    if d.foreign_certificate && !has(ProofKind::Translation) {
-        missing.push("境外非中文证书须附学校盖章的中文翻译件");
-    }
-    if !d.certificate_states_hours && !has(ProofKind::HoursProof) {
-        missing.push("证书无明确培训时间，须附学校盖章的学时证明");
-    }
+    let attached: Vec<ProofKind> = files
+        .iter()
+        .filter_map(|e| ProofKind::parse(&e.kind))
+        .collect();
+    let required = required_proofs(d.foreign_certificate, d.certificate_states_hours);
+    let missing = missing_proofs(&required, &attached);
     if missing.is_empty() {
-        Ok(files)
-    } else {
-        Err(AppError::MissingEvidence(format!(
-            "证明材料不全：{}",
-            missing.join("；")
-        )))
+        return Ok(files);
     }
+    let missing: Vec<&str> = missing.iter().map(ProofKind::missing_zh).collect();
+    Err(AppError::MissingEvidence(format!(
+        "证明材料不全：{}",
+        missing.join("；")
+    )))
 }
 
-fn duplicate(message: String, existing_id: String) -> AppError {
-    AppError::Duplicate {
-        message,
-        existing_id: Some(existing_id),
-    }
-}
-
-/// 已登记学时不得重复申报: an identical evidence file, or the same normalised title with
-/// overlapping dates, among the teacher's declarations under review or approved (while their
-/// record stands) and effective records — organiser registrations included.
+/// 已登记学时不得重复申报 (`domain::duplicates`): the candidates are fetched here, in the
+/// write transaction; the rule judges them.
 async fn check_duplicates(c: &mut Conn, d: &Declaration) -> AppResult<()> {
-    match declarations::blocking_duplicate(c, d).await? {
-        Some((Blocker::SameEvidence, existing)) => {
-            return Err(duplicate(
-                "证明材料与您已申报的另一项学时使用的文件完全相同，不得重复申报".into(),
-                existing,
-            ));
-        }
-        Some((Blocker::SameTitle, existing)) => {
-            return Err(duplicate(
-                "您已申报过同名且时间重叠的学习活动，不得重复申报".into(),
-                existing,
-            ));
-        }
-        None => {}
+    let candidates = Candidates::fetch(c, d).await?;
+    let (Some(claim), declarations, records) = candidates.view(d) else {
+        return Ok(());
+    };
+    match duplicates::blocking_duplicate(&claim, &declarations, &records) {
+        Some(blocker) => Err(AppError::Duplicate {
+            message: blocker.message(),
+            existing_id: Some(blocker.existing_id().to_owned()),
+        }),
+        None => Ok(()),
     }
-    let from_year = d
-        .start_date
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(d.year);
-    for r in declarations::effective_records_from(c, &d.teacher_id, from_year).await? {
-        if normalize_title(&r.title) == d.title_normalized && overlaps(&r, d) {
-            let message = match (&r.training_id, &r.declaration_id) {
-                (Some(_), _) => format!("主办单位已为您登记“{}”的学时，不得重复申报", r.title),
-                (_, Some(_)) => format!("“{}”的学时已审核通过，不得重复申报", r.title),
-                _ => format!("您已有“{}”的有效学时，不得重复申报", r.title),
-            };
-            return Err(duplicate(message, r.declaration_id.unwrap_or(r.id)));
-        }
-    }
-    Ok(())
-}
-
-/// Whether a record's period meets the declaration's; a record without dates (a course, a
-/// carry-over) spans its credit year.
-pub(super) fn overlaps(r: &Record, d: &Declaration) -> bool {
-    let start = r
-        .start_date
-        .clone()
-        .unwrap_or_else(|| format!("{:04}-01-01", r.year));
-    let end = r
-        .end_date
-        .clone()
-        .unwrap_or_else(|| format!("{:04}-12-31", r.year));
-    start <= d.end_date && end >= d.start_date
 }

@@ -10,13 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use base64::Engine;
 use serde::Serialize;
 use xueshi_domain::authz::{self, Actor};
+use xueshi_domain::duplicates::{self, similar_titles};
 use xueshi_domain::time_rules::parse_date;
-use xueshi_domain::{attended_hours_cap, mask_name, normalize_title};
+use xueshi_domain::{attended_hours_cap, mask_name};
 use xueshi_store::Conn;
 use xueshi_store::models::{Declaration, Evidence, Org};
 use xueshi_store::repo::{declarations, evidence, orgs};
 
-use super::submit::overlaps;
+use super::candidates::Candidates;
 use crate::error::AppResult;
 
 /// Perceptual-hash distance (of 64 bits) up to which two images count as the same picture.
@@ -81,8 +82,10 @@ pub async fn for_declaration(
     files: &[Evidence],
 ) -> AppResult<Vec<Warning>> {
     let mut warnings = Vec::new();
-    for other in declarations::overlapping(c, d).await? {
-        if similar_titles(&other.title_normalized, &d.title_normalized) {
+    let candidates = Candidates::fetch(c, d).await?;
+    if let (Some(claim), declarations, records) = candidates.view(d) {
+        let (alike, registered) = duplicates::possible_duplicates(&claim, &declarations, &records);
+        for other in alike {
             let mut w = Warning::new(
                 "possible_duplicate",
                 "medium",
@@ -92,19 +95,12 @@ pub async fn for_declaration(
                     other.status.label_zh()
                 ),
             );
-            w.declaration_id = Some(other.id);
+            w.declaration_id = Some(other.id.to_owned());
             warnings.push(w);
         }
-    }
-    let from_year = d
-        .start_date
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .unwrap_or(d.year);
-    for r in declarations::effective_records_from(c, &d.teacher_id, from_year).await? {
-        if r.declaration_id.as_deref() != Some(d.id.as_str())
-            && overlaps(&r, d)
-            && similar_titles(&normalize_title(&r.title), &d.title_normalized)
+        for r in registered
+            .into_iter()
+            .filter_map(|r| candidates.record(r.id))
         {
             let mut w = Warning::new(
                 "possible_duplicate",
@@ -117,7 +113,7 @@ pub async fn for_declaration(
                 ),
             );
             w.declaration_id = r.declaration_id.clone();
-            w.record_id = Some(r.id);
+            w.record_id = Some(r.id.clone());
             warnings.push(w);
         }
     }
@@ -302,54 +298,9 @@ pub fn phash_bytes(phash: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// Titles that are the same once normalised, one containing the other, or sharing most of
-/// their character pairs.
-pub fn similar_titles(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let (short, long) = if a.chars().count() <= b.chars().count() {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    if short.chars().count() >= 4 && long.contains(short) {
-        return true;
-    }
-    let pairs = |s: &str| -> HashSet<(char, char)> {
-        let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-        chars.windows(2).map(|w| (w[0], w[1])).collect()
-    };
-    let (x, y) = (pairs(a), pairs(b));
-    if x.is_empty() || y.is_empty() {
-        return false;
-    }
-    let shared = x.intersection(&y).count();
-    (2 * shared) as f64 / (x.len() + y.len()) as f64 >= 0.6
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn titles_are_similar_when_equal_contained_or_mostly_shared() {
-        assert!(similar_titles(
-            "人工智能赋能课堂教学",
-            "人工智能赋能课堂教学"
-        ));
-        assert!(similar_titles(
-            "人工智能赋能课堂教学",
-            "2030年人工智能赋能课堂教学专题培训"
-        ));
-        assert!(similar_titles(
-            "人工智能赋能课堂教学研修班",
-            "人工智能赋能课堂教学研修"
-        ));
-        assert!(!similar_titles("人工智能赋能课堂教学", "小学语文阅读教学"));
-        assert!(!similar_titles("数学", "数学建模与探究"));
-        assert!(!similar_titles("", "数学"));
-    }
 
     #[test]
     fn a_phash_decodes_to_its_bytes() {
