@@ -136,19 +136,25 @@ fn in_district(district_id: &str, org: &OrgPlace) -> bool {
     org.district_id.as_deref() == Some(district_id) && !org.city_affiliated
 }
 
-/// May the actor see this organisation? Everyone sees the city and their own organisation.
+/// May the actor see this organisation? Everyone but the auditor sees the city and their own
+/// organisation.
 pub fn sees_org(actor: &Actor, org: &OrgPlace) -> bool {
+    // The auditor reads the audit log and nothing else.
+    if actor.role == Role::Auditor {
+        return false;
+    }
     if org.kind == OrgKind::City || org.id == actor.org_id {
         return true;
     }
     match actor.role {
         Role::CityAdmin => true,
         Role::DistrictAdmin => in_district(&actor.org_id, org),
-        // Schools and teachers see their own district (for its contacts and notices).
-        Role::SchoolAdmin | Role::Teacher => {
+        // Schools, their teachers and providers see their own district (its contacts and
+        // notices are theirs: `home_district`).
+        Role::SchoolAdmin | Role::Teacher | Role::ProviderAdmin => {
             org.kind == OrgKind::District && actor.district_id.as_deref() == Some(&org.id)
         }
-        Role::ProviderAdmin | Role::Auditor => false,
+        Role::Auditor => false,
     }
 }
 
@@ -485,6 +491,51 @@ mod tests {
         assert_eq!(scope(&auditor), Scope::Nothing);
         assert_eq!(audit_scope(&auditor), Scope::All);
         assert!(!sees_org(&auditor, &school("s1", "d1", false)));
+    }
+
+    #[test]
+    fn each_role_sees_the_city_its_own_organisation_and_what_lies_below_or_its_district() {
+        let org = |id: &str, kind, district: Option<&str>| OrgPlace {
+            id: id.into(),
+            kind,
+            parent_id: district.map(Into::into),
+            district_id: district.map(Into::into),
+            city_affiliated: false,
+        };
+        let city = org("c", OrgKind::City, None);
+        let d1 = org("d1", OrgKind::District, Some("d1"));
+        let d2 = org("d2", OrgKind::District, Some("d2"));
+        let s1 = school("s1", "d1", false);
+        let s2 = school("s2", "d1", false);
+        let affiliated = school("s3", "d1", true);
+        let p1 = org("p1", OrgKind::Provider, Some("d1"));
+        let orgs = [&city, &d1, &d2, &s1, &s2, &affiliated, &p1];
+        // (actor, the organisations it sees, in the order of `orgs`)
+        let table = [
+            (actor(Role::CityAdmin, "c", None), [true; 7]),
+            (
+                actor(Role::DistrictAdmin, "d1", Some("d1")),
+                [true, true, false, true, true, false, true],
+            ),
+            (
+                actor(Role::SchoolAdmin, "s1", Some("d1")),
+                [true, true, false, true, false, false, false],
+            ),
+            (
+                actor(Role::Teacher, "s1", Some("d1")),
+                [true, true, false, true, false, false, false],
+            ),
+            (
+                actor(Role::ProviderAdmin, "p1", Some("d1")),
+                [true, true, false, false, false, false, true],
+            ),
+            (actor(Role::Auditor, "c", None), [false; 7]),
+        ];
+        for (who, expected) in table {
+            for (o, expected) in orgs.iter().zip(expected) {
+                assert_eq!(sees_org(&who, o), expected, "{:?} sees {}", who.role, o.id);
+            }
+        }
     }
 
     #[test]

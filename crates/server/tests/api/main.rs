@@ -49,6 +49,7 @@ mod review_screens;
 mod roles;
 mod school_application_screens;
 mod school_applications;
+mod scopes;
 mod sessions;
 mod sign_in;
 mod teacher_screens;

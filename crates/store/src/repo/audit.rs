@@ -5,6 +5,7 @@ use xueshi_domain::authz::Scope;
 
 use xueshi_vault::Vault;
 
+use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use super::{audit_chain, clamp_limit};
 use crate::models::{AuditEntry, Page};
@@ -118,18 +119,14 @@ pub async fn list(
 ) -> StoreResult<Page<AuditEntry>> {
     let limit = clamp_limit(f.limit);
     let mut q = Sql::new("SELECT * FROM audit_log WHERE 1 = 1");
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND district_id = ").bind(d.as_str());
-        }
-        Scope::School(s) => {
-            q.push(" AND school_id = ").bind(s.as_str());
-        }
-        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    // An entry carries the district and school it was placed in when written.
+    let placed = Placement {
+        school: Some("school_id"),
+        district: District::Column("district_id"),
+        teacher: None,
+        provider: None,
+    };
+    push_scope(&mut q, scope, &[placed]);
     if let Some(t) = &f.target_id {
         q.push(" AND target_id = ").bind(t.as_str());
     }

@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::CorrectionStatus;
 use xueshi_domain::authz::Scope;
 
+use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use super::{clamp_limit, keyset_page, push_decided_by};
 use crate::models::Page;
@@ -159,22 +160,16 @@ pub async fn list(
 ) -> StoreResult<Page<CorrectionRequest>> {
     let limit = clamp_limit(f.limit);
     let mut q = Sql::new(SELECT);
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND o.district_id = ").bind(d.as_str());
-            q.push(" AND o.city_affiliated = 0");
-        }
-        Scope::School(s) => {
-            q.push(" AND r.school_id = ").bind(s.as_str());
-        }
-        Scope::Teacher(t) => {
-            q.push(" AND r.teacher_id = ").bind(t.as_str());
-        }
-        Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    let asked = Placement {
+        school: Some("r.school_id"),
+        district: District::Columns {
+            district: "o.district_id",
+            city_affiliated: "o.city_affiliated",
+        },
+        teacher: Some("r.teacher_id"),
+        provider: None,
+    };
+    push_scope(&mut q, scope, &[asked]);
     if let Some(status) = f.status {
         q.push(" AND r.status = ").bind(status.as_str());
     }

@@ -7,6 +7,7 @@ use xueshi_domain::{DeclarationStatus, review};
 
 use super::carry_over::{self, Years};
 use super::clamp_limit;
+use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
 use crate::{StoreError, StoreResult, now_ms};
@@ -199,22 +200,16 @@ pub fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
 }
 
 fn push_scope_and_filter(q: &mut Sql, scope: &Scope, f: &DeclarationFilter) {
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND d.district_id = ").bind(d.as_str());
-            q.push(" AND d.city_affiliated = 0");
-        }
-        Scope::School(s) => {
-            q.push(" AND d.school_id = ").bind(s.as_str());
-        }
-        Scope::Teacher(t) => {
-            q.push(" AND d.teacher_id = ").bind(t.as_str());
-        }
-        Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    let declared = Placement {
+        school: Some("d.school_id"),
+        district: District::Columns {
+            district: "d.district_id",
+            city_affiliated: "d.city_affiliated",
+        },
+        teacher: Some("d.teacher_id"),
+        provider: None,
+    };
+    push_scope(q, scope, &[declared]);
     if let Some(year) = f.year {
         q.push(" AND d.year = ").bind(year as i64);
     }

@@ -23,6 +23,7 @@ pub mod reminders;
 pub mod reports;
 pub mod reviews;
 pub mod school_applications;
+pub mod scope;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;

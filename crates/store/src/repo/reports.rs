@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
 use xueshi_domain::{Category, Hours, Policy};
 
+use super::scope::Placement;
 use super::sql::Sql;
 use crate::models::{ORG_COLUMNS, Org};
 use crate::{StoreError, StoreResult};
@@ -39,16 +40,7 @@ pub fn push_reach(q: &mut Sql, column: &str, reach: &Reach<'_>) {
         ));
         q.bind(d).push(" AND city_affiliated = 0)");
     };
-    match reach.scope {
-        Scope::All => {}
-        Scope::District(d) => own_district(q, d),
-        Scope::School(s) => {
-            q.push(&format!(" AND {column} = ")).bind(s.as_str());
-        }
-        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    super::scope::push_scope(q, reach.scope, &[Placement::of_org(column)]);
     if let Some(d) = reach.district_id {
         own_district(q, d);
     }

@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
 use xueshi_domain::{Ownership, SchoolApplicationStatus, SchoolType};
 
+use super::scope::{District, Placement};
 use super::sql::Sql;
 use super::{clamp_limit, keyset_page};
 use crate::models::Page;
@@ -174,15 +175,11 @@ pub struct ApplicationFilter {
 
 /// Restricts to the applications `scope` decides: a district's own, the city's all.
 fn push_scope(q: &mut Sql, scope: &Scope) {
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND a.district_id = ").bind(d.as_str());
-        }
-        _ => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    let applied_to = Placement {
+        district: District::Column("a.district_id"),
+        ..Placement::default()
+    };
+    super::scope::push_scope(q, scope, &[applied_to]);
 }
 
 /// Applications in the scope, oldest first (the order they are decided in).

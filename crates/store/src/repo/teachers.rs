@@ -5,6 +5,7 @@ use xueshi_vault::Vault;
 
 use super::clamp_limit;
 use super::orgs::page;
+use super::scope::Placement;
 use super::sql::Sql;
 use crate::models::{Filing, Page, TEACHER_COLUMNS, Teacher};
 use crate::sealed::{id_number_index, seal_field};
@@ -119,22 +120,7 @@ pub struct TeacherFilter {
 
 /// Restricts a query over `teachers t` to the scope.
 pub fn push_scope(q: &mut Sql, scope: &Scope) {
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND t.school_id IN (SELECT id FROM orgs WHERE district_id = ");
-            q.bind(d.as_str()).push(" AND city_affiliated = 0)");
-        }
-        Scope::School(s) => {
-            q.push(" AND t.school_id = ").bind(s.as_str());
-        }
-        Scope::Teacher(id) => {
-            q.push(" AND t.id = ").bind(id.as_str());
-        }
-        Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    super::scope::push_scope(q, scope, &[Placement::teacher_at("t.id", "t.school_id")]);
 }
 
 pub async fn list(

@@ -3,6 +3,7 @@ use xueshi_domain::authz::Scope;
 
 use super::clamp_limit;
 use super::orgs::page;
+use super::scope::{Placement, push_scope};
 use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::{Page, Training};
@@ -56,19 +57,11 @@ pub async fn list(
 ) -> StoreResult<Page<Training>> {
     let limit = clamp_limit(limit);
     let mut q = Sql::new("SELECT * FROM trainings WHERE 1 = 1");
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND organizer_id IN (SELECT id FROM orgs WHERE district_id = ");
-            q.bind(d.as_str()).push(" AND city_affiliated = 0)");
-        }
-        Scope::School(o) | Scope::Provider(o) => {
-            q.push(" AND organizer_id = ").bind(o.as_str());
-        }
-        Scope::Teacher(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    let organised = Placement {
+        provider: Some("organizer_id"),
+        ..Placement::of_org("organizer_id")
+    };
+    push_scope(&mut q, scope, &[organised]);
     if let Some(cursor) = cursor {
         q.push(" AND id > ").bind(cursor);
     }

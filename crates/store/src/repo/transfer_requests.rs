@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, Row};
 use xueshi_domain::TransferStatus;
 use xueshi_domain::authz::Scope;
 
+use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use super::{clamp_limit, keyset_page, push_decided_by};
 use crate::models::Page;
@@ -138,22 +139,24 @@ pub async fn list(
 ) -> StoreResult<Page<TransferRequest>> {
     let limit = clamp_limit(f.limit);
     let mut q = Sql::new(SELECT);
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND ((f.district_id = ").bind(d.as_str());
-            q.push(" AND f.city_affiliated = 0) OR (o.district_id = ")
-                .bind(d.as_str());
-            q.push(" AND o.city_affiliated = 0))");
-        }
-        Scope::School(s) => {
-            q.push(" AND (r.from_school_id = ").bind(s.as_str());
-            q.push(" OR r.to_school_id = ").bind(s.as_str()).push(")");
-        }
-        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    // Both schools see a transfer, and both their districts.
+    let at = |school, district, city_affiliated| Placement {
+        school: Some(school),
+        district: District::Columns {
+            district,
+            city_affiliated,
+        },
+        teacher: None,
+        provider: None,
+    };
+    push_scope(
+        &mut q,
+        scope,
+        &[
+            at("r.from_school_id", "f.district_id", "f.city_affiliated"),
+            at("r.to_school_id", "o.district_id", "o.city_affiliated"),
+        ],
+    );
     if let Some(status) = f.status {
         q.push(" AND r.status = ").bind(status.as_str());
     }

@@ -1,6 +1,7 @@
 use sqlx::AnyConnection;
 use xueshi_vault::Vault;
 
+use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
@@ -152,27 +153,22 @@ pub async fn list_staff(
     scope: &xueshi_domain::authz::Scope,
     limit: i64,
 ) -> StoreResult<Vec<StaffRow>> {
-    use xueshi_domain::authz::Scope;
     let mut q = Sql::new(format!(
         "SELECT {USER_COLUMNS}, o.name AS org_name, \
          (SELECT COUNT(*) FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) \
          AS authenticators FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.role <> 'teacher'"
     ));
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => {
-            q.push(" AND (o.id = ").bind(d.as_str());
-            q.push(" OR (o.district_id = ")
-                .bind(d.as_str())
-                .push(" AND o.city_affiliated = 0))");
-        }
-        Scope::School(s) => {
-            q.push(" AND o.id = ").bind(s.as_str());
-        }
-        Scope::Teacher(_) | Scope::Provider(_) | Scope::Nothing => {
-            q.push(" AND 1 = 0");
-        }
-    }
+    // A district's own organisation has itself as its district.
+    let at_org = Placement {
+        school: Some("o.id"),
+        district: District::Columns {
+            district: "o.district_id",
+            city_affiliated: "o.city_affiliated",
+        },
+        teacher: None,
+        provider: None,
+    };
+    push_scope(&mut q, scope, &[at_org]);
     q.push(" ORDER BY o.name, u.username LIMIT ").bind(limit);
     let rows = q.fetch_all(c).await?;
     rows.iter()
