@@ -255,8 +255,9 @@ impl From<StoreError> for AppError {
             StoreError::BadText(_) => {
                 AppError::invalid("text", "内容不能包含控制字符（如 U+0000）")
             }
-            StoreError::Unique(constraint) => AppError::Duplicate {
-                message: format!("记录已存在（{constraint}）"),
+            // A constraint the service did not answer for itself: a race it did not foresee.
+            StoreError::Unique(_) => AppError::Duplicate {
+                message: "记录已存在，请刷新后重试".into(),
                 existing_id: None,
             },
             other => AppError::Internal(other.into()),

@@ -18,10 +18,21 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 pub type Conn = AnyConnection;
 
+/// The SQL dialect a connection speaks; the one place the driver's name is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    pub fn of(c: &AnyConnection) -> Backend {
+        if c.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
 }
 
 /// The database: a pool for reads and, on SQLite, a single-connection pool for writes so

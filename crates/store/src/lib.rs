@@ -16,7 +16,7 @@ mod tx;
 mod wal_sync;
 
 pub use db::{Backend, Conn, Db, now_ms, postgres_table_count};
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, UniqueKey};
 pub use sqlx::Error as SqlxError;
 pub use sqlx::Row;
 pub use tx::Tx;

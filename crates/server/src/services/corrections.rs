@@ -11,7 +11,7 @@ use xueshi_domain::{CorrectionStatus, IdNumber, Role};
 use xueshi_store::models::{Notification, Page};
 use xueshi_store::repo::correction_requests::{self, CorrectionFilter, CorrectionRequest};
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
-use xueshi_store::{Db, StoreError, now_ms};
+use xueshi_store::{Db, StoreError, UniqueKey, now_ms};
 
 use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, UpdateTeacher};
@@ -138,7 +138,7 @@ pub async fn request(
     correction_requests::insert(&mut tx, db.vault(), &request)
         .await
         .map_err(|e| match e {
-            StoreError::Unique(_) => {
+            StoreError::Unique(UniqueKey::PendingCorrection) => {
                 AppError::Conflict("已有一份待审核的更正申请，请等待审核结果后再申请".into())
             }
             other => other.into(),

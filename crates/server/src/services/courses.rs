@@ -10,7 +10,7 @@ use xueshi_domain::{
 };
 use xueshi_store::models::{Course, Record};
 use xueshi_store::repo::{courses, orgs, records};
-use xueshi_store::{Db, StoreError, now_ms};
+use xueshi_store::{Db, StoreError, UniqueKey, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text, teachers};
 use crate::error::{AppError, AppResult};
@@ -81,7 +81,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateCourse) -> AppResult<Course
         .await
         .map_err(|e| match e {
             // Published at the same moment by another administrator.
-            StoreError::Unique(_) => republished(course.year, &course.title, None),
+            StoreError::Unique(UniqueKey::PublicTopic) => {
+                republished(course.year, &course.title, None)
+            }
             other => other.into(),
         })?;
     let owner = orgs::get(&mut tx, &course.owner_org_id)

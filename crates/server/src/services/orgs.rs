@@ -4,7 +4,7 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, OrgKind, OrgStatus, Ownership, SchoolType};
 use xueshi_store::models::{Org, Page};
 use xueshi_store::repo::orgs::{self, OrgFilter};
-use xueshi_store::{Conn, Db, StoreError, Vault, now_ms};
+use xueshi_store::{Conn, Db, StoreError, UniqueKey, Vault, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::error::{AppError, AppResult};
@@ -130,7 +130,7 @@ pub async fn create_in(c: &mut Conn, v: &Vault, ctx: &Ctx, input: CreateOrg) -> 
         created_at: now_ms(),
     };
     orgs::insert(c, &org).await.map_err(|e| match e {
-        StoreError::Unique(_) => AppError::Duplicate {
+        StoreError::Unique(UniqueKey::OrgSiblingName) => AppError::Duplicate {
             message: "同一上级下已有同名单位".into(),
             existing_id: None,
         },

@@ -15,7 +15,7 @@ use xueshi_store::repo::audit::{self, NewAudit};
 use xueshi_store::repo::orgs::{self as org_repo, OrgFilter};
 use xueshi_store::repo::school_applications::{self as repo, ApplicationFilter, SchoolApplication};
 use xueshi_store::repo::users as user_repo;
-use xueshi_store::{Db, StoreError, now_ms};
+use xueshi_store::{Db, StoreError, UniqueKey, now_ms};
 
 use super::orgs::{self, CreateOrg};
 use super::reminders::{Notifier, Outbound};
@@ -203,7 +203,9 @@ pub async fn apply(db: &Db, ip: &str, input: NewApplication) -> AppResult<School
     repo::insert(&mut tx, db.vault(), &application)
         .await
         .map_err(|e| match e {
-            StoreError::Unique(_) => pending_already(&application.name),
+            StoreError::Unique(UniqueKey::PendingSchoolApplication) => {
+                pending_already(&application.name)
+            }
             other => other.into(),
         })?;
     audit::insert(

@@ -6,7 +6,7 @@ use xueshi_store::Vault;
 use xueshi_store::models::{Org, Page, Teacher, User};
 use xueshi_store::repo::teachers::{self, TeacherFilter};
 use xueshi_store::repo::{orgs, sessions, users};
-use xueshi_store::{Conn, Db, StoreError, now_ms};
+use xueshi_store::{Conn, Db, StoreError, UniqueKey, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::auth::password;
@@ -199,7 +199,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateTeacher) -> AppResult<Teach
         });
     }
     let unique = |e: StoreError| match e {
-        StoreError::Unique(_) => AppError::Duplicate {
+        StoreError::Unique(UniqueKey::TeacherIdNumber) => AppError::Duplicate {
             message: "该身份证号已登记".into(),
             existing_id: None,
         },
@@ -346,7 +346,7 @@ pub(crate) async fn apply(
     (after, new_school): (&Teacher, &Org),
 ) -> AppResult<()> {
     teachers::update(tx, v, after).await.map_err(|e| match e {
-        StoreError::Unique(_) => AppError::Duplicate {
+        StoreError::Unique(UniqueKey::TeacherIdNumber) => AppError::Duplicate {
             message: "该身份证号已登记".into(),
             existing_id: None,
         },

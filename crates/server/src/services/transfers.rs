@@ -10,7 +10,7 @@ use xueshi_domain::{TeacherStatus, TransferStatus};
 use xueshi_store::models::{Notification, Org, Page, Teacher};
 use xueshi_store::repo::transfer_requests::{self, TransferFilter, TransferRequest};
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
-use xueshi_store::{Conn, Db, StoreError, now_ms};
+use xueshi_store::{Conn, Db, StoreError, UniqueKey, now_ms};
 
 use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, receiving_school};
@@ -78,7 +78,7 @@ pub async fn request(
     transfer_requests::insert(&mut tx, &request)
         .await
         .map_err(|e| match e {
-            StoreError::Unique(_) => AppError::Conflict(
+            StoreError::Unique(UniqueKey::PendingTransfer) => AppError::Conflict(
                 "该教师已有一份待审批的调动申请，请等待审批或先撤销该申请".into(),
             ),
             other => other.into(),

@@ -4,7 +4,7 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, Role};
 use xueshi_store::models::User;
 use xueshi_store::repo::{orgs, users};
-use xueshi_store::{Conn, Db, StoreError, Vault, now_ms};
+use xueshi_store::{Conn, Db, StoreError, UniqueKey, Vault, now_ms};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::auth::password;
@@ -89,7 +89,7 @@ pub async fn create_in(
         return Err(duplicate_username(Some(existing.id)));
     }
     users::insert(c, &user).await.map_err(|e| match e {
-        StoreError::Unique(_) => duplicate_username(None),
+        StoreError::Unique(UniqueKey::Username) => duplicate_username(None),
         other => other.into(),
     })?;
     record(

@@ -8,6 +8,7 @@ use xueshi_vault::Vault;
 use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use super::{audit_chain, clamp_limit};
+use crate::db::Backend;
 use crate::models::{AuditEntry, Page};
 use crate::{StoreResult, now_ms};
 
@@ -47,7 +48,7 @@ pub async fn insert(c: &mut AnyConnection, v: &Vault, e: &NewAudit<'_>) -> Store
     );
     // On PostgreSQL the new head is set in the same statement: the chain's lock is held until
     // commit, so every round trip saved under it is one every audited writer waits less.
-    let postgres = c.backend_name() == "PostgreSQL";
+    let postgres = Backend::of(c) == Backend::Postgres;
     let mut q = Sql::new(if postgres { "WITH i AS (" } else { "" });
     q.push(
         "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, ip, detail, \

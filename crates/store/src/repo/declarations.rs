@@ -9,6 +9,7 @@ use super::carry_over::{self, Years};
 use super::clamp_limit;
 use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
+use crate::db::Backend;
 use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -386,7 +387,7 @@ pub async fn get_locking_teacher(
 ) -> StoreResult<Option<Declaration>> {
     let mut q = Sql::new(format!("{DECLARATION_SELECT} WHERE d.id = "));
     q.bind(id);
-    if c.backend_name() == "PostgreSQL" {
+    if Backend::of(c) == Backend::Postgres {
         q.push(" FOR NO KEY UPDATE OF t");
     }
     q.fetch_optional(c)

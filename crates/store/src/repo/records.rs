@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::carry_over::{self, Years};
 use super::sql::Sql;
+use crate::db::Backend;
 use crate::models::{RECORD_COLUMNS, Record};
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -80,7 +81,7 @@ pub async fn upsert_attendance(c: &mut AnyConnection, rows: &[Record]) -> StoreR
     let now = now_ms();
     // SQLite runs a small prepared statement many times faster than one with thousands of
     // parameters (which sqlx binds one by one by name); PostgreSQL prefers fewer round trips.
-    let batch = if c.backend_name() == "SQLite" {
+    let batch = if Backend::of(c) == Backend::Sqlite {
         1
     } else {
         BATCH

@@ -12,6 +12,7 @@ use xueshi_domain::{Hours, Policy};
 use super::clamp_limit;
 use super::orgs::page;
 use super::sql::Sql;
+use crate::db::Backend;
 use crate::models::{Page, VerificationResult};
 use crate::{StoreResult, now_ms};
 
@@ -34,7 +35,7 @@ fn year_end_ms(year: i32) -> i64 {
 /// Serialises verification runs on PostgreSQL (SQLite's single writer already does) and sets
 /// the planner up for bulk work.
 async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
-    if c.backend_name() == "PostgreSQL" {
+    if Backend::of(c) == Backend::Postgres {
         Sql::new("LOCK TABLE verification_results IN EXCLUSIVE MODE")
             .execute(c)
             .await?;
@@ -45,7 +46,7 @@ async fn lock(c: &mut AnyConnection) -> StoreResult<()> {
 /// Every statement of a run joins a million rows: hash them in memory. A nested loop, which
 /// stale or empty-table estimates can make PostgreSQL's planner pick, is quadratic here.
 async fn plan_for_bulk(c: &mut AnyConnection) -> StoreResult<()> {
-    if c.backend_name() == "PostgreSQL" {
+    if Backend::of(c) == Backend::Postgres {
         Sql::new("SET LOCAL work_mem = '256MB'").execute(c).await?;
         Sql::new("SET LOCAL enable_nestloop = off")
             .execute(c)
@@ -171,7 +172,7 @@ pub async fn preview_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult
 pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Summary> {
     lock(c).await?;
     let year = policy.year as i64;
-    let postgres = c.backend_name() == "PostgreSQL";
+    let postgres = Backend::of(c) == Backend::Postgres;
     let first = !super::reports::has_results(c, policy.year).await?;
     // A run that failed on this connection may have left its stage behind (SQLite).
     Sql::new("DROP TABLE IF EXISTS verification_stage")
@@ -236,7 +237,7 @@ fn push_results(q: &mut Sql, policy: &Policy) {
 /// before the run, the planner picks nested loops over a million rows (minutes instead of
 /// seconds). SQLite plans without them.
 async fn analyze(c: &mut AnyConnection, table: &'static str) -> StoreResult<()> {
-    if c.backend_name() == "PostgreSQL" {
+    if Backend::of(c) == Backend::Postgres {
         Sql::new(format!("ANALYZE {table}")).execute(c).await?;
     }
     Ok(())
