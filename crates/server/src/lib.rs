@@ -17,3 +17,6 @@ pub mod serve;
 pub mod services;
 pub mod state;
 pub mod web;
+
+#[cfg(test)]
+mod layers;

@@ -1,12 +1,12 @@
 //! Announcements (通知公告) with attachments, and consultation contacts (答疑联系人).
 
+use crate::services::announcements::{Announcement, Attachment};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use xueshi_store::repo::announcements::{Announcement, Attachment};
 
 use super::dto::List;
 use super::exports::attachment as download;

@@ -1,14 +1,12 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use xueshi_domain::authz::{self, Action};
-use xueshi_domain::time_rules;
-use xueshi_store::repo::audit::{self, AuditFilter};
 
 use super::dto::{AuditDto, List};
 use super::extract::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::services::audit_log::{self, AuditFilter, day_range};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -25,28 +23,6 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-/// Unix ms of the start of `from` and of the day after `to` (Shanghai days, both inclusive).
-pub fn day_range(from: Option<&str>, to: Option<&str>) -> AppResult<(Option<i64>, Option<i64>)> {
-    let start = |field: &str, day: &str, next: bool| -> AppResult<i64> {
-        let date = time_rules::parse_date(day.trim())
-            .ok_or_else(|| AppError::invalid(field, "日期应为 YYYY-MM-DD"))?;
-        let date = if next {
-            date.next_day().unwrap_or(date)
-        } else {
-            date
-        };
-        let at = date.midnight().assume_offset(xueshi_domain::SHANGHAI);
-        Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
-    };
-    let blank = |s: &&str| !s.trim().is_empty();
-    Ok((
-        from.filter(blank)
-            .map(|d| start("from", d, false))
-            .transpose()?,
-        to.filter(blank).map(|d| start("to", d, true)).transpose()?,
-    ))
-}
-
 /// The audit log in the caller's scope, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = List<AuditDto>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -55,7 +31,6 @@ pub async fn list(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<List<AuditDto>>> {
-    me.ctx.require(Action::ViewAudit)?;
     let cursor = match q.cursor.as_deref() {
         Some(c) => Some(
             c.parse()
@@ -74,6 +49,6 @@ pub async fn list(
         limit: q.limit,
     };
     let mut c = state.db.pool().acquire().await?;
-    let page = audit::list(&mut c, &authz::audit_scope(&me.ctx.actor), &filter).await?;
+    let page = audit_log::list(&mut c, &me.ctx, &filter).await?;
     Ok(Json(List::from_page(page, AuditDto::from)))
 }

@@ -1,12 +1,12 @@
 //! Correction requests (更正申请): a teacher asks, the district (or the city) decides
 //! (API.md, "Registry self-service").
 
+use crate::services::corrections::{CorrectionFilter, CorrectionRequest};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use xueshi_domain::CorrectionStatus;
-use xueshi_store::repo::correction_requests::{CorrectionFilter, CorrectionRequest};
 
 use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};

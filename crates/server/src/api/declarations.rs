@@ -1,5 +1,6 @@
 //! Declarations, their evidence and their review (API.md "Declarations").
 
+use crate::services::declarations::DeclarationFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,7 +10,6 @@ use xueshi_domain::{
     ReviewLevel, hours_for_days_and_minutes,
 };
 use xueshi_store::models::{Declaration, Review};
-use xueshi_store::repo::declarations::DeclarationFilter;
 
 use super::evidence::EvidenceDto;
 use super::extract::{ApiJson, ApiQuery};

@@ -1,9 +1,9 @@
+use crate::services::orgs::OrgFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use xueshi_domain::{OrgKind, OrgStatus};
-use xueshi_store::repo::orgs::OrgFilter;
 
 use super::dto::{List, OrgDto};
 use super::extract::{ApiJson, ApiQuery};
@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/orgs/city", tag = "orgs", responses((status = 200, body = OrgDto)))]
 pub async fn city(State(state): State<AppState>, _me: CurrentUser) -> AppResult<Json<OrgDto>> {
     let mut c = state.db.pool().acquire().await?;
-    Ok(Json(xueshi_store::repo::orgs::city(&mut c).await?.into()))
+    Ok(Json(orgs::city(&mut c).await?.into()))
 }
 
 /// Register a district (city), a school or a provider.

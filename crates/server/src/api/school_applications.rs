@@ -1,12 +1,12 @@
 //! School applications (学校注册申请): a school applies on a public route, its district (or the
 //! city) decides (API.md, "Registry self-service").
 
+use crate::services::school_applications::{ApplicationFilter, SchoolApplication};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use xueshi_domain::{Ownership, SchoolApplicationStatus, SchoolType, mask_phone};
-use xueshi_store::repo::school_applications::{ApplicationFilter, SchoolApplication};
 
 use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};

@@ -1,9 +1,9 @@
+use crate::services::teachers::TeacherFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use xueshi_domain::TeacherStatus;
-use xueshi_store::repo::teachers::TeacherFilter;
 
 use super::dto::{List, TeacherDto};
 use super::extract::{ApiJson, ApiQuery};

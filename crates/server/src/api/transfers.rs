@@ -1,12 +1,12 @@
 //! Transfer requests (调动申请): a school asks, the receiving school's district (or the city)
 //! decides.
 
+use crate::services::transfers::{TransferFilter, TransferRequest};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use xueshi_domain::TransferStatus;
-use xueshi_store::repo::transfer_requests::{TransferFilter, TransferRequest};
 
 use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};

@@ -9,9 +9,11 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, OrgKind};
 use xueshi_files::{FileStore, sha256_hex, sniff};
 use xueshi_store::models::Org;
-use xueshi_store::repo::announcements::{self, Announcement, Attachment, Contact};
+use xueshi_store::repo::announcements::{self, Contact};
 use xueshi_store::repo::orgs;
 use xueshi_store::{Conn, Db, now_ms};
+
+pub use xueshi_store::repo::announcements::{Announcement, Attachment};
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::error::{AppError, AppResult};
@@ -429,6 +431,14 @@ fn to_dto(org: Org, contacts: Vec<Contact>) -> Contacts {
 
 /// The contacts the caller should call: their district's, or the city's for city-affiliated
 /// schools and the city itself. Administrators may name another district in their scope.
+/// Every active organisation's consultation contacts, for the public help page:
+/// (organisation name, whether it is the city, contact).
+pub async fn public_contacts(
+    c: &mut Conn,
+) -> AppResult<Vec<(String, bool, xueshi_store::repo::announcements::Contact)>> {
+    Ok(announcements::all_contacts(c).await?)
+}
+
 pub async fn contacts(db: &Db, ctx: &Ctx, org_id: Option<&str>) -> AppResult<Contacts> {
     let mut c = db.pool().acquire().await?;
     let org = match org_id {

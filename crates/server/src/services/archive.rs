@@ -19,7 +19,9 @@ use crate::state::AppState;
 
 /// `2026年12月3日`, today in Shanghai.
 fn today_zh() -> String {
-    xueshi_domain::time_rules::format_date_zh(crate::web::today())
+    xueshi_domain::time_rules::format_date_zh(xueshi_domain::time_rules::business_date(
+        time::OffsetDateTime::now_utc(),
+    ))
 }
 
 fn record_dates(r: &Record) -> String {
@@ -147,7 +149,7 @@ pub async fn teacher_pdf(state: &AppState, ctx: &Ctx, teacher_id: &str) -> AppRe
         printed_on: today_zh(),
         years: out,
     };
-    let renderer = crate::api::certificates::renderer(&state.config).await?;
+    let renderer = crate::services::certificates::renderer(&state.config).await?;
     let (pdf, data) = tokio::task::spawn_blocking(move || (renderer.render_archive(&data), data))
         .await
         .map_err(render_failed)?;

@@ -9,9 +9,11 @@ use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{CorrectionStatus, IdNumber, Role};
 use xueshi_store::models::{Notification, Page};
-use xueshi_store::repo::correction_requests::{self, CorrectionFilter, CorrectionRequest};
+use xueshi_store::repo::correction_requests;
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
 use xueshi_store::{Db, StoreError, UniqueKey, now_ms};
+
+pub use xueshi_store::repo::correction_requests::{CorrectionFilter, CorrectionRequest};
 
 use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, UpdateTeacher};

@@ -104,6 +104,12 @@ pub async fn create(db: &Db, ctx: &Ctx, input: CreateCourse) -> AppResult<Course
     Ok(course)
 }
 
+/// The platform's courses (of a year), newest year first; everyone may read what is offered.
+pub async fn list(db: &Db, year: Option<i32>) -> AppResult<Vec<Course>> {
+    let mut c = db.pool().acquire().await?;
+    Ok(courses::list(&mut c, year).await?)
+}
+
 /// 重复选学同一门公需科目仅按1门公需科目计算学时: one course per public topic and year.
 fn republished(year: i32, title: &str, existing_id: Option<String>) -> AppError {
     AppError::Duplicate {

@@ -76,7 +76,7 @@ pub async fn reset_password(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<
         "user.password_reset",
         ("user", &user.id),
         &place,
-        json!({ "username": crate::web::shown_username(&user) }),
+        json!({ "username": super::users::shown_username(&user) }),
     )
     .await?;
     tx.commit().await?;
@@ -96,7 +96,7 @@ pub async fn reset_mfa(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<()> {
         "user.mfa_reset",
         ("user", &user.id),
         &place,
-        json!({ "username": crate::web::shown_username(&user) }),
+        json!({ "username": super::users::shown_username(&user) }),
     )
     .await?;
     tx.commit().await?;

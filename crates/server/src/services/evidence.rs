@@ -273,3 +273,11 @@ pub async fn remove(db: &Db, ctx: &Ctx, declaration_id: &str, evidence_id: &str)
     tx.commit().await?;
     Ok(())
 }
+
+/// The files of a declaration the caller has already been shown (a queue's rows).
+pub async fn of_declaration(
+    c: &mut xueshi_store::Conn,
+    declaration_id: &str,
+) -> AppResult<Vec<Evidence>> {
+    Ok(evidence::for_declaration(c, declaration_id).await?)
+}

@@ -5,7 +5,9 @@
 pub mod allowance;
 pub mod announcements;
 pub mod archive;
+pub mod audit_log;
 pub mod auth;
+pub mod certificates;
 pub mod correction_reminders;
 pub mod corrections;
 pub mod courses;
@@ -30,6 +32,7 @@ pub mod reviews;
 pub mod school_applications;
 pub mod sheet;
 pub mod sign_in;
+pub mod teacher_todo;
 pub mod teachers;
 pub mod thumbnails;
 pub mod trainings;

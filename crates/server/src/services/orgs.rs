@@ -3,8 +3,10 @@ use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, OrgKind, OrgStatus, Ownership, SchoolType};
 use xueshi_store::models::{Org, Page};
-use xueshi_store::repo::orgs::{self, OrgFilter};
+use xueshi_store::repo::orgs;
 use xueshi_store::{Conn, Db, StoreError, UniqueKey, Vault, now_ms};
+
+pub use xueshi_store::repo::orgs::OrgFilter;
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::error::{AppError, AppResult};
@@ -31,6 +33,38 @@ pub struct UpdateOrg {
 }
 
 /// Loads an organisation the actor may see, or 404.
+/// The city (市教育局): it heads certificates and the public check, and everyone sees it.
+pub async fn city(c: &mut Conn) -> AppResult<Org> {
+    Ok(orgs::city(c).await?)
+}
+
+/// Organisations by id, to name (or place) those a list the caller may read refers to.
+pub async fn by_ids(c: &mut Conn, ids: &[String]) -> AppResult<Vec<Org>> {
+    Ok(orgs::get_many(c, ids).await?)
+}
+
+/// Every district, in the official order: public knowledge (filters, transfer targets).
+pub async fn districts(c: &mut Conn) -> AppResult<Vec<Org>> {
+    Ok(xueshi_store::repo::reports::districts(c).await?)
+}
+
+/// Organisations in any scope, for choosing another school (a transfer's destination).
+pub async fn all(c: &mut Conn, filter: &OrgFilter) -> AppResult<Page<Org>> {
+    Ok(orgs::list(c, &authz::Scope::All, filter).await?)
+}
+
+/// The organisations the caller sees (`authz::scope`).
+pub async fn in_scope(c: &mut Conn, ctx: &Ctx, filter: &OrgFilter) -> AppResult<Page<Org>> {
+    Ok(orgs::list(c, &authz::scope(&ctx.actor), filter).await?)
+}
+
+/// The caller's own organisation.
+pub async fn own(c: &mut Conn, ctx: &Ctx) -> AppResult<Org> {
+    orgs::get(c, &ctx.actor.org_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn visible(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Org> {
     let mut c = db.pool().acquire().await?;
     match orgs::get(&mut c, id).await? {

@@ -29,6 +29,12 @@ pub async fn put(db: &Db, ctx: &Ctx, year: i32, input: PolicyInput) -> AppResult
     Ok(policy)
 }
 
+/// The year's policy, if published, read through the process cache (the change feed
+/// forgets it on every server when any policy changes).
+pub async fn of_year(db: &Db, year: i32) -> AppResult<Option<std::sync::Arc<Policy>>> {
+    Ok(xueshi_store::cached::policy(db, year).await?)
+}
+
 pub async fn get(db: &Db, year: i32) -> AppResult<Policy> {
     let mut c = db.pool().acquire().await?;
     policies::get(&mut c, year).await?.ok_or(AppError::NotFound)

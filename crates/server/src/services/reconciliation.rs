@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+pub use xueshi_store::repo::reconciliation_findings::FindingRow;
+
 use axum::body::Bytes;
 use serde::Serialize;
 use serde_json::json;

@@ -477,3 +477,33 @@ pub async fn pending_series(
     };
     Ok(xueshi_store::repo::snapshots::series(c, &from.to_string(), &reach).await?)
 }
+
+/// The caller's whole scope as a report's reach.
+fn whole(scope: &Scope) -> Reach<'_> {
+    Reach {
+        scope,
+        district_id: None,
+        school_id: None,
+    }
+}
+
+/// The schools in the caller's scope (archived ones too when asked), by name.
+pub async fn schools_in_scope(c: &mut Conn, ctx: &Ctx, archived: bool) -> AppResult<Vec<Org>> {
+    let scope = authz::scope(&ctx.actor);
+    Ok(xueshi_store::repo::reports::schools(c, &whole(&scope), archived).await?)
+}
+
+/// Declarations awaiting review in the caller's scope, per school and level.
+pub async fn pending_in_scope(
+    c: &mut Conn,
+    ctx: &Ctx,
+    year: i32,
+) -> AppResult<Vec<xueshi_store::repo::reports::PendingTally>> {
+    let scope = authz::scope(&ctx.actor);
+    Ok(xueshi_store::repo::reports::pending(c, year, &whole(&scope)).await?)
+}
+
+/// Whether `year` has been verified at all.
+pub async fn is_verified(c: &mut Conn, year: i32) -> AppResult<bool> {
+    Ok(xueshi_store::repo::reports::has_results(c, year).await?)
+}

@@ -13,9 +13,11 @@ use xueshi_domain::{
 use xueshi_store::models::Page;
 use xueshi_store::repo::audit::{self, NewAudit};
 use xueshi_store::repo::orgs::{self as org_repo, OrgFilter};
-use xueshi_store::repo::school_applications::{self as repo, ApplicationFilter, SchoolApplication};
+use xueshi_store::repo::school_applications as repo;
 use xueshi_store::repo::users as user_repo;
 use xueshi_store::{Db, StoreError, UniqueKey, now_ms};
+
+pub use xueshi_store::repo::school_applications::{ApplicationFilter, SchoolApplication};
 
 use super::orgs::{self, CreateOrg};
 use super::reminders::{Notifier, Outbound};

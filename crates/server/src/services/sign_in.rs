@@ -224,3 +224,12 @@ pub async fn change_password(
         next: None,
     })
 }
+
+/// The authenticator a user is enrolling, if any (the secret opened, for its QR code).
+pub async fn enrolment(
+    c: &mut xueshi_store::Conn,
+    v: &xueshi_store::Vault,
+    user_id: &str,
+) -> AppResult<Option<mfa::Authenticator>> {
+    Ok(mfa::get(c, v, user_id).await?)
+}

@@ -4,9 +4,11 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, IdNumber, Role, TeacherStatus, time_rules};
 use xueshi_store::Vault;
 use xueshi_store::models::{Org, Page, Teacher, User};
-use xueshi_store::repo::teachers::{self, TeacherFilter};
+use xueshi_store::repo::teachers;
 use xueshi_store::repo::{orgs, sessions, users};
 use xueshi_store::{Conn, Db, StoreError, UniqueKey, now_ms};
+
+pub use xueshi_store::repo::teachers::TeacherFilter;
 
 use super::{Ctx, Place, new_id, record, required_text};
 use crate::auth::password;
@@ -95,6 +97,37 @@ pub async fn visible(c: &mut Conn, v: &Vault, ctx: &Ctx, id: &str) -> AppResult<
 }
 
 /// A teacher whose ledger the actor may read: themself, or one in an administrator's scope.
+/// Teachers' ID numbers masked (440106********123X), by teacher id, for rows of a list the
+/// caller may read.
+pub async fn masked_numbers(
+    c: &mut Conn,
+    v: &Vault,
+    ids: &[String],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    Ok(teachers::get_many(c, v, ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, xueshi_domain::IdNumber::mask_str(&t.id_number)))
+        .collect())
+}
+
+/// How many active teachers the caller's scope holds; `None` for roles without teachers.
+pub async fn count_active(c: &mut Conn, ctx: &Ctx) -> AppResult<Option<i64>> {
+    let scope = authz::scope(&ctx.actor);
+    Ok(match scope {
+        authz::Scope::Provider(_) | authz::Scope::Nothing => None,
+        _ => Some(teachers::count_active(c, &scope).await?),
+    })
+}
+
+/// The caller's own name as a teacher, for the page header.
+pub async fn own_name(c: &mut Conn, v: &Vault, ctx: &Ctx) -> AppResult<Option<String>> {
+    let Some(id) = ctx.actor.teacher_id.as_deref() else {
+        return Ok(None);
+    };
+    Ok(teachers::get(c, v, id).await?.map(|t| t.name))
+}
+
 pub async fn visible_for_ledger(
     c: &mut Conn,
     v: &Vault,

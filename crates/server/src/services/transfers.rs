@@ -8,9 +8,11 @@ use serde_json::json;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{TeacherStatus, TransferStatus};
 use xueshi_store::models::{Notification, Org, Page, Teacher};
-use xueshi_store::repo::transfer_requests::{self, TransferFilter, TransferRequest};
+use xueshi_store::repo::transfer_requests;
 use xueshi_store::repo::{notifications, orgs, teachers as teacher_repo};
 use xueshi_store::{Conn, Db, StoreError, UniqueKey, now_ms};
+
+pub use xueshi_store::repo::transfer_requests::{TransferFilter, TransferRequest};
 
 use super::request_decision::{self, Decided, RequestDecision, Wording};
 use super::teachers::{self, receiving_school};

@@ -111,3 +111,27 @@ fn duplicate_username(existing_id: Option<String>) -> AppError {
         existing_id,
     }
 }
+
+/// The administrator accounts of the organisations in the caller's scope (at most 500).
+pub async fn staff_in_scope(
+    c: &mut Conn,
+    v: &Vault,
+    ctx: &Ctx,
+) -> AppResult<Vec<xueshi_store::repo::users::StaffRow>> {
+    ctx.require(xueshi_domain::authz::Action::CreateUser)?;
+    let scope = xueshi_domain::authz::scope(&ctx.actor);
+    Ok(xueshi_store::repo::users::list_staff(c, v, &scope, 500).await?)
+}
+
+/// An account by id (the caller has just acted on it and may see it).
+pub async fn get(c: &mut Conn, v: &Vault, id: &str) -> AppResult<Option<User>> {
+    Ok(xueshi_store::repo::users::get(c, v, id).await?)
+}
+
+/// A username as people are shown it: a teacher's login is their ID number, shown masked.
+pub fn shown_username(user: &User) -> String {
+    match user.role {
+        Role::Teacher => xueshi_domain::IdNumber::mask_str(&user.username),
+        _ => user.username.clone(),
+    }
+}

@@ -14,6 +14,8 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, time_rules};
 use xueshi_store::repo::reports::{self, Reach};
 use xueshi_store::repo::verification::{self, Summary};
+
+pub use xueshi_store::repo::verification::ResultFilter;
 use xueshi_store::repo::{audit, jobs, policies, settings};
 use xueshi_store::{Conn, Db};
 
@@ -263,6 +265,51 @@ fn mac(key: &[u8], teacher_id: &str, year: i32) -> Vec<u8> {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(format!("{teacher_id}|{year}").as_bytes());
     mac.finalize().into_bytes()[..12].to_vec()
+}
+
+/// A verification job's state (the city, who runs them).
+pub async fn job(db: &Db, ctx: &Ctx, id: &str) -> AppResult<xueshi_store::models::Job> {
+    ctx.require(Action::RunVerification)?;
+    let mut c = db.pool().acquire().await?;
+    jobs::get(&mut c, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Results of a year in the caller's scope (`authz::scope`), a page at a time.
+pub async fn results(
+    db: &Db,
+    ctx: &Ctx,
+    year: i32,
+    filter: &ResultFilter,
+) -> AppResult<xueshi_store::models::Page<xueshi_store::models::VerificationResult>> {
+    ctx.require(Action::ViewTeachers)?;
+    let mut c = db.pool().acquire().await?;
+    Ok(verification::list(&mut c, year, &authz::scope(&ctx.actor), filter).await?)
+}
+
+/// One teacher's result of a year, `None` before the year is verified. The caller has
+/// checked that the teacher is visible.
+pub async fn result_of(
+    c: &mut Conn,
+    teacher_id: &str,
+    year: i32,
+) -> AppResult<Option<xueshi_store::models::VerificationResult>> {
+    Ok(verification::get(c, year, teacher_id).await?)
+}
+
+/// Every year's result of one teacher (visible to the caller), newest first.
+pub async fn results_of(
+    c: &mut Conn,
+    teacher_id: &str,
+) -> AppResult<Vec<xueshi_store::models::VerificationResult>> {
+    Ok(verification::for_teacher(c, teacher_id).await?)
+}
+
+/// Who ran a verification, by login name.
+pub async fn runner_name(db: &Db, user_id: &str) -> AppResult<String> {
+    let mut c = db.pool().acquire().await?;
+    Ok(xueshi_store::repo::users::get(&mut c, db.vault(), user_id)
+        .await?
+        .map_or_else(|| user_id.to_owned(), |u| u.username))
 }
 
 /// Signs certificate codes with the platform's key, read once for a whole list.

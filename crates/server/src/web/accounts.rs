@@ -1,6 +1,8 @@
 //! Administrator accounts (账号管理): the staff of the organisations in scope, new accounts,
 //! and resets of a password or second factor by the level above, each confirmed first.
 
+use crate::services::orgs::{self, OrgFilter};
+use crate::services::users;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -8,8 +10,6 @@ use axum::response::Response;
 use serde::Deserialize;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{OrgKind, OrgStatus, Role};
-use xueshi_store::repo::orgs::{self, OrgFilter};
-use xueshi_store::repo::users;
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -85,10 +85,9 @@ async fn page(
     let actor = &user.me.ctx.actor;
     user.me.ctx.require(Action::CreateUser)?;
     let mut c = state.db.pool().acquire().await?;
-    let scope = authz::scope(actor);
-    let staff = users::list_staff(&mut c, state.db.vault(), &scope, 500).await?;
+    let staff = users::staff_in_scope(&mut c, state.db.vault(), &user.me.ctx).await?;
     let mut places = std::collections::HashMap::new();
-    for org in orgs::get_many(
+    for org in orgs::by_ids(
         &mut c,
         &staff
             .iter()
@@ -121,7 +120,7 @@ async fn page(
         limit: Some(500),
         ..OrgFilter::default()
     };
-    let orgs = orgs::list(&mut c, &scope, &filter)
+    let orgs = orgs::in_scope(&mut c, &user.me.ctx, &filter)
         .await?
         .items
         .into_iter()

@@ -5,10 +5,8 @@ use askama::Template;
 use axum::response::Response;
 use std::collections::HashMap;
 
-use xueshi_domain::{Role, authz, time_rules};
+use xueshi_domain::{Role, time_rules};
 use xueshi_store::models::Org;
-use xueshi_store::repo::reports::{self, Reach};
-use xueshi_store::repo::{policies, teachers};
 
 use super::layout::{Layout, WebUser};
 use super::{render, today};
@@ -60,26 +58,24 @@ struct AdminHome {
 
 pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> AppResult<Response> {
     let mut c = state.db.pool().acquire().await?;
-    let scope = authz::scope(&user.me.ctx.actor);
-    let teachers = match scope {
-        authz::Scope::Provider(_) | authz::Scope::Nothing => None,
-        _ => Some(teachers::count_active(&mut c, &scope).await?),
-    };
-    let policy = policies::get(&mut c, today().year()).await?.map(|p| {
-        let m = &p.minimums;
-        let d = &p.deadlines;
-        PolicySummary {
-            year: p.year,
-            requirement: format!(
-                "公需≥{}，专业≥{}，选修≥{}，合计≥{} 学时",
-                m.public, m.professional, m.elective, m.total
-            ),
-            declaration: time_rules::format_date_zh(d.declaration),
-            school_review: time_rules::format_date_zh(d.school_review),
-            district_review: time_rules::format_date_zh(d.district_review),
-        }
-    });
-    let todo = todo(&mut c, &user).await?;
+    let teachers = crate::services::teachers::count_active(&mut c, &user.me.ctx).await?;
+    let policy = crate::services::policies::of_year(&state.db, today().year())
+        .await?
+        .map(|p| {
+            let m = &p.minimums;
+            let d = &p.deadlines;
+            PolicySummary {
+                year: p.year,
+                requirement: format!(
+                    "公需≥{}，专业≥{}，选修≥{}，合计≥{} 学时",
+                    m.public, m.professional, m.elective, m.total
+                ),
+                declaration: time_rules::format_date_zh(d.declaration),
+                school_review: time_rules::format_date_zh(d.school_review),
+                district_review: time_rules::format_date_zh(d.district_review),
+            }
+        });
+    let todo = todo(state, &mut c, &user).await?;
     drop(c);
     let transfers_waiting = crate::services::transfers::awaiting(&state.db, &user.me.ctx).await?;
     let corrections_waiting =
@@ -104,7 +100,11 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     })
 }
 
-async fn todo(c: &mut xueshi_store::Conn, user: &WebUser) -> AppResult<Option<Todo>> {
+async fn todo(
+    state: &AppState,
+    c: &mut xueshi_store::Conn,
+    user: &WebUser,
+) -> AppResult<Option<Todo>> {
     let actor = &user.me.ctx.actor;
     let (label, first_level) = match actor.role {
         Role::SchoolAdmin => ("待学校初审", true),
@@ -113,21 +113,16 @@ async fn todo(c: &mut xueshi_store::Conn, user: &WebUser) -> AppResult<Option<To
         _ => return Ok(None),
     };
     let year = super::year_under_review();
-    let Some(policy) = policies::get(c, year).await? else {
+    let Some(policy) = crate::services::policies::of_year(&state.db, year).await? else {
         return Ok(None);
     };
-    let scope = authz::scope(actor);
-    let reach = Reach {
-        scope: &scope,
-        district_id: None,
-        school_id: None,
-    };
-    let tallies = reports::pending(c, year, &reach).await?;
-    let schools: HashMap<String, Org> = reports::schools(c, &reach, true)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
+    let tallies = crate::services::reports::pending_in_scope(c, &user.me.ctx, year).await?;
+    let schools: HashMap<String, Org> =
+        crate::services::reports::schools_in_scope(c, &user.me.ctx, true)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
     // The city's own queue is the city-affiliated schools' second level.
     let mine = |school_id: &str| {
         actor.role != Role::CityAdmin || schools.get(school_id).is_some_and(|s| s.city_affiliated)

@@ -1,21 +1,16 @@
 //! The audit log page (审计日志): what the API's `GET /audit` answers, newest first, for the
 //! auditor (everything) and administrators (their scope).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use xueshi_domain::IdNumber;
-use xueshi_domain::authz::{self, Action};
-use xueshi_store::repo::audit::{self, AuditFilter};
-use xueshi_store::repo::users;
+use xueshi_domain::authz::Action;
 
 use super::layout::{Layout, WebUser};
 use super::{PageError, render};
-use crate::api::audit::day_range;
 use crate::error::AppError;
+use crate::services::audit_log::{self, AuditFilter, day_range};
 use crate::state::AppState;
 
 /// Every audited action with its Chinese name, in the order the filter offers them.
@@ -142,8 +137,8 @@ pub async fn page(
     let mut error = None;
     // The person's login, as reviewers know it, or an id from an entry's link.
     let actor_id = match some(&q.actor) {
-        Some(name) => match users::by_username(&mut c, state.db.vault(), &name).await? {
-            Some(u) => Some(u.id),
+        Some(name) => match audit_log::account_of(&mut c, state.db.vault(), &name).await? {
+            Some(id) => Some(id),
             None => {
                 error = Some(format!("没有账号“{name}”"));
                 Some(String::new())
@@ -167,21 +162,9 @@ pub async fn page(
         cursor,
         limit: Some(50),
     };
-    let page = audit::list(&mut c, &authz::audit_scope(&user.me.ctx.actor), &filter).await?;
-    let mut names: HashMap<String, String> = HashMap::new();
-    for id in page.items.iter().filter_map(|e| e.actor_id.clone()) {
-        if !names.contains_key(&id) {
-            // A teacher's username is their ID number: not needed in full to read the log.
-            let name =
-                users::get(&mut c, state.db.vault(), &id)
-                    .await?
-                    .map(|u| match u.teacher_id {
-                        Some(_) => IdNumber::mask_str(&u.username),
-                        None => u.username,
-                    });
-            names.insert(id.clone(), name.unwrap_or(id));
-        }
-    }
+    let page = audit_log::list(&mut c, &user.me.ctx, &filter).await?;
+    let ids = page.items.iter().filter_map(|e| e.actor_id.clone());
+    let names = audit_log::actor_names(&mut c, state.db.vault(), ids.collect::<Vec<_>>()).await?;
     let rows = page
         .items
         .into_iter()

@@ -12,7 +12,6 @@ use xueshi_domain::authz::Action;
 use xueshi_domain::{
     CarryOverInput, DeadlinesInput, FieldError, MinimumsInput, Policy, PolicyInput,
 };
-use xueshi_store::repo::{courses, policies};
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -130,12 +129,9 @@ async fn policies_page(
     errors: FormErrors,
 ) -> Result<PoliciesPage, AppError> {
     user.me.ctx.require(Action::EditPolicy)?;
-    let stored = {
-        let mut c = state.db.pool().acquire().await?;
-        policies::get(&mut c, year).await?
-    };
+    let stored = policy_service::of_year(&state.db, year).await?;
     let exists = stored.is_some();
-    let p = stored.unwrap_or_else(|| suggested(year));
+    let p = stored.map_or_else(|| suggested(year), |p| (*p).clone());
     let (minimums, deadlines) = fields(&p, form.as_ref());
     let current = today().year();
     Ok(PoliciesPage {
@@ -207,8 +203,7 @@ pub async fn save_policy(
     let text = |name: &str| form.get(name).cloned().unwrap_or_default();
     // Activity caps are kept as they are: this form does not edit them.
     let activity_caps = {
-        let mut c = state.db.pool().acquire().await?;
-        policies::get(&mut c, year).await?.map(|p| {
+        policy_service::of_year(&state.db, year).await?.map(|p| {
             p.activity_caps
                 .iter()
                 .map(|(k, v)| (k.as_str().to_owned(), v.to_f64()))
@@ -261,8 +256,7 @@ async fn courses_page(
     errors: FormErrors,
 ) -> Result<CoursesPage, AppError> {
     user.me.ctx.require(Action::ManageCourses)?;
-    let mut c = state.db.pool().acquire().await?;
-    let rows = courses::list(&mut c, None)
+    let rows = course_service::list(&state.db, None)
         .await?
         .into_iter()
         .map(|c| (c.title, c.year, c.category.label_zh(), c.hours.to_string()))

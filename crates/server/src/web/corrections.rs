@@ -1,6 +1,7 @@
 //! 我的信息 with 申请更正 for the teacher, and 更正申请 for the district (or the city) to
 //! decide beside the current data — through `services::corrections`, as the API does.
 
+use crate::services::corrections::CorrectionFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -9,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{CorrectionStatus, IdNumber, mask_phone};
-use xueshi_store::repo::correction_requests::CorrectionFilter;
 
 use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -199,7 +199,7 @@ async fn list_page(
     let school_ids: Vec<String> = found.items.iter().map(|r| r.school_id.clone()).collect();
     let places: std::collections::HashMap<String, xueshi_domain::authz::OrgPlace> = {
         let mut c = state.db.pool().acquire().await?;
-        xueshi_store::repo::orgs::get_many(&mut c, &school_ids)
+        crate::services::orgs::by_ids(&mut c, &school_ids)
             .await?
             .into_iter()
             .map(|o| (o.id.clone(), o.place()))

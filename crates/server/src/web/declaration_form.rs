@@ -118,7 +118,7 @@ pub async fn new_form(State(state): State<AppState>, user: WebUser) -> PageResul
     };
     let closed = {
         let mut c = state.db.pool().acquire().await?;
-        super::teacher_todo::closed_reason(&mut c).await?
+        crate::services::teacher_todo::closed_reason(&mut c).await?
     };
     Ok(render(&FormPage {
         layout: user.layout,

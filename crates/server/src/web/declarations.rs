@@ -1,6 +1,7 @@
 //! The teacher's declarations (个人申报): the list, the page of one declaration with its
 //! history, and submit (the form is `declaration_form`; delete and withdraw are `drafts`).
 
+use crate::services::declarations::DeclarationFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::{DeclarationStatus, hours_for_days_and_minutes, review};
-use xueshi_store::repo::declarations::DeclarationFilter;
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};

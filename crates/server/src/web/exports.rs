@@ -3,6 +3,8 @@
 //! district as one ZIP, and the check of the teachers against the provincial roster, shown
 //! as lists or downloaded as XLSX.
 
+use crate::services::reconciliation::FindingRow;
+use crate::services::reports as report_service;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -11,8 +13,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::{self, Action, Scope};
 use xueshi_domain::{IdNumber, Role};
-use xueshi_store::repo::reconciliation_findings::FindingRow;
-use xueshi_store::repo::reports::{self, Reach};
 
 use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
@@ -96,29 +96,24 @@ async fn page(state: &AppState, user: WebUser, year: i32) -> Result<ExportsPage,
     for y in (2021..=today().year()).rev() {
         years.push(YearView {
             year: y,
-            verified: reports::has_results(&mut c, y).await?,
+            verified: report_service::is_verified(&mut c, y).await?,
         });
     }
     // Read once: from the choices when the year is among them.
     let verified = match years.iter().find(|y| y.year == year) {
         Some(y) => y.verified,
-        None => reports::has_results(&mut c, year).await?,
-    };
-    let reach = Reach {
-        scope: &scope,
-        district_id: None,
-        school_id: None,
+        None => report_service::is_verified(&mut c, year).await?,
     };
     let (schools, districts) = match actor.role {
         Role::SchoolAdmin => (Vec::new(), Vec::new()),
         _ => {
-            let schools = reports::schools(&mut c, &reach, false)
+            let schools = report_service::schools_in_scope(&mut c, &user.me.ctx, false)
                 .await?
                 .into_iter()
                 .map(|s| (s.id, s.name))
                 .collect();
             let districts = if matches!(scope, Scope::All) {
-                reports::districts(&mut c)
+                crate::services::orgs::districts(&mut c)
                     .await?
                     .into_iter()
                     .map(|d| (d.id, d.name))

@@ -1,11 +1,11 @@
 //! What every logged-in page shows: who is logged in, their organisation, the menu of their
 //! role, and the CSRF token their forms carry.
 
+use crate::services::{orgs, teachers};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use xueshi_domain::Role;
-use xueshi_store::repo::{orgs, teachers};
 
 use super::csrf;
 use crate::auth::CurrentUser;
@@ -111,15 +111,12 @@ impl FromRequestParts<AppState> for WebUser {
 async fn load(state: &AppState, me: &CurrentUser, path: &str) -> Result<Layout, AppError> {
     // Every page shows the year's policy: from the cache, before a connection is held.
     let year = super::today().year();
-    let policy = xueshi_store::cached::policy(&state.db, year).await?;
+    let policy = crate::services::policies::of_year(&state.db, year).await?;
     let mut c = state.db.pool().acquire().await?;
-    let org = orgs::get(&mut c, &me.user.org_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let org = orgs::own(&mut c, &me.ctx).await?;
     let display_name = match &me.user.teacher_id {
-        Some(id) => teachers::get(&mut c, state.db.vault(), id)
+        Some(_) => teachers::own_name(&mut c, state.db.vault(), &me.ctx)
             .await?
-            .map(|t| t.name)
             .unwrap_or_default(),
         None => me.user.username.clone(),
     };

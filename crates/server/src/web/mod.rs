@@ -26,7 +26,6 @@ mod schools;
 mod sign_in;
 mod teacher;
 mod teacher_records;
-mod teacher_todo;
 mod trainings;
 mod transfers;
 mod verification;
@@ -219,13 +218,7 @@ pub async fn with_demo_banner(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from(with))
 }
 
-/// A username as pages show it: a teacher's login is their ID number, shown masked.
-pub fn shown_username(user: &xueshi_store::models::User) -> String {
-    match user.role {
-        xueshi_domain::Role::Teacher => xueshi_domain::IdNumber::mask_str(&user.username),
-        _ => user.username.clone(),
-    }
-}
+pub use crate::services::users::shown_username;
 
 /// Today in the business time zone.
 pub fn today() -> time::Date {

@@ -2,12 +2,12 @@
 //! script): pass rate by district or school, hours per teacher against the minimums, pending
 //! and overdue reviews.
 
+use crate::services::policies;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use xueshi_domain::Hours;
-use xueshi_store::repo::policies;
 
 use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
@@ -148,7 +148,7 @@ pub async fn page(
     let years: Vec<i32> = (2021.min(year)..=current.max(year)).rev().collect();
     let mut c = state.db.pool().acquire().await?;
     let summary = reports::summary(&mut c, &user.me.ctx, year, None, None, today()).await;
-    let policy = policies::get(&mut c, year).await?;
+    let policy = policies::of_year(&state.db, year).await?;
     let series = reports::pending_series(&mut c, &user.me.ctx, today(), 30).await?;
     drop(c);
     let (pending, pending_max) = pending_bars(&series, today());

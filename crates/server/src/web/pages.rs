@@ -57,7 +57,7 @@ struct LoginPage {
 /// The consultation contacts everyone may call, before logging in.
 async fn help_contacts(state: &AppState) -> AppResult<Vec<(String, String, String, String)>> {
     let mut c = state.db.pool().acquire().await?;
-    let mut all = xueshi_store::repo::announcements::all_contacts(&mut c).await?;
+    let mut all = crate::services::announcements::public_contacts(&mut c).await?;
     // The city first, then the districts in their official order.
     all.sort_by_key(|(org, city, _)| (!city, xueshi_domain::district_order(org)));
     Ok(all

@@ -1,6 +1,8 @@
 //! The teacher registry as administrators use it: search, add, transfer, departure and
 //! corrections — each through the same services as the API.
 
+use crate::services::orgs::{self, OrgFilter};
+use crate::services::teachers::TeacherFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -9,8 +11,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{IdNumber, OrgKind, TeacherStatus, mask_phone};
-use xueshi_store::repo::orgs::{self, OrgFilter};
-use xueshi_store::repo::teachers::TeacherFilter;
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -41,7 +41,7 @@ async fn schools_of(
         limit: Some(500),
         ..Default::default()
     };
-    let page = orgs::list(&mut c, &authz::scope(&user.me.ctx.actor), &filter).await?;
+    let page = orgs::in_scope(&mut c, &user.me.ctx, &filter).await?;
     Ok(page.items.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
@@ -50,7 +50,7 @@ async fn school_names(
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     let mut c = state.db.pool().acquire().await?;
-    Ok(orgs::get_many(&mut c, ids)
+    Ok(orgs::by_ids(&mut c, ids)
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))
@@ -153,7 +153,7 @@ async fn teachers_page(
     let (filter_districts, filter_schools) = match user.me.ctx.actor.role {
         xueshi_domain::Role::CityAdmin => {
             let mut c = state.db.pool().acquire().await?;
-            let districts = xueshi_store::repo::reports::districts(&mut c)
+            let districts = orgs::districts(&mut c)
                 .await?
                 .into_iter()
                 .map(|d| (d.id, d.name))
@@ -300,7 +300,7 @@ async fn manage_page(
         .unwrap_or_default();
     let transfer_districts = if city || requests_transfer {
         let mut c = state.db.pool().acquire().await?;
-        xueshi_store::repo::reports::districts(&mut c)
+        orgs::districts(&mut c)
             .await?
             .into_iter()
             .map(|d| (d.id, d.name))
@@ -338,7 +338,7 @@ async fn manage_page(
     let records = super::teacher_records::rows(state, &user, &teacher.id).await?;
     let passed_years = {
         let mut c = state.db.pool().acquire().await?;
-        xueshi_store::repo::verification::for_teacher(&mut c, &teacher.id)
+        crate::services::verification::results_of(&mut c, &teacher.id)
             .await?
             .into_iter()
             .filter(|r| r.passed)

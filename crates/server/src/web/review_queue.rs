@@ -5,16 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::services::declarations::DeclarationFilter;
 use askama::Template;
 use axum::extract::{Query, RawForm, State};
 use axum::response::Response;
 use serde::Deserialize;
-use xueshi_domain::authz;
-use xueshi_domain::{Category, Decision, DeclarationStatus, Hours, IdNumber, ReasonCode, Role};
+use xueshi_domain::{Category, Decision, DeclarationStatus, Hours, ReasonCode, Role};
 use xueshi_store::models::Declaration;
-use xueshi_store::repo::declarations::DeclarationFilter;
-use xueshi_store::repo::reports::{self, Reach};
-use xueshi_store::repo::{evidence, orgs, policies, teachers};
 
 use super::forms::{check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -160,7 +157,7 @@ pub async fn items(
     let mut c = state.db.pool().acquire().await?;
     let mut out = Vec::with_capacity(found.len());
     for d in found {
-        let files = evidence::for_declaration(&mut c, &d.id).await?;
+        let files = crate::services::evidence::of_declaration(&mut c, &d.id).await?;
         let warnings = declarations::warnings_for(&mut c, &user.me.ctx, &d, &files).await?;
         let first = files
             .iter()
@@ -220,14 +217,8 @@ pub async fn queue(
     let schools = if role == Role::SchoolAdmin {
         Vec::new()
     } else {
-        let scope = authz::scope(&user.me.ctx.actor);
         let mut c = state.db.pool().acquire().await?;
-        let reach = Reach {
-            scope: &scope,
-            district_id: None,
-            school_id: None,
-        };
-        reports::schools(&mut c, &reach, false)
+        crate::services::reports::schools_in_scope(&mut c, &user.me.ctx, false)
             .await?
             .into_iter()
             .filter(|s| (role == Role::CityAdmin) == s.city_affiliated)
@@ -265,9 +256,8 @@ pub async fn queue(
 }
 
 async fn deadline_text(state: &AppState, status: DeclarationStatus) -> Result<String, AppError> {
-    let mut c = state.db.pool().acquire().await?;
     let year = year_under_review();
-    Ok(policies::get(&mut c, year)
+    Ok(crate::services::policies::of_year(&state.db, year)
         .await?
         .zip(xueshi_domain::review::level_for(status))
         .map(|(p, level)| format!("{}年度审核截止：{}。", p.year, p.deadlines.for_level(level)))
@@ -282,18 +272,15 @@ async fn rows(state: &AppState, items: Vec<Item>, warned: &str) -> Result<Vec<Qu
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let ids: HashMap<String, String> = teachers::get_many(&mut c, state.db.vault(), &teacher_ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, IdNumber::mask_str(&t.id_number)))
-        .collect();
+    let ids =
+        crate::services::teachers::masked_numbers(&mut c, state.db.vault(), &teacher_ids).await?;
     let school_ids: Vec<String> = items
         .iter()
         .map(|i| i.declaration.school_id.clone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let schools: HashMap<String, String> = orgs::get_many(&mut c, &school_ids)
+    let schools: HashMap<String, String> = crate::services::orgs::by_ids(&mut c, &school_ids)
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))

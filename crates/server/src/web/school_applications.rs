@@ -2,6 +2,7 @@
 //! page), and the queue its district (or the city) decides — through
 //! `services::school_applications`, as the API does.
 
+use crate::services::school_applications::{ApplicationFilter, SchoolApplication};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -11,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::Action;
 use xueshi_domain::{SchoolApplicationStatus, SchoolType, mask_phone};
-use xueshi_store::repo::school_applications::{ApplicationFilter, SchoolApplication};
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::{DecisionForm, FormErrors, check_csrf, done};

@@ -1,5 +1,6 @@
 //! Schools as districts and the city keep them: list, register, archive (注销) and reactivate.
 
+use crate::services::orgs::{self, OrgFilter};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{OrgKind, OrgStatus, Ownership, Role, SchoolType};
-use xueshi_store::repo::orgs::{self, OrgFilter};
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -89,7 +89,6 @@ async fn page(
 ) -> Result<SchoolsPage, AppError> {
     user.me.ctx.require(Action::CreateOrg)?;
     let actor = &user.me.ctx.actor;
-    let scope = authz::scope(actor);
     let mut c = state.db.pool().acquire().await?;
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = OrgFilter {
@@ -105,8 +104,8 @@ async fn page(
         limit: Some(100),
         ..Default::default()
     };
-    let listed = orgs::list(&mut c, &scope, &filter).await?;
-    let all_districts = xueshi_store::repo::reports::districts(&mut c).await?;
+    let listed = orgs::in_scope(&mut c, &user.me.ctx, &filter).await?;
+    let all_districts = orgs::districts(&mut c).await?;
     let district_name = |id: &Option<String>| {
         all_districts
             .iter()

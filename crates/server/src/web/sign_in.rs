@@ -9,7 +9,6 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use xueshi_domain::FieldError;
-use xueshi_store::repo::mfa;
 
 use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::FormErrors;
@@ -67,7 +66,9 @@ async fn mfa_page(
     let enrolling = session.next == Some(Step::MfaEnroll);
     let enrolment = if enrolling {
         let mut c = state.db.pool().acquire().await?;
-        match mfa::get(&mut c, state.db.vault(), &session.user.id).await? {
+        match crate::services::sign_in::enrolment(&mut c, state.db.vault(), &session.user.id)
+            .await?
+        {
             Some(a) if !a.confirmed => {
                 let uri = totp::otpauth_uri(&a.secret, &session.user.username)?;
                 // Grouped by four for typing; authenticator apps ignore the spaces.

@@ -1,12 +1,12 @@
 //! The teacher's pages, phone first: this year's progress, the records, past results.
 
+use crate::services::verification;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use xueshi_domain::{Category, Hours, RecordStatus, time_rules};
 use xueshi_store::models::Record;
-use xueshi_store::repo::verification;
 
 use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
@@ -73,7 +73,7 @@ struct TeacherHome {
     deadline: String,
     days_left: Option<i64>,
     records: Vec<RecordRow>,
-    todo: super::teacher_todo::TeacherTodo,
+    todo: crate::services::teacher_todo::TeacherTodo,
     /// Why 申报学时 is not offered (the deadline passed, or no policy yet).
     closed: Option<String>,
     notices: Vec<super::notices::NoticeView>,
@@ -117,8 +117,8 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
     page.unread = extras.unread;
     {
         let mut c = state.db.pool().acquire().await?;
-        page.todo.items = super::teacher_todo::items(&mut c, &teacher_id).await?;
-        page.closed = super::teacher_todo::closed_reason(&mut c).await?;
+        page.todo.items = crate::services::teacher_todo::items(&mut c, &teacher_id).await?;
+        page.closed = crate::services::teacher_todo::closed_reason(&mut c).await?;
     }
     match records::progress(&state.db, &user.me.ctx, &teacher_id, year).await {
         Ok(p) => {
@@ -153,7 +153,7 @@ pub async fn home(state: &AppState, user: WebUser, flash: Option<String>) -> App
                 bar("合计", o.total, m.total, short(o.total, m.total)),
             ];
             let mut c = state.db.pool().acquire().await?;
-            page.todo.missing = super::teacher_todo::missing(
+            page.todo.missing = crate::services::teacher_todo::missing(
                 &mut c,
                 year,
                 [
@@ -269,10 +269,10 @@ pub async fn results_page(
         .trim_end_matches('/')
         .to_owned();
     let mut results = Vec::new();
-    for r in verification::for_teacher(&mut c, &teacher_id).await? {
+    for r in verification::results_of(&mut c, &teacher_id).await? {
         let mut short = Vec::new();
         if !r.passed
-            && let Some(p) = xueshi_store::repo::policies::get(&mut c, r.year).await?
+            && let Some(p) = crate::services::policies::of_year(&state.db, r.year).await?
         {
             let m = &p.minimums;
             for (label, have, need) in [

@@ -7,9 +7,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use xueshi_domain::{ActivityType, Category, OrgKind};
+use xueshi_domain::{ActivityType, Category};
 use xueshi_store::models::Training;
-use xueshi_store::repo::orgs;
 
 use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -121,9 +120,7 @@ pub async fn create(
     // The organiser is the administrator's own organisation.
     let level = {
         let mut c = state.db.pool().acquire().await?;
-        orgs::get(&mut c, &user.me.ctx.actor.org_id)
-            .await?
-            .map_or(OrgKind::School, |o| o.kind)
+        crate::services::orgs::own(&mut c, &user.me.ctx).await?.kind
     };
     let hours = form.hours.trim().parse::<f64>();
     let result = match hours {

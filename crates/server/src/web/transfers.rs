@@ -2,16 +2,16 @@
 //! city) approves or rejects here, each with a confirmation naming the teacher and the
 //! schools. Everything goes through `services::transfers`, as the API does.
 
+use crate::services::orgs::{self, OrgFilter};
+use crate::services::transfers::{TransferFilter, TransferRequest};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use xueshi_domain::authz::{self, Action, Scope};
-use xueshi_domain::{IdNumber, OrgKind, OrgStatus, TransferStatus};
-use xueshi_store::repo::orgs::{self, OrgFilter};
-use xueshi_store::repo::transfer_requests::{TransferFilter, TransferRequest};
+use xueshi_domain::authz::{self, Action};
+use xueshi_domain::{OrgKind, OrgStatus, TransferStatus};
 
 use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
@@ -36,7 +36,7 @@ pub(super) async fn destinations(
         limit: Some(500),
         ..Default::default()
     };
-    let page = orgs::list(&mut c, &Scope::All, &filter).await?;
+    let page = orgs::all(&mut c, &filter).await?;
     Ok(page.items.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
@@ -83,15 +83,11 @@ async fn rows(
 ) -> Result<Vec<Row>, AppError> {
     let mut c = state.db.pool().acquire().await?;
     let teacher_ids: Vec<String> = items.iter().map(|r| r.teacher_id.clone()).collect();
-    let numbers: std::collections::HashMap<String, String> =
-        xueshi_store::repo::teachers::get_many(&mut c, state.db.vault(), &teacher_ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, IdNumber::mask_str(&t.id_number)))
-            .collect();
+    let numbers =
+        crate::services::teachers::masked_numbers(&mut c, state.db.vault(), &teacher_ids).await?;
     let school_ids: Vec<String> = items.iter().map(|r| r.to_school_id.clone()).collect();
     let places: std::collections::HashMap<String, xueshi_domain::authz::OrgPlace> =
-        orgs::get_many(&mut c, &school_ids)
+        orgs::by_ids(&mut c, &school_ids)
             .await?
             .into_iter()
             .map(|o| (o.id.clone(), o.place()))

@@ -10,7 +10,6 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::authz::Action;
 use xueshi_domain::time_rules;
-use xueshi_store::repo::{jobs, users};
 
 use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
@@ -64,12 +63,7 @@ async fn state_view(state: &AppState, user: &WebUser, year: i32) -> Result<State
         None => None,
         Some(run) => {
             let who = match &run.actor_id {
-                Some(id) => {
-                    let mut c = state.db.pool().acquire().await?;
-                    users::get(&mut c, state.db.vault(), id)
-                        .await?
-                        .map_or_else(|| id.clone(), |u| u.username)
-                }
+                Some(id) => verification::runner_name(&state.db, id).await?,
                 None => "系统（命令行）".into(),
             };
             let at = super::shown_time(run.at_ms, false);
@@ -205,11 +199,7 @@ pub async fn job(
     user: WebUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    user.me.ctx.require(Action::RunVerification)?;
-    let job = {
-        let mut c = state.db.pool().acquire().await?;
-        jobs::get(&mut c, &id).await?.ok_or(AppError::NotFound)?
-    };
+    let job = verification::job(&state.db, &user.me.ctx, &id).await?;
     let html = match job.status.as_str() {
         "done" => {
             let text = job

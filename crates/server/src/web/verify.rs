@@ -8,8 +8,8 @@ use axum::http::header::{CACHE_CONTROL, HeaderValue};
 use axum::response::Response;
 
 use super::{PageError, render};
-use crate::api::certificates::{Verification, check};
 use crate::error::AppError;
+use crate::services::certificates::{Verification, check};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -33,7 +33,7 @@ pub async fn page(
     };
     let issuer = {
         let mut c = state.db.pool().acquire().await?;
-        xueshi_store::repo::orgs::city(&mut c).await?.name
+        crate::services::orgs::city(&mut c).await?.name
     };
     let mut response = render(&VerifyPage { result, issuer })?;
     *response.status_mut() = status;

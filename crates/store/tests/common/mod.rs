@@ -10,6 +10,7 @@ use xueshi_vault::Vault;
 
 pub struct TestDb {
     pub db: Db,
+    #[allow(dead_code)] // not every test seals data
     pub vault: Arc<Vault>,
     /// Holds the SQLite file for as long as the test runs.
     _dir: Option<tempfile::TempDir>,

@@ -12,9 +12,11 @@ use serde_json::json;
 use xueshi_domain::authz;
 use xueshi_domain::{DeclarationStatus, Role, review};
 use xueshi_store::models::{Declaration, Evidence, Filing, Org, Page, Review, Teacher};
-use xueshi_store::repo::declarations::{self, DeclarationFilter};
+use xueshi_store::repo::declarations;
 use xueshi_store::repo::{evidence, reviews, teachers as teacher_repo};
 use xueshi_store::{Conn, Db, StoreError, now_ms};
+
+pub use xueshi_store::repo::declarations::DeclarationFilter;
 
 use super::{Ctx, Place, new_id, record, teachers};
 use crate::error::{AppError, AppResult};

@@ -231,7 +231,7 @@ pub async fn closed_reason(c: &mut Conn) -> AppResult<Option<String>> {
     if !open_years(c).await?.is_empty() {
         return Ok(None);
     }
-    let year = super::today().year();
+    let year = time_rules::business_date(time::OffsetDateTime::now_utc()).year();
     Ok(Some(match policies::get(c, year).await? {
         Some(p) => format!(
             "{year}年度个人学时申报已于 {} 截止，截止后不再受理（过期不录）。主办单位登记的培训学时仍会计入。",
