@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_change_feed"),
     migration!(23, "0023_job_leases"),
     migration!(24, "0024_public_topic"),
+    migration!(25, "0025_bigint_flags"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -1,0 +1,3 @@
+-- PostgreSQL's integer columns become BIGINT (see its 0025). SQLite stores every integer
+-- with the same affinity already: nothing to change.
+SELECT 1;
