@@ -213,12 +213,16 @@ async fn connect_sealed(config: &Config) -> anyhow::Result<Db> {
     if let Some(text) = config.data_key.as_ref().filter(|k| !k.0.trim().is_empty()) {
         let vault =
             Vault::from_text(&text.0).map_err(|e| anyhow::anyhow!("XUESHI_DATA_KEY: {e}"))?;
-        return Db::connect(&url, Arc::new(vault)).await.map_err(key_error);
+        return Db::connect_with(&url, Arc::new(vault), config.sqlite_memory())
+            .await
+            .map_err(key_error);
     }
     let path = config.data_key_path();
     if path.exists() {
         let vault = Vault::load(&path)?;
-        return Db::connect(&url, Arc::new(vault)).await.map_err(key_error);
+        return Db::connect_with(&url, Arc::new(vault), config.sqlite_memory())
+            .await
+            .map_err(key_error);
     }
     let vault = Vault::create(&path)?;
     tracing::warn!(
@@ -227,7 +231,7 @@ async fn connect_sealed(config: &Config) -> anyhow::Result<Db> {
          the backups (XUESHI_DATA_KEY_FILE), and keep a copy of it somewhere safe: without it \
          no ID number or phone can be read"
     );
-    match Db::connect(&url, Arc::new(vault)).await {
+    match Db::connect_with(&url, Arc::new(vault), config.sqlite_memory()).await {
         Ok(db) => Ok(db),
         Err(StoreError::WrongKey(_)) => {
             // This database was sealed under a key that is not here: leave no new key behind.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use xueshi_store::SqliteMemory;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
@@ -76,6 +77,13 @@ pub struct Config {
     /// Seconds a background job's lease lasts unrenewed (renewed every third of it): how
     /// soon another server takes over a job whose server died.
     pub job_lease_secs: u64,
+    /// SQLite page cache per reading connection (eight of them), MiB: what bounds a small
+    /// box's memory on deadline day.
+    pub sqlite_reader_cache_mib: u32,
+    /// SQLite page cache of the one writing connection, MiB (imports, verification runs).
+    pub sqlite_writer_cache_mib: u32,
+    /// How much of the SQLite file the writer maps into memory, MiB (0: none).
+    pub sqlite_writer_mmap_mib: u32,
 }
 
 impl Default for Config {
@@ -111,6 +119,9 @@ impl Default for Config {
             header_timeout_secs: 10,
             drain_secs: 0,
             job_lease_secs: 30,
+            sqlite_reader_cache_mib: SqliteMemory::default().reader_cache_mib,
+            sqlite_writer_cache_mib: SqliteMemory::default().writer_cache_mib,
+            sqlite_writer_mmap_mib: SqliteMemory::default().writer_mmap_mib,
         }
     }
 }
@@ -132,6 +143,15 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// SQLite's memory as set.
+    pub fn sqlite_memory(&self) -> SqliteMemory {
+        SqliteMemory {
+            reader_cache_mib: self.sqlite_reader_cache_mib,
+            writer_cache_mib: self.sqlite_writer_cache_mib,
+            writer_mmap_mib: self.sqlite_writer_mmap_mib,
+        }
+    }
+
     pub fn load(file: Option<PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {
         let file = file.unwrap_or_else(|| PathBuf::from("xueshi.toml"));
         let mut figment =

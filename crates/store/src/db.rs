@@ -64,10 +64,40 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// SQLite's memory: the page cache of each connection and the writer's mapping of the file.
+/// Readers' caches hold the same hot pages eight times over, so they are what bounds a
+/// server's resident memory on deadline day; the writer's cache and mapping are what the
+/// million-row import and verification runs lean on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqliteMemory {
+    pub reader_cache_mib: u32,
+    pub writer_cache_mib: u32,
+    pub writer_mmap_mib: u32,
+}
+
+impl Default for SqliteMemory {
+    fn default() -> Self {
+        SqliteMemory {
+            reader_cache_mib: 64,
+            writer_cache_mib: 256,
+            writer_mmap_mib: 1024,
+        }
+    }
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), applies pending migrations, checks
     /// that `vault` holds this database's key and seals anything an older version left in clear.
     pub async fn connect(url: &str, vault: Arc<Vault>) -> StoreResult<Db> {
+        Self::connect_with(url, vault, SqliteMemory::default()).await
+    }
+
+    /// [`Db::connect`] with SQLite's memory set (ignored on PostgreSQL).
+    pub async fn connect_with(
+        url: &str,
+        vault: Arc<Vault>,
+        memory: SqliteMemory,
+    ) -> StoreResult<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -112,10 +142,12 @@ impl Db {
                 }
             }
             Backend::Sqlite => {
-                let writer = sqlite_pool(1, 256, true)
+                let writer = sqlite_pool(1, memory.writer_cache_mib, memory.writer_mmap_mib)
                     .connect_with(options.clone())
                     .await?;
-                let reader = sqlite_pool(8, 64, false).connect_with(options).await?;
+                let reader = sqlite_pool(8, memory.reader_cache_mib, 0)
+                    .connect_with(options)
+                    .await?;
                 // Empty for an in-memory database, which has no log to flush.
                 let file: String =
                     sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
@@ -247,8 +279,8 @@ impl Db {
 /// Only the writer maps the file: a reader drops its mapping whenever another connection
 /// has written since its last read, and on deadline day that is every read (the unmapping
 /// and its page faults cost more than reading the pages).
-fn sqlite_pool(size: u32, cache_mib: u32, mmap: bool) -> AnyPoolOptions {
-    let mmap_bytes: u64 = if mmap { 1 << 30 } else { 0 };
+fn sqlite_pool(size: u32, cache_mib: u32, mmap_mib: u32) -> AnyPoolOptions {
+    let mmap_bytes = u64::from(mmap_mib) << 20;
     AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))

@@ -15,7 +15,7 @@ pub mod sealed;
 mod tx;
 mod wal_sync;
 
-pub use db::{Backend, Conn, Db, now_ms, postgres_table_count};
+pub use db::{Backend, Conn, Db, SqliteMemory, now_ms, postgres_table_count};
 pub use error::{StoreError, StoreResult, UniqueKey};
 pub use sqlx::Error as SqlxError;
 pub use sqlx::Row;
