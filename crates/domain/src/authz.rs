@@ -249,6 +249,21 @@ pub fn sees_teacher(actor: &Actor, teacher_id: &str, school: &OrgPlace) -> bool 
     }
 }
 
+/// May the actor download every certificate of `org` as one ZIP? A school's: those who see
+/// it and its teachers (its administrators, its district unless city-affiliated, the city);
+/// a district's: that district and the city.
+pub fn may_download_certificates(actor: &Actor, org: &OrgPlace) -> bool {
+    role_allows(actor.role, Action::ViewTeachers)
+        && match org.kind {
+            OrgKind::School => sees_org(actor, org),
+            OrgKind::District => {
+                actor.role == Role::CityAdmin
+                    || (actor.role == Role::DistrictAdmin && org.id == actor.org_id)
+            }
+            OrgKind::City | OrgKind::Provider => false,
+        }
+}
+
 /// May the actor place teachers in this school (create them there, or receive a transfer)?
 pub fn may_staff_school(actor: &Actor, school: &OrgPlace) -> bool {
     school.kind == OrgKind::School
@@ -534,6 +549,49 @@ mod tests {
         for (who, expected) in table {
             for (o, expected) in orgs.iter().zip(expected) {
                 assert_eq!(sees_org(&who, o), expected, "{:?} sees {}", who.role, o.id);
+            }
+        }
+    }
+
+    #[test]
+    fn certificates_are_downloaded_in_bulk_from_the_level_that_sees_the_teachers() {
+        let d1 = OrgPlace {
+            id: "d1".into(),
+            kind: OrgKind::District,
+            parent_id: Some("c".into()),
+            district_id: Some("d1".into()),
+            city_affiliated: false,
+        };
+        let s1 = school("s1", "d1", false);
+        let s2 = school("s2", "d1", false);
+        let affiliated = school("s3", "d1", true);
+        let orgs = [&d1, &s1, &s2, &affiliated];
+        // (actor, what it may download, in the order of `orgs`)
+        let table = [
+            (actor(Role::CityAdmin, "c", None), [true, true, true, true]),
+            (
+                actor(Role::DistrictAdmin, "d1", Some("d1")),
+                [true, true, true, false],
+            ),
+            (actor(Role::DistrictAdmin, "d2", Some("d2")), [false; 4]),
+            (
+                actor(Role::SchoolAdmin, "s1", Some("d1")),
+                [false, true, false, false],
+            ),
+            (actor(Role::Teacher, "s1", Some("d1")), [false; 4]),
+            (actor(Role::ProviderAdmin, "p1", Some("d1")), [false; 4]),
+            (actor(Role::Auditor, "c", None), [false; 4]),
+        ];
+        for (who, expected) in table {
+            for (o, expected) in orgs.iter().zip(expected) {
+                assert_eq!(
+                    may_download_certificates(&who, o),
+                    expected,
+                    "{:?} {} downloads {}",
+                    who.role,
+                    who.org_id,
+                    o.id
+                );
             }
         }
     }

@@ -83,7 +83,8 @@ pub async fn publish(db: &Db, ctx: &Ctx, input: Publish) -> AppResult<Announceme
     Ok(announcement)
 }
 
-/// The publishers whose notices reach the caller: `None` for all (the city).
+/// The publishers whose notices reach the caller — the city and the home district, as
+/// `authz::hears_notice` decides one notice — or `None` for all (the city).
 async fn audience(c: &mut Conn, ctx: &Ctx) -> AppResult<Option<Vec<String>>> {
     if ctx.actor.role == xueshi_domain::Role::CityAdmin {
         return Ok(None);
@@ -131,11 +132,11 @@ pub async fn visible(
     id: &str,
 ) -> AppResult<(Announcement, Vec<Attachment>)> {
     let announcement = announcements::get(c, id).await?.ok_or(AppError::NotFound)?;
-    let heard = match audience(c, ctx).await? {
-        None => true,
-        Some(publishers) => publishers.contains(&announcement.org_id),
-    };
-    if !heard {
+    let publisher = orgs::get(c, &announcement.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = own_org(c, ctx).await?;
+    if !authz::hears_notice(&ctx.actor, &own.place(), &publisher.place()) {
         return Err(AppError::NotFound);
     }
     let files = announcements::attachments(c, std::slice::from_ref(&announcement.id)).await?;

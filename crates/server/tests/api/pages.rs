@@ -248,6 +248,21 @@ async fn the_city_sets_a_policy_runs_the_verification_and_reads_the_overview() {
     let _ = json!({});
     let (_, html) = page(&app, &s, "/courses").await;
     assert!(html.contains("科技创新现状与发展趋势"));
+    // The same public topic again: the form says why, and nothing is published.
+    let (status, html, _) = post(
+        &app,
+        &s,
+        "/courses",
+        &[
+            ("title", "《科技创新现状与发展趋势》"),
+            ("year", "2030"),
+            ("category", "public"),
+            ("hours", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("教师重复选学只按1门计算学时"), "{html}");
 }
 
 #[tokio::test]

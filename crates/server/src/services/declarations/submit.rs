@@ -4,6 +4,7 @@
 
 use serde_json::json;
 use time::OffsetDateTime;
+use xueshi_domain::evidence::{ProofKind, missing_proofs, required_proofs};
 use xueshi_domain::{DeclarationStatus, Policy, duplicates, review, time_rules};
 use xueshi_store::models::{Declaration, Evidence};
 use xueshi_store::repo::{declarations, evidence, policies, reviews};
@@ -13,7 +14,6 @@ use super::candidates::Candidates;
 use super::{Detail, form, own, require_teacher, theirs, wrong_state};
 use crate::error::{AppError, AppResult};
 use crate::services::{Ctx, Place, record};
-use xueshi_domain::evidence::{ProofKind, missing_proofs, required_proofs};
 
 pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     require_teacher(ctx)?;
