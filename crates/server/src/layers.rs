@@ -1,5 +1,7 @@
-//! The layers hold: handlers (`api/`, `web/`) reach the store only through `services`, and
-//! services know nothing of the handlers. A file that breaks either fails this test.
+//! The layers hold: handlers (`api/`, `web/`) reach the store only through `services`,
+//! services know nothing of the handlers, and the pages nothing of the JSON API (what both
+//! need, such as a download's headers, lives in `downloads`). A file that breaks any of it
+//! fails these tests.
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +55,16 @@ fn services_do_not_depend_on_handlers() {
     assert!(
         bad.is_empty(),
         "services reaching into handlers:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn pages_do_not_depend_on_the_json_api() {
+    let bad = offenders(&["web"], &["crate::api::"]);
+    assert!(
+        bad.is_empty(),
+        "pages reaching into the API:\n{}",
         bad.join("\n")
     );
 }

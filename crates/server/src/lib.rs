@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod downloads;
 pub mod error;
 pub mod metrics;
 pub mod rate_limit;

@@ -65,18 +65,6 @@ pub async fn teacher_pdf(
     }))
 }
 
-/// RFC 5987 encoding of a file name for `filename*`.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Every passed teacher's certificate of a year in a school or district, as one ZIP
 /// (`{school}-{name}-{year}.pdf` each). School, district and city administrators, in
 /// their scope; the city names a school or district. The ZIP is streamed as it is made,
@@ -99,10 +87,7 @@ pub async fn bulk_zip(
         rx.recv().await.map(|chunk| (chunk, rx))
     }));
     let chinese = format!("{}-{year}年度继续教育学时证明.zip", zip.org.name);
-    let disposition = format!(
-        "attachment; filename=\"certificates-{year}.zip\"; filename*=UTF-8''{}",
-        percent_encode(&chinese)
-    );
+    let disposition = crate::downloads::disposition(&format!("certificates-{year}.zip"), &chinese);
     Ok((
         [
             (CONTENT_TYPE, "application/zip".to_owned()),

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -12,9 +11,11 @@ use super::ledger::file_field;
 use super::reports::ReportFormat;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::services::exports::{self, Download, FileFormat, XLSX};
+use crate::services::exports::{self, FileFormat};
 use crate::services::reconciliation::{self, Reconciliation};
 use crate::state::AppState;
+
+pub use crate::downloads::{attachment, reconciliation_xlsx};
 
 /// A year in a path: four digits.
 pub fn year(raw: &str) -> AppResult<i32> {
@@ -22,36 +23,6 @@ pub fn year(raw: &str) -> AppResult<i32> {
         .ok()
         .filter(|y| (1900..=9999).contains(y))
         .ok_or_else(|| AppError::BadRequest("年度应为四位数字".into()))
-}
-
-/// RFC 5987 encoding of a file name for `filename*`.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A file download: never cached, named in ASCII and in Chinese.
-pub fn attachment(d: Download) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        d.filename,
-        percent_encode(&d.chinese_name)
-    );
-    (
-        [
-            (CONTENT_TYPE, d.content_type.to_owned()),
-            (CONTENT_DISPOSITION, disposition),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        d.bytes,
-    )
-        .into_response()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -104,15 +75,4 @@ pub async fn reconcile(
         ReportFormat::Json => Ok(Json(result).into_response()),
         ReportFormat::Xlsx => reconciliation_xlsx(&result).await,
     }
-}
-
-/// The roster check's result as a workbook to download (the API's and the page's).
-pub async fn reconciliation_xlsx(result: &Reconciliation) -> AppResult<Response> {
-    let bytes = exports::xlsx(reconciliation::tables(result)).await?;
-    Ok(attachment(Download {
-        filename: "reconciliation.xlsx".into(),
-        chinese_name: "省平台名册核对结果.xlsx".into(),
-        content_type: XLSX,
-        bytes,
-    }))
 }

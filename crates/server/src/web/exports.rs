@@ -17,7 +17,7 @@ use xueshi_domain::{IdNumber, Role};
 use super::forms::{FormErrors, check_csrf};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time, today};
-use crate::api::exports::reconciliation_xlsx;
+use crate::downloads::reconciliation_xlsx;
 use crate::error::AppError;
 use crate::services::correction_reminders;
 use crate::services::reconciliation::{self, Reconciliation};
