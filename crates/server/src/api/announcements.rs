@@ -1,6 +1,5 @@
 //! Announcements (通知公告) with attachments, and consultation contacts (答疑联系人).
 
-use crate::services::announcements::{Announcement, Attachment};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
@@ -13,7 +12,9 @@ use super::exports::attachment as download;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::services::announcements::{self, Contacts, Publish, PutContacts};
+use crate::services::announcements::{
+    self, Announcement, Attachment, Contacts, Publish, PutContacts,
+};
 use crate::services::exports::Download;
 use crate::services::time_text;
 use crate::state::AppState;

@@ -1,7 +1,6 @@
 //! Correction requests (更正申请): a teacher asks, the district (or the city) decides
 //! (API.md, "Registry self-service").
 
-use crate::services::corrections::{CorrectionFilter, CorrectionRequest};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +11,7 @@ use super::dto::List;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::services::corrections::{self, NewCorrection};
+use crate::services::corrections::{self, CorrectionFilter, CorrectionRequest, NewCorrection};
 use crate::services::request_decision::RequestDecision;
 use crate::services::time_text;
 use crate::state::AppState;

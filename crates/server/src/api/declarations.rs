@@ -1,6 +1,5 @@
 //! Declarations, their evidence and their review (API.md "Declarations").
 
-use crate::services::declarations::DeclarationFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +14,9 @@ use super::evidence::EvidenceDto;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::services::declarations::{self, DeclarationInput, DeclarationPatch, Detail, Warning};
+use crate::services::declarations::{
+    self, DeclarationFilter, DeclarationInput, DeclarationPatch, Detail, Warning,
+};
 use crate::services::reviews::{self, BatchReview, ItemResult, ReviewInput};
 use crate::services::time_text;
 use crate::state::AppState;

@@ -1,4 +1,3 @@
-use crate::services::orgs::OrgFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,7 +8,7 @@ use super::dto::{List, OrgDto};
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::services::orgs::{self, CreateOrg, UpdateOrg};
+use crate::services::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::state::AppState;
 
 /// The city organisation.

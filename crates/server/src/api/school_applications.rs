@@ -1,7 +1,6 @@
 //! School applications (学校注册申请): a school applies on a public route, its district (or the
 //! city) decides (API.md, "Registry self-service").
 
-use crate::services::school_applications::{ApplicationFilter, SchoolApplication};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +13,9 @@ use crate::auth::extract::PublicLookup;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppResult, ErrorBody};
 use crate::services::request_decision::RequestDecision;
-use crate::services::school_applications::{self, DistrictChoice, NewApplication};
+use crate::services::school_applications::{
+    self, ApplicationFilter, DistrictChoice, NewApplication, SchoolApplication,
+};
 use crate::services::time_text;
 use crate::state::AppState;
 

@@ -1,4 +1,3 @@
-use crate::services::teachers::TeacherFilter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,7 +8,7 @@ use super::dto::{List, TeacherDto};
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::services::teachers::{self, CreateTeacher, UpdateTeacher};
+use crate::services::teachers::{self, CreateTeacher, TeacherFilter, UpdateTeacher};
 use crate::state::AppState;
 
 /// Register a teacher and their login (username = ID number).

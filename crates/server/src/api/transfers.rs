@@ -1,7 +1,6 @@
 //! Transfer requests (调动申请): a school asks, the receiving school's district (or the city)
 //! decides.
 
-use crate::services::transfers::{TransferFilter, TransferRequest};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +13,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::request_decision::RequestDecision;
 use crate::services::time_text;
-use crate::services::transfers::{self, NewTransfer};
+use crate::services::transfers::{self, NewTransfer, TransferFilter, TransferRequest};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -430,16 +430,14 @@ fn to_dto(org: Org, contacts: Vec<Contact>) -> Contacts {
     }
 }
 
-/// The contacts the caller should call: their district's, or the city's for city-affiliated
-/// schools and the city itself. Administrators may name another district in their scope.
 /// Every active organisation's consultation contacts, for the public help page:
 /// (organisation name, whether it is the city, contact).
-pub async fn public_contacts(
-    c: &mut Conn,
-) -> AppResult<Vec<(String, bool, xueshi_store::repo::announcements::Contact)>> {
+pub async fn public_contacts(c: &mut Conn) -> AppResult<Vec<(String, bool, Contact)>> {
     Ok(announcements::all_contacts(c).await?)
 }
 
+/// The contacts the caller should call: their district's, or the city's for city-affiliated
+/// schools and the city itself. Administrators may name another district in their scope.
 pub async fn contacts(db: &Db, ctx: &Ctx, org_id: Option<&str>) -> AppResult<Contacts> {
     let mut c = db.pool().acquire().await?;
     let org = match org_id {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use xueshi_domain::authz::{self, Action};
-use xueshi_domain::{IdNumber, time_rules};
+use xueshi_domain::time_rules;
 use xueshi_store::models::{AuditEntry, Page};
 use xueshi_store::repo::{audit, users};
 use xueshi_store::{Conn, Vault};
@@ -12,6 +12,7 @@ use xueshi_store::{Conn, Vault};
 pub use xueshi_store::repo::audit::AuditFilter;
 
 use super::Ctx;
+use super::users::shown_username;
 use crate::error::{AppError, AppResult};
 
 /// Unix ms of the start of `from` and of the day after `to` (Shanghai days, both inclusive).
@@ -59,10 +60,7 @@ pub async fn actor_names(
         if names.contains_key(&id) {
             continue;
         }
-        let name = users::get(c, v, &id).await?.map(|u| match u.teacher_id {
-            Some(_) => IdNumber::mask_str(&u.username),
-            None => u.username,
-        });
+        let name = users::get(c, v, &id).await?.map(|u| shown_username(&u));
         names.insert(id.clone(), name.unwrap_or(id));
     }
     Ok(names)

@@ -32,7 +32,6 @@ pub struct UpdateOrg {
     pub status: Option<OrgStatus>,
 }
 
-/// Loads an organisation the actor may see, or 404.
 /// The city (市教育局): it heads certificates and the public check, and everyone sees it.
 pub async fn city(c: &mut Conn) -> AppResult<Org> {
     Ok(orgs::city(c).await?)
@@ -65,6 +64,7 @@ pub async fn own(c: &mut Conn, ctx: &Ctx) -> AppResult<Org> {
         .ok_or(AppError::NotFound)
 }
 
+/// Loads an organisation the actor may see, or 404.
 pub async fn visible(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Org> {
     let mut c = db.pool().acquire().await?;
     match orgs::get(&mut c, id).await? {

@@ -96,7 +96,6 @@ pub async fn visible(c: &mut Conn, v: &Vault, ctx: &Ctx, id: &str) -> AppResult<
     }
 }
 
-/// A teacher whose ledger the actor may read: themself, or one in an administrator's scope.
 /// Teachers' ID numbers masked (440106********123X), by teacher id, for rows of a list the
 /// caller may read.
 pub async fn masked_numbers(
@@ -128,6 +127,7 @@ pub async fn own_name(c: &mut Conn, v: &Vault, ctx: &Ctx) -> AppResult<Option<St
     Ok(teachers::get(c, v, id).await?.map(|t| t.name))
 }
 
+/// A teacher whose ledger the actor may read: themself, or one in an administrator's scope.
 pub async fn visible_for_ledger(
     c: &mut Conn,
     v: &Vault,

@@ -14,10 +14,10 @@ use xueshi_domain::authz::{self, Action};
 use xueshi_domain::{FieldError, time_rules};
 use xueshi_store::repo::reports::{self, Reach};
 use xueshi_store::repo::verification::{self, Summary};
-
-pub use xueshi_store::repo::verification::ResultFilter;
 use xueshi_store::repo::{audit, jobs, policies, settings};
 use xueshi_store::{Conn, Db};
+
+pub use xueshi_store::repo::verification::ResultFilter;
 
 use super::{Ctx, Place, new_id, record};
 use crate::error::{AppError, AppResult};
@@ -307,7 +307,7 @@ pub async fn results_of(
 /// Who ran a verification, by login name.
 pub async fn runner_name(db: &Db, user_id: &str) -> AppResult<String> {
     let mut c = db.pool().acquire().await?;
-    Ok(xueshi_store::repo::users::get(&mut c, db.vault(), user_id)
+    Ok(super::users::get(&mut c, db.vault(), user_id)
         .await?
         .map_or_else(|| user_id.to_owned(), |u| u.username))
 }

@@ -1,8 +1,6 @@
 //! Administrator accounts (账号管理): the staff of the organisations in scope, new accounts,
 //! and resets of a password or second factor by the level above, each confirmed first.
 
-use crate::services::orgs::{self, OrgFilter};
-use crate::services::users;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -16,6 +14,7 @@ use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_username};
 use crate::error::AppError;
 use crate::services::credentials;
+use crate::services::orgs::{self, OrgFilter};
 use crate::services::users::{self as user_service, CreateUser};
 use crate::state::AppState;
 
@@ -85,7 +84,7 @@ async fn page(
     let actor = &user.me.ctx.actor;
     user.me.ctx.require(Action::CreateUser)?;
     let mut c = state.db.pool().acquire().await?;
-    let staff = users::staff_in_scope(&mut c, state.db.vault(), &user.me.ctx).await?;
+    let staff = user_service::staff_in_scope(&mut c, state.db.vault(), &user.me.ctx).await?;
     let mut places = std::collections::HashMap::new();
     for org in orgs::by_ids(
         &mut c,
@@ -266,7 +265,7 @@ pub async fn reset(
     }
     let temporary = credentials::reset_password(&state, &user.me.ctx, &id).await?;
     let mut c = state.db.pool().acquire().await?;
-    let username = users::get(&mut c, state.db.vault(), &id)
+    let username = user_service::get(&mut c, state.db.vault(), &id)
         .await?
         .map(|u| shown_username(&u))
         .unwrap_or_default();

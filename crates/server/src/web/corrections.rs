@@ -1,7 +1,6 @@
 //! 我的信息 with 申请更正 for the teacher, and 更正申请 for the district (or the city) to
 //! decide beside the current data — through `services::corrections`, as the API does.
 
-use crate::services::corrections::CorrectionFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -16,7 +15,7 @@ use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time};
 use crate::error::AppError;
 use crate::services::correction_reminders;
-use crate::services::corrections::{self, NewCorrection};
+use crate::services::corrections::{self, CorrectionFilter, NewCorrection};
 use crate::services::teachers;
 use crate::state::AppState;
 

@@ -1,7 +1,6 @@
 //! The teacher's declarations (个人申报): the list, the page of one declaration with its
 //! history, and submit (the form is `declaration_form`; delete and withdraw are `drafts`).
 
-use crate::services::declarations::DeclarationFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -14,7 +13,7 @@ use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render};
 use crate::error::AppError;
-use crate::services::declarations::{self, Detail};
+use crate::services::declarations::{self, DeclarationFilter, Detail};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;

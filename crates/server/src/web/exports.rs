@@ -3,8 +3,6 @@
 //! district as one ZIP, and the check of the teachers against the provincial roster, shown
 //! as lists or downloaded as XLSX.
 
-use crate::services::reconciliation::FindingRow;
-use crate::services::reports as report_service;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -20,7 +18,8 @@ use super::{PageError, flash_text, render, shown_time, today};
 use crate::downloads::reconciliation_xlsx;
 use crate::error::AppError;
 use crate::services::correction_reminders;
-use crate::services::reconciliation::{self, Reconciliation};
+use crate::services::reconciliation::{self, FindingRow, Reconciliation};
+use crate::services::reports as report_service;
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;

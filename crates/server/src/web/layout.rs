@@ -1,7 +1,6 @@
 //! What every logged-in page shows: who is logged in, their organisation, the menu of their
 //! role, and the CSRF token their forms carry.
 
-use crate::services::{orgs, teachers};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use xueshi_domain::Role;
 use super::csrf;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::services::{orgs, teachers};
 use crate::state::AppState;
 
 pub struct NavItem {

@@ -2,7 +2,6 @@
 //! script): pass rate by district or school, hours per teacher against the minimums, pending
 //! and overdue reviews.
 
-use crate::services::policies;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,6 +11,7 @@ use xueshi_domain::Hours;
 use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
 use crate::error::AppError;
+use crate::services::policies;
 use crate::services::reports::{self, Group, ReportBasis};
 use crate::state::AppState;
 

@@ -1,8 +1,6 @@
 //! The teacher registry as administrators use it: search, add, transfer, departure and
 //! corrections — each through the same services as the API.
 
-use crate::services::orgs::{self, OrgFilter};
-use crate::services::teachers::TeacherFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -16,7 +14,8 @@ use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render};
 use crate::error::AppError;
-use crate::services::teachers::{self, CreateTeacher, UpdateTeacher};
+use crate::services::orgs::{self, OrgFilter};
+use crate::services::teachers::{self, CreateTeacher, TeacherFilter, UpdateTeacher};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;

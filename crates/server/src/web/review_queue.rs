@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::services::declarations::DeclarationFilter;
 use askama::Template;
 use axum::extract::{Query, RawForm, State};
 use axum::response::Response;
@@ -17,7 +16,7 @@ use super::forms::{check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, year_under_review};
 use crate::error::AppError;
-use crate::services::declarations::{self, Warning};
+use crate::services::declarations::{self, DeclarationFilter, Warning};
 use crate::services::reviews::{self, BatchReview};
 use crate::state::AppState;
 

@@ -2,7 +2,6 @@
 //! page), and the queue its district (or the city) decides — through
 //! `services::school_applications`, as the API does.
 
-use crate::services::school_applications::{ApplicationFilter, SchoolApplication};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -21,7 +20,9 @@ use super::{PageError, flash_text, render, shown_time};
 use crate::auth::ClientIp;
 use crate::auth::extract::PublicLookup;
 use crate::error::AppError;
-use crate::services::school_applications::{self, DistrictChoice, NewApplication};
+use crate::services::school_applications::{
+    self, ApplicationFilter, DistrictChoice, NewApplication, SchoolApplication,
+};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;

@@ -1,6 +1,5 @@
 //! Schools as districts and the city keep them: list, register, archive (注销) and reactivate.
 
-use crate::services::orgs::{self, OrgFilter};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -14,7 +13,7 @@ use super::forms::{FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render};
 use crate::error::AppError;
-use crate::services::orgs::{self as org_service, CreateOrg, UpdateOrg};
+use crate::services::orgs::{self as org_service, self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::state::AppState;
 
 pub struct OrgRow {

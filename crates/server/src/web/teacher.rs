@@ -1,6 +1,5 @@
 //! The teacher's pages, phone first: this year's progress, the records, past results.
 
-use crate::services::verification;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,6 +11,7 @@ use super::layout::{Layout, WebUser};
 use super::{PageError, render, today};
 use crate::error::{AppError, AppResult};
 use crate::services::records;
+use crate::services::verification;
 use crate::state::AppState;
 
 pub struct Bar {
@@ -269,6 +269,7 @@ pub async fn results_page(
         .trim_end_matches('/')
         .to_owned();
     let mut results = Vec::new();
+    let signer = verification::CertificateSigner::load(&mut c).await?;
     for r in verification::results_of(&mut c, &teacher_id).await? {
         let mut short = Vec::new();
         if !r.passed
@@ -287,8 +288,7 @@ pub async fn results_page(
             }
         }
         let (verify_url, qr_svg) = if r.passed {
-            let code = crate::services::verification::certificate_code(&mut c, &teacher_id, r.year)
-                .await?;
+            let code = signer.code(&teacher_id, r.year)?;
             let url = format!("{base}/verify/{code}");
             let svg = crate::auth::totp::qr_svg(&url)?;
             (url, svg)

@@ -2,8 +2,6 @@
 //! city) approves or rejects here, each with a confirmation naming the teacher and the
 //! schools. Everything goes through `services::transfers`, as the API does.
 
-use crate::services::orgs::{self, OrgFilter};
-use crate::services::transfers::{TransferFilter, TransferRequest};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -17,7 +15,8 @@ use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::{PageError, flash_text, render, shown_time};
 use crate::error::AppError;
-use crate::services::transfers::{self, NewTransfer};
+use crate::services::orgs::{self, OrgFilter};
+use crate::services::transfers::{self, NewTransfer, TransferFilter, TransferRequest};
 use crate::state::AppState;
 
 type PageResult = Result<Response, PageError>;

@@ -17,7 +17,7 @@ use xueshi_store::repo::verification::{self, ResultFilter};
 use xueshi_store::repo::{orgs, teachers as teacher_repo};
 use xueshi_store::{Conn, Db};
 
-use super::{OrgNames, certificate_data, renderer};
+use super::{Issuer, renderer};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::services::{Ctx, Place, record};
@@ -176,12 +176,11 @@ async fn list_certificates(
     first: xueshi_store::models::Page<VerificationResult>,
     jobs: &mpsc::Sender<Job>,
 ) -> AppResult<()> {
-    let mut names = OrgNames::default();
     let mut seen = HashSet::new();
     let mut page = first;
-    let issuer = {
+    let mut issuer = {
         let mut c = db.pool().acquire().await?;
-        orgs::city(&mut c).await?.name
+        Issuer::load(&mut c).await?
     };
     loop {
         let mut batch = Vec::with_capacity(page.items.len());
@@ -193,8 +192,7 @@ async fn list_certificates(
                 else {
                     continue;
                 };
-                let data = certificate_data(&mut c, &config, &issuer, &mut names, &teacher, result)
-                    .await?;
+                let data = issuer.data(&mut c, &config, &teacher, result).await?;
                 let name = unique_name(&mut seen, &data.school, &data.name, year);
                 batch.push((name, data));
             }

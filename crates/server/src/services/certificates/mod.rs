@@ -2,7 +2,7 @@
 //! certificate of a school or district as one ZIP (`bulk`), and the public check of a
 //! certificate's code (the QR code opens `/verify/{code}`).
 //!
-//! The code is `services::verification::certificate_code`: the teacher and year, signed, so
+//! The code is `services::verification::CertificateSigner::code`: the teacher and year, signed, so
 //! it can be neither guessed nor altered. The check reads the teacher's *current* result, so
 //! a certificate whose pass a later correction took away answers "revoked".
 
@@ -25,7 +25,7 @@ pub use bulk::{BulkQuery, Zip, bulk_zip};
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::services::verification::{certificate_code, read_certificate_code};
+use crate::services::verification::{CertificateSigner, read_certificate_code};
 use crate::services::{Ctx, Place, record, teachers};
 
 /// The renderer, built on first use: loading the CJK fonts takes a moment and some memory,
@@ -75,35 +75,52 @@ impl OrgNames {
     }
 }
 
-/// What a passed result's certificate says. The school is the one the year was verified at;
-/// the date is the verification's.
-async fn certificate_data(
-    c: &mut Conn,
-    config: &Config,
-    issuer: &str,
-    names: &mut OrgNames,
-    teacher: &Teacher,
-    result: &VerificationResult,
-) -> AppResult<CertificateData> {
-    let code = certificate_code(c, &teacher.id, result.year).await?;
-    Ok(CertificateData {
-        name: teacher.name.clone(),
-        id_number_masked: IdNumber::mask_str(&teacher.id_number),
-        school: names.get(c, &result.school_id).await?,
-        year: result.year,
-        public: result.public.to_string(),
-        professional: result.professional.to_string(),
-        elective: result.elective.to_string(),
-        total: result.total.to_string(),
-        carried_in: result.carried_in.to_string(),
-        verify_url: format!(
-            "{}/verify/{code}",
-            config.public_base_url.trim_end_matches('/')
-        ),
-        serial: code,
-        issuer: issuer.to_owned(),
-        issued_on: chinese_date(result.computed_at),
-    })
+/// What every certificate of a printing needs, read once however many are printed: the
+/// issuing city, the signing key and the schools' names.
+struct Issuer {
+    city: String,
+    signer: CertificateSigner,
+    names: OrgNames,
+}
+
+impl Issuer {
+    async fn load(c: &mut Conn) -> AppResult<Issuer> {
+        Ok(Issuer {
+            city: orgs::city(c).await?.name,
+            signer: CertificateSigner::load(c).await?,
+            names: OrgNames::default(),
+        })
+    }
+
+    /// What a passed result's certificate says. The school is the one the year was verified
+    /// at; the date is the verification's.
+    async fn data(
+        &mut self,
+        c: &mut Conn,
+        config: &Config,
+        teacher: &Teacher,
+        result: &VerificationResult,
+    ) -> AppResult<CertificateData> {
+        let code = self.signer.code(&teacher.id, result.year)?;
+        Ok(CertificateData {
+            name: teacher.name.clone(),
+            id_number_masked: IdNumber::mask_str(&teacher.id_number),
+            school: self.names.get(c, &result.school_id).await?,
+            year: result.year,
+            public: result.public.to_string(),
+            professional: result.professional.to_string(),
+            elective: result.elective.to_string(),
+            total: result.total.to_string(),
+            carried_in: result.carried_in.to_string(),
+            verify_url: format!(
+                "{}/verify/{code}",
+                config.public_base_url.trim_end_matches('/')
+            ),
+            serial: code,
+            issuer: self.city.clone(),
+            issued_on: chinese_date(result.computed_at),
+        })
+    }
 }
 
 fn not_passed(year: i32) -> AppError {
@@ -141,9 +158,10 @@ pub async fn teacher_pdf(
         if !result.passed {
             return Err(not_passed(year));
         }
-        let issuer = orgs::city(&mut c).await?.name;
-        let mut names = OrgNames::default();
-        let data = certificate_data(&mut c, config, &issuer, &mut names, &teacher, &result).await?;
+        let data = Issuer::load(&mut c)
+            .await?
+            .data(&mut c, config, &teacher, &result)
+            .await?;
         (data, school)
     };
     let renderer = renderer(config).await?;
