@@ -142,12 +142,9 @@ impl Blocker<'_> {
     }
 }
 
-fn in_review(status: DeclarationStatus) -> bool {
-    matches!(
-        status,
-        DeclarationStatus::Submitted | DeclarationStatus::SchoolApproved
-    )
-}
+/// Declarations a duplicate check passes over: never filed (草稿) or taken back (已撤回).
+pub const PASSED_OVER: [DeclarationStatus; 2] =
+    [DeclarationStatus::Draft, DeclarationStatus::Withdrawn];
 
 fn overlaps(claim: &Claim, period: Option<Period>) -> bool {
     period.is_some_and(|p| p.overlaps(&claim.period))
@@ -163,14 +160,15 @@ pub fn blocking_duplicate<'a>(
     let others = || declarations.iter().filter(|o| o.id != claim.id);
     if let Some(o) = others().find(|o| {
         o.shares_a_file
-            && (in_review(o.status) || (o.status == DeclarationStatus::Approved && o.record_stands))
+            && (o.status.in_review()
+                || (o.status == DeclarationStatus::Approved && o.record_stands))
     }) {
         return Some(Blocker::SameFile {
             declaration_id: o.id,
         });
     }
     if let Some(o) = others().find(|o| {
-        in_review(o.status) && o.title_normalized == claim.title && overlaps(claim, o.period)
+        o.status.in_review() && o.title_normalized == claim.title && overlaps(claim, o.period)
     }) {
         return Some(Blocker::SameTitle {
             declaration_id: o.id,
@@ -198,10 +196,7 @@ pub fn possible_duplicates<'o, 'a>(
         .iter()
         .filter(|o| {
             o.id != claim.id
-                && !matches!(
-                    o.status,
-                    DeclarationStatus::Draft | DeclarationStatus::Withdrawn
-                )
+                && !PASSED_OVER.contains(&o.status)
                 && overlaps(claim, o.period)
                 && similar_titles(o.title_normalized, claim.title)
         })

@@ -1,9 +1,5 @@
 //! The closed vocabularies of the notice and the API, each with its wire code and Chinese label.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// An unknown code for one of the enums below.
@@ -25,7 +21,7 @@ macro_rules! domain_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
@@ -49,19 +45,19 @@ macro_rules! domain_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = ParseEnumError;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::enums::ParseEnumError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($code => Ok(Self::$variant),)+
-                    _ => Err(ParseEnumError {
+                    _ => Err($crate::enums::ParseEnumError {
                         kind: $kind,
                         value: s.to_owned(),
                         allowed: Self::CODES,
@@ -204,6 +200,15 @@ domain_enum! {
     }
 }
 
+impl DeclarationStatus {
+    /// Awaiting a review (待初审, 待复审): its hours are pending.
+    pub const IN_REVIEW: [Self; 2] = [Self::Submitted, Self::SchoolApproved];
+
+    pub fn in_review(self) -> bool {
+        Self::IN_REVIEW.contains(&self)
+    }
+}
+
 domain_enum! {
     /// 不予通过原因
     ReasonCode, "原因代码" {
@@ -249,8 +254,10 @@ domain_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::{Deserialize, Serialize};
     use std::collections::HashSet;
-    use std::fmt::Debug;
+    use std::fmt::{self, Debug};
+    use std::str::FromStr;
 
     /// Checks that serde, `as_str`, `FromStr`, `Display` and labels agree for every value.
     fn check_round_trips<T>(all: &[T], as_str: fn(&T) -> &'static str, label: fn(&T) -> &str)

@@ -8,6 +8,7 @@ pub mod cohort;
 pub mod date_format;
 pub mod districts;
 pub mod duplicates;
+#[macro_use]
 pub mod enums;
 pub mod evidence;
 pub mod field_error;
@@ -17,6 +18,8 @@ pub mod ledger;
 pub mod policy;
 pub mod public_topic;
 pub mod review;
+#[cfg(feature = "sqlx")]
+mod sqlx_types;
 pub mod text;
 pub mod time_rules;
 pub mod title;

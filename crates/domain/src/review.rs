@@ -1,35 +1,17 @@
 //! The declaration review state machine (申报两级审核): school first, then district or city.
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::enums::DeclarationStatus;
 use crate::hours::Hours;
 
-/// Which review a declaration awaits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ReviewLevel {
-    /// 学校初审
-    School,
-    /// 区（市）复审: the district, or the city for city-affiliated schools.
-    Second,
-}
-
-impl ReviewLevel {
-    pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::School => "school",
-            Self::Second => "second",
-        }
-    }
-
-    pub const fn label_zh(&self) -> &'static str {
-        match self {
-            Self::School => "学校初审",
-            Self::Second => "复审",
-        }
+domain_enum! {
+    /// Which review a declaration awaits.
+    ReviewLevel, "审核级别" {
+        /// 学校初审
+        School = "school", "学校初审";
+        /// 区（市）复审: the district, or the city for city-affiliated schools.
+        Second = "second", "复审";
     }
 }
 
@@ -44,36 +26,19 @@ impl crate::policy::Deadlines {
     }
 }
 
-/// A reviewer's decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Decision {
-    /// 通过 (optionally lowering the hours: 核定学时)
-    Approve,
-    /// 退回修改
-    Return,
-    /// 驳回 (不予通过), with a reason code
-    Reject,
+domain_enum! {
+    /// A reviewer's decision.
+    Decision, "审核结论" {
+        /// 通过 (optionally lowering the hours: 核定学时)
+        Approve = "approve", "审核通过";
+        /// 退回修改
+        Return = "return", "退回修改";
+        /// 驳回 (不予通过), with a reason code
+        Reject = "reject", "驳回";
+    }
 }
 
 impl Decision {
-    pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Return => "return",
-            Self::Reject => "reject",
-        }
-    }
-
-    pub const fn label_zh(&self) -> &'static str {
-        match self {
-            Self::Approve => "审核通过",
-            Self::Return => "退回修改",
-            Self::Reject => "驳回",
-        }
-    }
-
     /// A rejection must say why, with a reason code.
     pub const fn requires_reason(&self) -> bool {
         matches!(self, Self::Reject)

@@ -37,6 +37,10 @@ impl From<sqlx::Error> for StoreError {
             {
                 StoreError::BadText(db.message().to_owned())
             }
+            // A stored value its model's type refuses (an unknown code, negative hours).
+            sqlx::Error::ColumnDecode { index, source } => {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
             _ => StoreError::Database(err),
         }
     }

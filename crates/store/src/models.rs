@@ -3,13 +3,48 @@
 
 use std::str::FromStr;
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
-use xueshi_domain::{OrgKind, OrgStatus, Ownership, Role, SchoolType, TeacherStatus};
+use sqlx::{FromRow, Row};
+use xueshi_domain::{
+    ActivityType, Category, Decision, DeclarationStatus, Hours, OrgKind, OrgStatus, Ownership,
+    ReasonCode, RecordStatus, ReviewLevel, Role, SchoolType, Source, TeacherStatus,
+};
 
 use xueshi_vault::Vault;
 
 use crate::{StoreError, StoreResult, sealed};
+
+/// A row as its model: the columns by name, domain values decoded by their own types
+/// (`xueshi_domain`'s feature `sqlx`), so a stored value they refuse is `Corrupt`.
+pub(crate) fn read<T: for<'r> FromRow<'r, AnyRow>>(row: &AnyRow) -> StoreResult<T> {
+    Ok(T::from_row(row)?)
+}
+
+/// A 0/1 column read as a `bool` (SQLite has no boolean; both backends store integers).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Flag(bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
 
 pub(crate) fn parse<T: FromStr>(value: &str, column: &str) -> StoreResult<T> {
     value
@@ -17,11 +52,7 @@ pub(crate) fn parse<T: FromStr>(value: &str, column: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Corrupt(format!("{column} = {value:?}")))
 }
 
-fn opt_parse<T: FromStr>(value: Option<String>, column: &str) -> StoreResult<Option<T>> {
-    value.map(|v| parse(&v, column)).transpose()
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Org {
     pub id: String,
     pub name: String,
@@ -31,6 +62,7 @@ pub struct Org {
     pub district_id: Option<String>,
     pub ownership: Option<Ownership>,
     pub school_type: Option<SchoolType>,
+    #[sqlx(try_from = "Flag")]
     pub city_affiliated: bool,
     pub status: OrgStatus,
     pub created_at: i64,
@@ -40,21 +72,6 @@ pub(crate) const ORG_COLUMNS: &str = "id, name, kind, parent_id, district_id, ow
     school_type, city_affiliated, status, created_at";
 
 impl Org {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Org> {
-        Ok(Org {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            kind: parse(&row.try_get::<String, _>("kind")?, "orgs.kind")?,
-            parent_id: row.try_get("parent_id")?,
-            district_id: row.try_get("district_id")?,
-            ownership: opt_parse(row.try_get("ownership")?, "orgs.ownership")?,
-            school_type: opt_parse(row.try_get("school_type")?, "orgs.school_type")?,
-            city_affiliated: row.try_get::<i64, _>("city_affiliated")? != 0,
-            status: parse(&row.try_get::<String, _>("status")?, "orgs.status")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-
     pub fn place(&self) -> xueshi_domain::authz::OrgPlace {
         xueshi_domain::authz::OrgPlace {
             id: self.id.clone(),
@@ -104,11 +121,11 @@ impl User {
             username,
             login,
             password_hash: row.try_get("password_hash")?,
-            role: parse(&row.try_get::<String, _>("role")?, "users.role")?,
+            role: row.try_get("role")?,
             org_id: row.try_get("org_id")?,
             teacher_id,
             created_at: row.try_get("created_at")?,
-            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+            must_change_password: row.try_get::<Flag, _>("must_change_password")?.into(),
         })
     }
 }
@@ -145,7 +162,7 @@ impl Teacher {
             id_number,
             school_id: row.try_get("school_id")?,
             phone,
-            status: parse(&row.try_get::<String, _>("status")?, "teachers.status")?,
+            status: row.try_get("status")?,
             departed_on: row.try_get("departed_on")?,
             created_at: row.try_get("created_at")?,
             user_id: row.try_get("user_id")?,
@@ -193,99 +210,47 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-fn hours(row: &AnyRow, column: &str) -> StoreResult<xueshi_domain::Hours> {
-    let tenths: i64 = row.try_get(column)?;
-    if tenths < 0 {
-        return Err(StoreError::Corrupt(format!("{column} = {tenths}")));
-    }
-    Ok(xueshi_domain::Hours::from_tenths(tenths))
-}
-
-fn year(row: &AnyRow) -> StoreResult<i32> {
-    let y: i64 = row.try_get("year")?;
-    i32::try_from(y).map_err(|_| StoreError::Corrupt(format!("year = {y}")))
-}
-
 /// A platform course (公需科目 topics and remote professional training).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Course {
     pub id: String,
     pub title: String,
     pub year: i32,
-    pub category: xueshi_domain::Category,
-    pub activity_type: xueshi_domain::ActivityType,
-    pub hours: xueshi_domain::Hours,
+    pub category: Category,
+    pub activity_type: ActivityType,
+    pub hours: Hours,
     pub owner_org_id: String,
     pub created_at: i64,
 }
 
-impl Course {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Course> {
-        Ok(Course {
-            id: row.try_get("id")?,
-            title: row.try_get("title")?,
-            year: year(row)?,
-            category: parse(&row.try_get::<String, _>("category")?, "courses.category")?,
-            activity_type: parse(
-                &row.try_get::<String, _>("activity_type")?,
-                "courses.activity_type",
-            )?,
-            hours: hours(row, "hours")?,
-            owner_org_id: row.try_get("owner_org_id")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
-
 /// A training event whose organiser registers attendance.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Training {
     pub id: String,
     pub title: String,
     pub organizer_id: String,
     pub level: OrgKind,
-    pub category: xueshi_domain::Category,
-    pub activity_type: xueshi_domain::ActivityType,
+    pub category: Category,
+    pub activity_type: ActivityType,
     pub start_date: String,
     pub end_date: String,
     pub year: i32,
-    pub hours: xueshi_domain::Hours,
+    pub hours: Hours,
     pub created_at: i64,
 }
 
-impl Training {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Training> {
-        Ok(Training {
-            id: row.try_get("id")?,
-            title: row.try_get("title")?,
-            organizer_id: row.try_get("organizer_id")?,
-            level: parse(&row.try_get::<String, _>("level")?, "trainings.level")?,
-            category: parse(&row.try_get::<String, _>("category")?, "trainings.category")?,
-            activity_type: parse(
-                &row.try_get::<String, _>("activity_type")?,
-                "trainings.activity_type",
-            )?,
-            start_date: row.try_get("start_date")?,
-            end_date: row.try_get("end_date")?,
-            year: year(row)?,
-            hours: hours(row, "hours")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
-
 /// One line of the ledger (学时记录).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Record {
     pub id: String,
     pub teacher_id: String,
     pub year: i32,
-    pub category: xueshi_domain::Category,
-    pub activity_type: xueshi_domain::ActivityType,
+    pub category: Category,
+    pub activity_type: ActivityType,
     pub title: String,
-    pub hours: xueshi_domain::Hours,
-    pub source: xueshi_domain::Source,
-    pub status: xueshi_domain::RecordStatus,
+    pub hours: Hours,
+    pub source: Source,
+    pub status: RecordStatus,
     pub course_id: Option<String>,
     pub training_id: Option<String>,
     pub declaration_id: Option<String>,
@@ -300,69 +265,29 @@ pub(crate) const RECORD_COLUMNS: &str = "id, teacher_id, year, category, activit
     hours, source, status, course_id, training_id, declaration_id, start_date, end_date, \
     created_by, created_at, revoke_reason";
 
-impl Record {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Record> {
-        Ok(Record {
-            id: row.try_get("id")?,
-            teacher_id: row.try_get("teacher_id")?,
-            year: year(row)?,
-            category: parse(&row.try_get::<String, _>("category")?, "records.category")?,
-            activity_type: parse(
-                &row.try_get::<String, _>("activity_type")?,
-                "records.activity_type",
-            )?,
-            title: row.try_get("title")?,
-            hours: hours(row, "hours")?,
-            source: parse(&row.try_get::<String, _>("source")?, "records.source")?,
-            status: parse(&row.try_get::<String, _>("status")?, "records.status")?,
-            course_id: row.try_get("course_id")?,
-            training_id: row.try_get("training_id")?,
-            declaration_id: row.try_get("declaration_id")?,
-            start_date: row.try_get("start_date")?,
-            end_date: row.try_get("end_date")?,
-            created_by: row.try_get("created_by")?,
-            created_at: row.try_get("created_at")?,
-            revoke_reason: row.try_get("revoke_reason")?,
-        })
-    }
-}
-
 /// A teacher's stored result of a year's verification (年度验证).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct VerificationResult {
     pub year: i32,
     pub teacher_id: String,
     pub school_id: String,
-    pub public: xueshi_domain::Hours,
+    #[sqlx(rename = "public_hours")]
+    pub public: Hours,
     /// Includes `carried_in`.
-    pub professional: xueshi_domain::Hours,
-    pub elective: xueshi_domain::Hours,
-    pub carried_in: xueshi_domain::Hours,
-    pub total: xueshi_domain::Hours,
+    #[sqlx(rename = "professional_hours")]
+    pub professional: Hours,
+    #[sqlx(rename = "elective_hours")]
+    pub elective: Hours,
+    pub carried_in: Hours,
+    #[sqlx(rename = "total_hours")]
+    pub total: Hours,
+    #[sqlx(try_from = "Flag")]
     pub passed: bool,
-    pub carry_out: xueshi_domain::Hours,
+    pub carry_out: Hours,
     pub computed_at: i64,
     /// Joined for lists.
+    #[sqlx(default)]
     pub teacher_name: Option<String>,
-}
-
-impl VerificationResult {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<VerificationResult> {
-        Ok(VerificationResult {
-            year: year(row)?,
-            teacher_id: row.try_get("teacher_id")?,
-            school_id: row.try_get("school_id")?,
-            public: hours(row, "public_hours")?,
-            professional: hours(row, "professional_hours")?,
-            elective: hours(row, "elective_hours")?,
-            carried_in: hours(row, "carried_in")?,
-            total: hours(row, "total_hours")?,
-            passed: row.try_get::<i64, _>("passed")? != 0,
-            carry_out: hours(row, "carry_out")?,
-            computed_at: row.try_get("computed_at")?,
-            teacher_name: row.try_get("teacher_name").ok(),
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -408,28 +333,31 @@ impl Filing {
 }
 
 /// A teacher's declaration (个人申报) of study done through other channels.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Declaration {
     pub id: String,
     pub teacher_id: String,
     /// The teacher's current school (kept current on transfer) and its district.
     pub school_id: String,
     pub district_id: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub city_affiliated: bool,
     /// The credit year: the year of `end_date`.
     pub year: i32,
-    pub category: xueshi_domain::Category,
-    pub activity_type: xueshi_domain::ActivityType,
+    pub category: Category,
+    pub activity_type: ActivityType,
     pub title: String,
     pub title_normalized: String,
     pub organizer: String,
     pub start_date: String,
     pub end_date: String,
-    pub hours: xueshi_domain::Hours,
+    pub hours: Hours,
     /// 核定学时: set by an approval, cleared when the teacher resubmits.
-    pub approved_hours: Option<xueshi_domain::Hours>,
-    pub status: xueshi_domain::DeclarationStatus,
+    pub approved_hours: Option<Hours>,
+    pub status: DeclarationStatus,
+    #[sqlx(try_from = "Flag")]
     pub foreign_certificate: bool,
+    #[sqlx(try_from = "Flag")]
     pub certificate_states_hours: bool,
     pub submitted_at: Option<i64>,
     /// Orders the queues: the last submission, or the creation of a draft.
@@ -440,7 +368,7 @@ pub struct Declaration {
     pub record_id: Option<String>,
     /// Joined when read: the teacher's name and the record's status.
     pub teacher_name: String,
-    pub record_status: Option<xueshi_domain::RecordStatus>,
+    pub record_status: Option<RecordStatus>,
 }
 
 pub(crate) const DECLARATION_SELECT: &str = "SELECT d.id, d.teacher_id, d.school_id, \
@@ -451,51 +379,8 @@ pub(crate) const DECLARATION_SELECT: &str = "SELECT d.id, d.teacher_id, d.school
     FROM declarations d JOIN teachers t ON t.id = d.teacher_id \
     LEFT JOIN records r ON r.id = d.record_id";
 
-impl Declaration {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Declaration> {
-        let approved: Option<i64> = row.try_get("approved_hours")?;
-        Ok(Declaration {
-            id: row.try_get("id")?,
-            teacher_id: row.try_get("teacher_id")?,
-            school_id: row.try_get("school_id")?,
-            district_id: row.try_get("district_id")?,
-            city_affiliated: row.try_get::<i64, _>("city_affiliated")? != 0,
-            year: year(row)?,
-            category: parse(
-                &row.try_get::<String, _>("category")?,
-                "declarations.category",
-            )?,
-            activity_type: parse(
-                &row.try_get::<String, _>("activity_type")?,
-                "declarations.activity_type",
-            )?,
-            title: row.try_get("title")?,
-            title_normalized: row.try_get("title_normalized")?,
-            organizer: row.try_get("organizer")?,
-            start_date: row.try_get("start_date")?,
-            end_date: row.try_get("end_date")?,
-            hours: hours(row, "hours")?,
-            approved_hours: match approved {
-                Some(t) if t > 0 => Some(xueshi_domain::Hours::from_tenths(t)),
-                Some(t) => return Err(StoreError::Corrupt(format!("approved_hours = {t}"))),
-                None => None,
-            },
-            status: parse(&row.try_get::<String, _>("status")?, "declarations.status")?,
-            foreign_certificate: row.try_get::<i64, _>("foreign_certificate")? != 0,
-            certificate_states_hours: row.try_get::<i64, _>("certificate_states_hours")? != 0,
-            submitted_at: row.try_get("submitted_at")?,
-            queued_at: row.try_get("queued_at")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-            record_id: row.try_get("record_id")?,
-            teacher_name: row.try_get("teacher_name")?,
-            record_status: opt_parse(row.try_get("record_status")?, "records.status")?,
-        })
-    }
-}
-
 /// An uploaded proof of a declaration (证明材料), stored content-addressed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Evidence {
     pub id: String,
     pub declaration_id: String,
@@ -518,34 +403,16 @@ pub struct Evidence {
 pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, \
     COALESCE(e.original_sha256, e.sha256) AS original_sha256, e.phash, e.phash_checked_at, e.size, e.content_type, e.storage_key, e.created_at";
 
-impl Evidence {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Evidence> {
-        Ok(Evidence {
-            id: row.try_get("id")?,
-            declaration_id: row.try_get("declaration_id")?,
-            kind: row.try_get("kind")?,
-            sha256: row.try_get("sha256")?,
-            original_sha256: row.try_get("original_sha256")?,
-            phash: row.try_get("phash")?,
-            phash_checked_at: row.try_get("phash_checked_at")?,
-            size: row.try_get("size")?,
-            content_type: row.try_get("content_type")?,
-            storage_key: row.try_get("storage_key")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
-
 /// One review of a declaration (审核记录), at the school or the second level.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Review {
     pub id: String,
     pub declaration_id: String,
-    pub level: xueshi_domain::ReviewLevel,
-    pub decision: xueshi_domain::Decision,
+    pub level: ReviewLevel,
+    pub decision: Decision,
     /// The hours approved (核定学时), for an approval.
-    pub hours: Option<xueshi_domain::Hours>,
-    pub reason_code: Option<xueshi_domain::ReasonCode>,
+    pub hours: Option<Hours>,
+    pub reason_code: Option<ReasonCode>,
     pub comment: Option<String>,
     pub reviewer_id: String,
     pub at: i64,
@@ -554,48 +421,8 @@ pub struct Review {
     pub reviewer_org: Option<String>,
 }
 
-fn review_level(value: &str) -> StoreResult<xueshi_domain::ReviewLevel> {
-    use xueshi_domain::ReviewLevel;
-    match value {
-        "school" => Ok(ReviewLevel::School),
-        "second" => Ok(ReviewLevel::Second),
-        other => Err(StoreError::Corrupt(format!("reviews.level = {other:?}"))),
-    }
-}
-
-fn decision(value: &str) -> StoreResult<xueshi_domain::Decision> {
-    use xueshi_domain::Decision;
-    match value {
-        "approve" => Ok(Decision::Approve),
-        "return" => Ok(Decision::Return),
-        "reject" => Ok(Decision::Reject),
-        other => Err(StoreError::Corrupt(format!("reviews.decision = {other:?}"))),
-    }
-}
-
-impl Review {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Review> {
-        let tenths: Option<i64> = row.try_get("hours")?;
-        Ok(Review {
-            id: row.try_get("id")?,
-            declaration_id: row.try_get("declaration_id")?,
-            level: review_level(&row.try_get::<String, _>("level")?)?,
-            decision: decision(&row.try_get::<String, _>("decision")?)?,
-            hours: tenths
-                .filter(|t| *t >= 0)
-                .map(xueshi_domain::Hours::from_tenths),
-            reason_code: opt_parse(row.try_get("reason_code")?, "reviews.reason_code")?,
-            comment: row.try_get("comment")?,
-            reviewer_id: row.try_get("reviewer_id")?,
-            at: row.try_get("at")?,
-            reviewer_name: row.try_get("reviewer_name")?,
-            reviewer_org: row.try_get("reviewer_org")?,
-        })
-    }
-}
-
 /// An in-app message to one user (站内通知).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Notification {
     pub id: String,
     pub user_id: String,
@@ -605,19 +432,4 @@ pub struct Notification {
     pub target_id: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
-}
-
-impl Notification {
-    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Notification> {
-        Ok(Notification {
-            id: row.try_get("id")?,
-            user_id: row.try_get("user_id")?,
-            kind: row.try_get("kind")?,
-            title: row.try_get("title")?,
-            body: row.try_get("body")?,
-            target_id: row.try_get("target_id")?,
-            created_at: row.try_get("created_at")?,
-            read_at: row.try_get("read_at")?,
-        })
-    }
 }

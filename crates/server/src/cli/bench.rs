@@ -6,7 +6,10 @@ use xueshi_store::sealed;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use xueshi_domain::{OrgKind, OrgStatus, Ownership, Policy, SchoolType, check_char};
+use xueshi_domain::{
+    ActivityType, Category, OrgKind, OrgStatus, Ownership, Policy, RecordStatus, SchoolType,
+    Source, TeacherStatus, check_char,
+};
 use xueshi_store::models::Org;
 use xueshi_store::repo::sql::Sql;
 use xueshi_store::repo::{audit, orgs, policies};
@@ -122,7 +125,9 @@ pub async fn seed(
                     .push(", ")
                     .bind(sealed::id_number_index(db.vault(), &number));
                 q.push(", ").bind(school.as_str());
-                q.push(", 'active', ")
+                q.push(", ")
+                    .bind_code(TeacherStatus::Active)
+                    .push(", ")
                     .bind(now)
                     .push(", ")
                     .bind(now)
@@ -147,17 +152,17 @@ pub async fn seed(
         q.bind(format!("bench-{year}-{g}-"))
             .push(" || t.id, t.id, ")
             .bind(year as i64);
-        q.push(", ").bind(match g {
-            1 => "public",
-            g if g % 5 == 0 => "elective",
-            _ => "professional",
+        q.push(", ").bind_code(match g {
+            1 => Category::Public,
+            g if g % 5 == 0 => Category::Elective,
+            _ => Category::Professional,
         });
-        q.push(", ").bind(
+        q.push(", ").bind_code(
             [
-                "remote_training",
-                "teaching_research",
-                "training_course",
-                "academic_event",
+                ActivityType::RemoteTraining,
+                ActivityType::TeachingResearch,
+                ActivityType::TrainingCourse,
+                ActivityType::AcademicEvent,
             ][(g % 4) as usize],
         );
         q.push(", ").bind(format!("压测培训{g}")).push(", ");
@@ -169,8 +174,14 @@ pub async fn seed(
                 .push(") % 100");
         }
         q.push(", ")
-            .bind(if g == 1 { "public_course" } else { "organizer" })
-            .push(", 'approved', ");
+            .bind_code(if g == 1 {
+                Source::PublicCourse
+            } else {
+                Source::Organizer
+            })
+            .push(", ")
+            .bind_code(RecordStatus::Approved)
+            .push(", ");
         q.bind(now)
             .push(", ")
             .bind(now)
@@ -256,9 +267,11 @@ pub async fn verify(config: Config, year: i32, runs: u32) -> anyhow::Result<()> 
     let ctx = Ctx::system(&db).await?;
     let mut q = Sql::new(
         "SELECT COUNT(*) AS n FROM (SELECT teacher_id, category, SUM(hours) AS h FROM records \
-         WHERE status = 'approved' AND year = ",
+         WHERE status = ",
     );
-    q.bind(year as i64)
+    q.bind_code(RecordStatus::Approved)
+        .push(" AND year = ")
+        .bind(year as i64)
         .push(" GROUP BY teacher_id, category) x");
     let (mut bare, mut full) = (Vec::new(), Vec::new());
     let mut summary = None;

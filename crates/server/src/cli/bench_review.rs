@@ -8,7 +8,10 @@ use xueshi_store::sealed;
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
-use xueshi_domain::{Deadlines, OrgKind, Policy, Role};
+use xueshi_domain::{
+    ActivityType, Category, Deadlines, Decision, DeclarationStatus, OrgKind, Policy, ReviewLevel,
+    Role, TeacherStatus,
+};
 use xueshi_store::models::User;
 use xueshi_store::repo::sql::Sql;
 use xueshi_store::repo::{audit, orgs, policies, sessions, users};
@@ -251,11 +254,13 @@ async fn insert_teachers(
             .push(", ")
             .bind(sealed::id_number_index(v, &id_number))
             .push(", ");
-        teachers.bind(school.as_str()).push(", 'active', ");
+        teachers.bind(school.as_str()).push(", ");
+        teachers.bind_code(TeacherStatus::Active).push(", ");
         teachers.bind(now).push(", ").bind(now).push(")");
         users.push(sep).bind(user_id(i)).push(", ");
         users.bind(sealed::login_key(v, &id_number));
-        users.push(", ").bind(password_hash).push(", 'teacher', ");
+        users.push(", ").bind(password_hash).push(", ");
+        users.bind_code(Role::Teacher).push(", ");
         users.bind(school.as_str()).push(", ").bind(teacher_id(i));
         users.push(", ").bind(now).push(")");
     }
@@ -290,14 +295,19 @@ async fn insert_pending(
         "'bench-decl-' || {KEY}, t.id, t.school_id, s.district_id, 0, "
     ))
     .bind(year as i64);
+    q.push(", ")
+        .bind_code(Category::Professional)
+        .push(", ")
+        .bind_code(ActivityType::TrainingCourse);
     q.push(&format!(
-        ", 'professional', 'training_course', '审核压测培训' || {KEY}, '审核压测培训' || {KEY}, \
-         '压测主办单位', "
+        ", '审核压测培训' || {KEY}, '审核压测培训' || {KEY}, '压测主办单位', "
     ));
     q.bind(format!("{year}-03-01"))
         .push(", ")
         .bind(format!("{year}-03-02"));
-    q.push(", 80, 'school_approved', 0, 1, ");
+    q.push(", 80, ")
+        .bind_code(DeclarationStatus::SchoolApproved)
+        .push(", 0, 1, ");
     // Queued over the last few days, teacher by teacher; each one's five a minute apart.
     let queued = format!("{now} - CAST(substr(t.id, 25) AS BIGINT) * 20000 - k.column1 * 60000");
     q.push(&format!("{queued}, {queued}, {queued}, {queued}"));
@@ -321,11 +331,14 @@ async fn insert_pending(
     let mut q = Sql::new(
         "INSERT INTO reviews (id, declaration_id, level, decision, hours, reviewer_id, at) SELECT ",
     );
-    q.push(&format!(
-        "'bench-rev-' || {KEY}, 'bench-decl-' || {KEY}, 'school', 'approve', NULL, \
-         (SELECT MIN(u.id) FROM users u WHERE u.org_id = t.school_id AND u.role = 'school_admin'), "
-    ))
-    .bind(now);
+    q.push(&format!("'bench-rev-' || {KEY}, 'bench-decl-' || {KEY}, "))
+        .bind_code(ReviewLevel::School)
+        .push(", ")
+        .bind_code(Decision::Approve)
+        .push(", NULL, (SELECT MIN(u.id) FROM users u WHERE u.org_id = t.school_id AND u.role = ")
+        .bind_code(Role::SchoolAdmin)
+        .push("), ")
+        .bind(now);
     teachers(&mut q);
     q.execute(c).await?;
     Ok(())

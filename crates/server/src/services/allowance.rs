@@ -8,7 +8,7 @@ use xueshi_domain::{IdNumber, OrgKind, SchoolType, allowance};
 use xueshi_store::Conn;
 use xueshi_store::Vault;
 use xueshi_store::repo::exports::{self, AllowanceRow};
-use xueshi_store::repo::reports::{self, Reach};
+use xueshi_store::repo::reports::Reach;
 
 use super::Ctx;
 use super::reports::filter_org;
@@ -75,7 +75,8 @@ pub async fn list(
         school_id: None,
     };
     let previous_year = year - 1;
-    let previous_year_verified = reports::has_results(c, previous_year).await?;
+    let previous_year_verified =
+        xueshi_store::repo::verification::has_results(c, previous_year).await?;
     let page = limit.map(|l| l.clamp(1, 500));
     let mut rows = Vec::new();
     let mut after = cursor.map(str::to_owned);

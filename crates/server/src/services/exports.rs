@@ -11,7 +11,7 @@ use xueshi_domain::Hours;
 use xueshi_domain::authz::{self, Action};
 use xueshi_store::Db;
 use xueshi_store::repo::exports::{self, ProvincialRow};
-use xueshi_store::repo::reports::{self, Reach};
+use xueshi_store::repo::reports::Reach;
 
 use super::{Ctx, Place, record};
 use crate::error::{AppError, AppResult};
@@ -222,7 +222,7 @@ pub async fn provincial(
         school_id: None,
     };
     let mut c = db.pool().acquire().await?;
-    if !reports::has_results(&mut c, year).await? {
+    if !xueshi_store::repo::verification::has_results(&mut c, year).await? {
         return Err(AppError::Conflict(format!(
             "{year}年度尚未进行年度验证，验证后才能导出省平台数据"
         )));

@@ -117,7 +117,7 @@ fn no_policy(year: i32) -> AppError {
 
 pub async fn year_basis(c: &mut Conn, year: i32) -> AppResult<Year> {
     let policy = policies::get(c, year).await?;
-    let basis = if reports::has_results(c, year).await? {
+    let basis = if xueshi_store::repo::verification::has_results(c, year).await? {
         ReportBasis::Verified
     } else if policy.is_some() {
         ReportBasis::Live
@@ -505,5 +505,5 @@ pub async fn pending_in_scope(
 
 /// Whether `year` has been verified at all.
 pub async fn is_verified(c: &mut Conn, year: i32) -> AppResult<bool> {
-    Ok(xueshi_store::repo::reports::has_results(c, year).await?)
+    Ok(xueshi_store::repo::verification::has_results(c, year).await?)
 }

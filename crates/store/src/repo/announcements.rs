@@ -3,6 +3,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use xueshi_domain::OrgStatus;
 
 use super::sql::Sql;
 use crate::StoreResult;
@@ -227,11 +228,12 @@ pub async fn contacts(c: &mut AnyConnection, org_id: &str) -> StoreResult<Vec<Co
 /// login page's help: (organisation name, whether it is the city, contact), in `sort_order`
 /// within each.
 pub async fn all_contacts(c: &mut AnyConnection) -> StoreResult<Vec<(String, bool, Contact)>> {
-    let q = Sql::new(
+    let mut q = Sql::new(
         "SELECT o.name AS org_name, o.kind, k.name, k.phone, k.hours FROM contacts k \
-         JOIN orgs o ON o.id = k.org_id WHERE o.status = 'active' \
-         ORDER BY o.name, k.sort_order",
+         JOIN orgs o ON o.id = k.org_id WHERE o.status = ",
     );
+    q.bind_code(OrgStatus::Active)
+        .push(" ORDER BY o.name, k.sort_order");
     q.fetch_all(c)
         .await?
         .iter()

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::sql::Sql;
-use crate::models::VerificationResult;
+use crate::models::{VerificationResult, read};
 use crate::sealed::open_field;
 use crate::{StoreResult, Vault};
 
@@ -32,7 +32,7 @@ pub async fn school_years(
         .await?
         .iter()
         .map(|row| {
-            let result = VerificationResult::from_row(row)?;
+            let result = read::<VerificationResult>(row)?;
             let sealed: String = row.try_get("id_number")?;
             Ok(ArchiveRow {
                 id_number: open_field(v, &result.teacher_id, "id_number", &sealed)?,

@@ -5,22 +5,38 @@
 //! every re-run by construction. Readers of the ledger add them with the helpers here.
 
 use sqlx::AnyConnection;
+use xueshi_domain::{ActivityType, Category, RecordStatus, Source};
 
 use super::sql::Sql;
 use crate::StoreResult;
-use crate::models::Record;
+use crate::models::{Record, read};
 
-/// The carry-over records as rows of `records` (the columns of `RECORD_COLUMNS`, in order),
-/// from the results aliased `v`. `created_at` is when the figure was last computed.
-const SELECT: &str = "SELECT 'carry-' || CAST(v.year + 1 AS TEXT) || '-' || v.teacher_id AS id, \
-    v.teacher_id, v.year + 1 AS year, 'professional' AS category, 'other' AS activity_type, \
-    CAST(v.year AS TEXT) || '年度专业科目结转学时' AS title, v.carry_out AS hours, \
-    'carry_over' AS source, 'approved' AS status, CAST(NULL AS TEXT) AS course_id, \
-    CAST(NULL AS TEXT) AS training_id, CAST(NULL AS TEXT) AS declaration_id, \
-    CAST(NULL AS TEXT) AS start_date, CAST(NULL AS TEXT) AS end_date, \
-    CAST(NULL AS TEXT) AS created_by, v.computed_at AS created_at, \
-    CAST(NULL AS TEXT) AS revoke_reason \
-    FROM verification_results v WHERE v.carry_out > 0";
+/// Appends the carry-over records as rows of `records` (the columns of `RECORD_COLUMNS`, in
+/// order), from the results aliased `v`. `created_at` is when the figure was last computed.
+fn push_select(q: &mut Sql) {
+    q.push(
+        "SELECT 'carry-' || CAST(v.year + 1 AS TEXT) || '-' || v.teacher_id AS id, \
+         v.teacher_id, v.year + 1 AS year, CAST(",
+    )
+    .bind_code(Category::Professional)
+    .push(" AS TEXT) AS category, CAST(")
+    .bind_code(ActivityType::Other)
+    .push(
+        " AS TEXT) AS activity_type, \
+         CAST(v.year AS TEXT) || '年度专业科目结转学时' AS title, v.carry_out AS hours, CAST(",
+    )
+    .bind_code(Source::CarryOver)
+    .push(" AS TEXT) AS source, CAST(")
+    .bind_code(RecordStatus::Approved)
+    .push(
+        " AS TEXT) AS status, CAST(NULL AS TEXT) AS course_id, \
+         CAST(NULL AS TEXT) AS training_id, CAST(NULL AS TEXT) AS declaration_id, \
+         CAST(NULL AS TEXT) AS start_date, CAST(NULL AS TEXT) AS end_date, \
+         CAST(NULL AS TEXT) AS created_by, v.computed_at AS created_at, \
+         CAST(NULL AS TEXT) AS revoke_reason \
+         FROM verification_results v WHERE v.carry_out > 0",
+    );
+}
 
 /// The id of a teacher's carry-over record into `year`: the same on every run, and the one
 /// the records stored before migration 0006 had.
@@ -39,14 +55,15 @@ pub(crate) async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<R
     let Some((teacher_id, year)) = parse_id(id) else {
         return Ok(None);
     };
-    let mut q = Sql::new(SELECT);
+    let mut q = Sql::default();
+    push_select(&mut q);
     q.push(" AND v.teacher_id = ")
         .bind(teacher_id)
         .push(" AND v.year = ")
         .bind(year as i64 - 1);
     q.fetch_optional(c)
         .await?
-        .map(|r| Record::from_row(&r))
+        .map(|r| read::<Record>(&r))
         .transpose()
 }
 
@@ -54,10 +71,9 @@ pub(crate) async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<R
 /// (one year, from a year on, or all). Results are keyed by year first, so a range is
 /// written as the few years that have a policy, which the key then finds one by one.
 pub(crate) fn push_union_for_teacher(q: &mut Sql, teacher_id: &str, years: Years) {
-    q.push(" UNION ALL ")
-        .push(SELECT)
-        .push(" AND v.teacher_id = ")
-        .bind(teacher_id);
+    q.push(" UNION ALL ");
+    push_select(q);
+    q.push(" AND v.teacher_id = ").bind(teacher_id);
     match years {
         Years::One(y) => {
             q.push(" AND v.year = ").bind(y as i64 - 1);

@@ -48,7 +48,6 @@ impl CorrectionRequest {
                 })
             })
             .transpose()?;
-        let status: String = row.try_get("status")?;
         Ok(CorrectionRequest {
             teacher_id: row.try_get("teacher_id")?,
             teacher_name: row.try_get("teacher_name")?,
@@ -57,9 +56,7 @@ impl CorrectionRequest {
             name: row.try_get("name")?,
             id_number,
             reason: row.try_get("reason")?,
-            status: status
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("correction status: {e}")))?,
+            status: row.try_get("status")?,
             requested_at: row.try_get("requested_at")?,
             decided_by: row.try_get("decided_by")?,
             decided_at: row.try_get("decided_at")?,

@@ -1,8 +1,9 @@
 use sqlx::AnyConnection;
+use xueshi_domain::Category;
 
 use super::sql::Sql;
 use crate::StoreResult;
-use crate::models::Course;
+use crate::models::{Course, read};
 
 /// Inserts a course; `public_topic` is `domain::public_topic` of a public one (unique per
 /// year: a second copy is a `StoreError::Unique`).
@@ -41,7 +42,7 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Course>>
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Course::from_row(&r))
+        .map(|r| read::<Course>(&r))
         .transpose()
 }
 
@@ -51,12 +52,15 @@ pub async fn list(c: &mut AnyConnection, year: Option<i32>) -> StoreResult<Vec<C
         q.push(" AND year = ").bind(y as i64);
     }
     q.push(" ORDER BY year DESC, id LIMIT 500");
-    q.fetch_all(c).await?.iter().map(Course::from_row).collect()
+    q.fetch_all(c).await?.iter().map(read::<Course>).collect()
 }
 
 /// The public courses of a year, the candidates for "this topic is already published".
 pub async fn public_of_year(c: &mut AnyConnection, year: i32) -> StoreResult<Vec<Course>> {
-    let mut q = Sql::new("SELECT * FROM courses WHERE category = 'public' AND year = ");
-    q.bind(year as i64).push(" ORDER BY created_at, id");
-    q.fetch_all(c).await?.iter().map(Course::from_row).collect()
+    let mut q = Sql::new("SELECT * FROM courses WHERE category = ");
+    q.bind_code(Category::Public)
+        .push(" AND year = ")
+        .bind(year as i64)
+        .push(" ORDER BY created_at, id");
+    q.fetch_all(c).await?.iter().map(read::<Course>).collect()
 }

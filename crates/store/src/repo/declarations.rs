@@ -3,18 +3,15 @@
 
 use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
-use xueshi_domain::{DeclarationStatus, review};
+use xueshi_domain::{DeclarationStatus, RecordStatus, duplicates, review};
 
 use super::carry_over::{self, Years};
 use super::clamp_limit;
 use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use crate::db::Backend;
-use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record};
+use crate::models::{DECLARATION_SELECT, Declaration, Page, RECORD_COLUMNS, Record, read};
 use crate::{StoreError, StoreResult, now_ms};
-
-/// Statuses whose hours are pending (under review).
-const IN_REVIEW: &str = "('submitted', 'school_approved')";
 
 pub async fn insert(c: &mut AnyConnection, d: &Declaration) -> StoreResult<()> {
     let mut q = insert_head();
@@ -77,7 +74,7 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Declarat
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Declaration::from_row(&r))
+        .map(|r| read::<Declaration>(&r))
         .transpose()
 }
 
@@ -89,7 +86,7 @@ pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<
         q.bind_all(chunk.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
-            found.push(Declaration::from_row(&row)?);
+            found.push(read::<Declaration>(&row)?);
         }
     }
     Ok(found)
@@ -263,7 +260,7 @@ pub async fn list(
         .fetch_all(c)
         .await?
         .iter()
-        .map(Declaration::from_row)
+        .map(read::<Declaration>)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(super::orgs::page(&mut items, limit, |d| {
         format!("{}_{}", d.queued_at, d.id)
@@ -297,13 +294,7 @@ pub async fn counts(
     q.fetch_all(c)
         .await?
         .iter()
-        .map(|row| {
-            let status: String = row.try_get("status")?;
-            Ok((
-                crate::models::parse(&status, "declarations.status")?,
-                row.try_get("n")?,
-            ))
-        })
+        .map(|row| Ok((row.try_get("status")?, row.try_get("n")?)))
         .collect()
 }
 
@@ -319,7 +310,8 @@ pub async fn pending_tenths(
          FROM declarations WHERE teacher_id = ",
     );
     q.bind(teacher_id).push(" AND year = ").bind(year as i64);
-    q.push(&format!(" AND status IN {IN_REVIEW}"));
+    q.push(" AND status IN ")
+        .bind_codes(DeclarationStatus::IN_REVIEW);
     let row = q.query().fetch_one(c).await?;
     Ok(row.try_get("pending")?)
 }
@@ -343,7 +335,9 @@ pub async fn duplicate_candidates(
     ));
     q.bind(d.teacher_id.as_str()).push(" AND d.id <> ");
     q.bind(d.id.as_str());
-    q.push(" AND d.status NOT IN ('draft', 'withdrawn')) x) y WHERE shares_a_file = 1 OR (start_date <= ");
+    q.push(" AND d.status NOT IN ")
+        .bind_codes(duplicates::PASSED_OVER)
+        .push(") x) y WHERE shares_a_file = 1 OR (start_date <= ");
     q.bind(d.end_date.as_str()).push(" AND end_date >= ");
     q.bind(d.start_date.as_str());
     // Bounded: a teacher's own declarations in one window are few.
@@ -353,7 +347,7 @@ pub async fn duplicate_candidates(
         .iter()
         .map(|row| {
             let shares: i64 = row.try_get("shares_a_file")?;
-            Ok((Declaration::from_row(row)?, shares == 1))
+            Ok((read::<Declaration>(row)?, shares == 1))
         })
         .collect()
 }
@@ -366,14 +360,16 @@ pub async fn effective_records_from(
     from_year: i32,
 ) -> StoreResult<Vec<Record>> {
     let mut q = Sql::new(format!(
-        "SELECT {RECORD_COLUMNS} FROM records WHERE status = 'approved' AND teacher_id = "
+        "SELECT {RECORD_COLUMNS} FROM records WHERE status = "
     ));
-    q.bind(teacher_id)
+    q.bind_code(RecordStatus::Approved)
+        .push(" AND teacher_id = ")
+        .bind(teacher_id)
         .push(" AND year >= ")
         .bind(from_year as i64);
     carry_over::push_union_for_teacher(&mut q, teacher_id, Years::From(from_year));
     q.push(" ORDER BY year, created_at, id");
-    q.fetch_all(c).await?.iter().map(Record::from_row).collect()
+    q.fetch_all(c).await?.iter().map(read::<Record>).collect()
 }
 
 /// A declaration by id, holding its teacher's row until the transaction ends on PostgreSQL,
@@ -392,6 +388,6 @@ pub async fn get_locking_teacher(
     }
     q.fetch_optional(c)
         .await?
-        .map(|r| Declaration::from_row(&r))
+        .map(|r| read::<Declaration>(&r))
         .transpose()
 }

@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::sql::Sql;
 use crate::StoreResult;
-use crate::models::{EVIDENCE_COLUMNS, Evidence};
+use crate::models::{EVIDENCE_COLUMNS, Evidence, read};
 
 /// Inserts the row and, for an image already hashed, one band row per byte of its hash.
 pub async fn insert(c: &mut AnyConnection, e: &Evidence, phash_bytes: &[u8]) -> StoreResult<()> {
@@ -98,11 +98,7 @@ pub async fn for_declaration(
         "SELECT {EVIDENCE_COLUMNS} FROM evidence e WHERE e.declaration_id = "
     ));
     q.bind(declaration_id).push(" ORDER BY e.created_at, e.id");
-    q.fetch_all(c)
-        .await?
-        .iter()
-        .map(Evidence::from_row)
-        .collect()
+    q.fetch_all(c).await?.iter().map(read::<Evidence>).collect()
 }
 
 /// One file of a declaration.
@@ -119,7 +115,7 @@ pub async fn get(
         .bind(declaration_id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Evidence::from_row(&r))
+        .map(|r| read::<Evidence>(&r))
         .transpose()
 }
 

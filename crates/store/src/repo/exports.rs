@@ -4,22 +4,13 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use xueshi_domain::{Hours, Ownership, SchoolType, allowance};
+use xueshi_domain::{Hours, Ownership, SchoolType, TeacherStatus, allowance};
 
 use super::reports::{Reach, push_reach};
 use super::sql::Sql;
-use crate::models::parse;
+use crate::StoreResult;
 use crate::sealed::open_field;
-use crate::{StoreError, StoreResult};
 use xueshi_vault::Vault;
-
-fn hours(row: &AnyRow, column: &str) -> StoreResult<Hours> {
-    let tenths: i64 = row.try_get(column)?;
-    if tenths < 0 {
-        return Err(StoreError::Corrupt(format!("{column} = {tenths}")));
-    }
-    Ok(Hours::from_tenths(tenths))
-}
 
 /// A teacher of a private compulsory-education school and the previous year's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,13 +41,12 @@ pub async fn allowance(
          LEFT JOIN verification_results v ON v.teacher_id = t.id AND v.year = ",
     );
     q.bind(previous_year as i64);
-    q.push(" WHERE t.status = 'active' AND s.ownership = 'private' AND s.school_type IN (");
-    q.bind_all(
-        allowance::COMPULSORY_SCHOOL_TYPES
-            .iter()
-            .map(|kind| kind.as_str()),
-    );
-    q.push(")");
+    q.push(" WHERE t.status = ")
+        .bind_code(TeacherStatus::Active)
+        .push(" AND s.ownership = ")
+        .bind_code(Ownership::Private)
+        .push(" AND s.school_type IN ")
+        .bind_codes(allowance::COMPULSORY_SCHOOL_TYPES.iter().copied());
     push_reach(&mut q, "t.school_id", reach);
     if let Some(cursor) = cursor {
         q.push(" AND t.id > ").bind(cursor);
@@ -72,11 +62,8 @@ pub async fn allowance(
                 id_number: opened_id_number(v, row, "id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
-                ownership: parse(&row.try_get::<String, _>("ownership")?, "orgs.ownership")?,
-                school_type: parse(
-                    &row.try_get::<String, _>("school_type")?,
-                    "orgs.school_type",
-                )?,
+                ownership: row.try_get("ownership")?,
+                school_type: row.try_get("school_type")?,
                 previous_passed: row.try_get::<Option<i64>, _>("passed")?.map(|p| p != 0),
             })
         })
@@ -134,10 +121,10 @@ pub async fn provincial(
                 id_number: opened_id_number(v, row, "teacher_id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
-                public: hours(row, "pub")?,
-                professional: hours(row, "prof")?,
-                elective: hours(row, "elec")?,
-                total: hours(row, "total")?,
+                public: row.try_get("pub")?,
+                professional: row.try_get("prof")?,
+                elective: row.try_get("elec")?,
+                total: row.try_get("total")?,
                 passed: row.try_get::<i64, _>("passed")? != 0,
             })
         })
@@ -164,8 +151,9 @@ pub async fn teachers(
 ) -> StoreResult<Vec<RosterTeacher>> {
     let mut q = Sql::new(
         "SELECT t.id, t.name, t.id_number, t.school_id, s.name AS school_name FROM teachers t \
-         JOIN orgs s ON s.id = t.school_id WHERE t.status = 'active'",
+         JOIN orgs s ON s.id = t.school_id WHERE t.status = ",
     );
+    q.bind_code(TeacherStatus::Active);
     push_reach(&mut q, "t.school_id", reach);
     if let Some(cursor) = cursor {
         q.push(" AND t.id > ").bind(cursor);

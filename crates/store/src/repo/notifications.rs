@@ -4,7 +4,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::clamp_limit;
 use super::sql::Sql;
-use crate::models::{Notification, Page};
+use crate::models::{Notification, Page, read};
 use crate::{StoreResult, now_ms};
 
 pub async fn insert(c: &mut AnyConnection, n: &Notification) -> StoreResult<()> {
@@ -46,7 +46,7 @@ pub async fn list(
         .fetch_all(c)
         .await?
         .iter()
-        .map(Notification::from_row)
+        .map(read::<Notification>)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(super::orgs::page(&mut items, limit, |n| n.id.clone()))
 }
@@ -73,6 +73,6 @@ pub async fn mark_read(
     q.bind(id).push(" AND user_id = ").bind(user_id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Notification::from_row(&r))
+        .map(|r| read::<Notification>(&r))
         .transpose()
 }

@@ -4,7 +4,7 @@ use xueshi_domain::{OrgKind, OrgStatus};
 
 use super::clamp_limit;
 use super::sql::Sql;
-use crate::models::{ORG_COLUMNS, Org, Page};
+use crate::models::{ORG_COLUMNS, Org, Page, read};
 use crate::{StoreError, StoreResult, now_ms};
 
 pub async fn insert(c: &mut AnyConnection, org: &Org) -> StoreResult<()> {
@@ -42,17 +42,17 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Org>> {
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Org::from_row(&r))
+        .map(|r| read::<Org>(&r))
         .transpose()
 }
 
 pub async fn city(c: &mut AnyConnection) -> StoreResult<Org> {
-    let q = Sql::new(format!(
-        "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'city' ORDER BY created_at LIMIT 1"
-    ));
+    let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE kind = "));
+    q.bind_code(OrgKind::City)
+        .push(" ORDER BY created_at LIMIT 1");
     q.fetch_optional(c)
         .await?
-        .map(|r| Org::from_row(&r))
+        .map(|r| read::<Org>(&r))
         .transpose()?
         .ok_or(StoreError::NotFound)
 }
@@ -99,13 +99,19 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
     match scope {
         Scope::All => {}
         Scope::District(d) => {
-            q.push(" AND (kind = 'city' OR id = ").bind(d.as_str());
+            q.push(" AND (kind = ")
+                .bind_code(OrgKind::City)
+                .push(" OR id = ")
+                .bind(d.as_str());
             q.push(" OR (district_id = ")
                 .bind(d.as_str())
                 .push(" AND city_affiliated = 0))");
         }
         Scope::School(s) | Scope::Provider(s) => {
-            q.push(" AND (kind = 'city' OR id = ").bind(s.as_str());
+            q.push(" AND (kind = ")
+                .bind_code(OrgKind::City)
+                .push(" OR id = ")
+                .bind(s.as_str());
             q.push(" OR id = (SELECT district_id FROM orgs o2 WHERE o2.id = ")
                 .bind(s.as_str());
             q.push("))");
@@ -114,8 +120,10 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
             q.push(" AND 1 = 0");
         }
         Scope::Teacher(t) => {
-            q.push(" AND (kind = 'city' OR id IN (SELECT school_id FROM teachers WHERE id = ");
-            q.bind(t.as_str())
+            q.push(" AND (kind = ")
+                .bind_code(OrgKind::City)
+                .push(" OR id IN (SELECT school_id FROM teachers WHERE id = ")
+                .bind(t.as_str())
                 .push(") OR id IN (SELECT o2.district_id FROM orgs o2 JOIN teachers t ");
             q.push("ON t.school_id = o2.id WHERE t.id = ")
                 .bind(t.as_str())
@@ -154,7 +162,7 @@ pub async fn list(c: &mut AnyConnection, scope: &Scope, f: &OrgFilter) -> StoreR
     let rows = q.fetch_all(c).await?;
     let mut items = rows
         .iter()
-        .map(Org::from_row)
+        .map(read::<Org>)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |o| o.id.clone()))
 }
@@ -213,7 +221,7 @@ pub async fn get_many(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<
         q.bind_all(chunk.iter().map(|id| id.as_str()));
         q.push(")");
         for row in q.fetch_all(c).await? {
-            found.push(Org::from_row(&row)?);
+            found.push(read::<Org>(&row)?);
         }
     }
     Ok(found)

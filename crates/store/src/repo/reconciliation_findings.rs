@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
+use xueshi_domain::{CorrectionStatus, TeacherStatus};
 
 use super::reports::{Reach, push_reach};
 use super::sql::Sql;
@@ -150,17 +151,23 @@ pub async fn list(
     reach: &Reach<'_>,
     limit: i64,
 ) -> StoreResult<(Vec<FindingRow>, i64)> {
-    let from = "FROM reconciliation_findings f JOIN teachers t ON t.id = f.teacher_id \
-        JOIN orgs s ON s.id = t.school_id WHERE t.status = 'active'";
-    let mut q = Sql::new(format!("SELECT COUNT(*) AS n {from}"));
-    push_reach(&mut q, "t.school_id", reach);
+    let from = |q: &mut Sql| {
+        q.push(
+            " FROM reconciliation_findings f JOIN teachers t ON t.id = f.teacher_id \
+             JOIN orgs s ON s.id = t.school_id WHERE t.status = ",
+        )
+        .bind_code(TeacherStatus::Active);
+        push_reach(q, "t.school_id", reach);
+    };
+    let mut q = Sql::new("SELECT COUNT(*) AS n");
+    from(&mut q);
     let total: i64 = q.query().fetch_one(&mut *c).await?.try_get("n")?;
-    let mut q = Sql::new(format!(
+    let mut q = Sql::new(
         "SELECT f.*, t.name, t.id_number, s.name AS school_name, (SELECT COUNT(*) FROM \
-         correction_requests r WHERE r.teacher_id = t.id AND r.status = 'pending') AS pending \
-         {from}"
-    ));
-    push_reach(&mut q, "t.school_id", reach);
+         correction_requests r WHERE r.teacher_id = t.id AND r.status = ",
+    );
+    q.bind_code(CorrectionStatus::Pending).push(") AS pending");
+    from(&mut q);
     q.push(" ORDER BY s.name, t.name, t.id LIMIT ").bind(limit);
     let rows = q
         .fetch_all(c)

@@ -1,11 +1,12 @@
 use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
+use xueshi_domain::RecordStatus;
 
 use super::carry_over::{self, Years};
 use super::sql::Sql;
 use crate::db::Backend;
-use crate::models::{RECORD_COLUMNS, Record};
+use crate::models::{RECORD_COLUMNS, Record, read};
 use crate::{StoreError, StoreResult, now_ms};
 
 /// Rows per multi-row INSERT: 17 parameters each stays far below SQLite's 32766 limit.
@@ -73,7 +74,7 @@ pub async fn upsert_completion(c: &mut AnyConnection, r: &Record) -> StoreResult
     );
     q.push(&format!(" RETURNING {RECORD_COLUMNS}"));
     let row = q.query().fetch_one(c).await?;
-    Record::from_row(&row)
+    read::<Record>(&row)
 }
 
 /// Registers attendance: one record per teacher and event, re-registration updates it.
@@ -125,7 +126,7 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Record>>
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Record::from_row(&r))
+        .map(|r| read::<Record>(&r))
         .transpose()
 }
 
@@ -145,20 +146,24 @@ pub async fn for_teacher(
     let years = year.map_or(Years::All, Years::One);
     carry_over::push_union_for_teacher(&mut q, teacher_id, years);
     q.push(" ORDER BY year, created_at, id");
-    q.fetch_all(c).await?.iter().map(Record::from_row).collect()
+    q.fetch_all(c).await?.iter().map(read::<Record>).collect()
 }
 
 pub async fn revoke(c: &mut AnyConnection, id: &str, by: &str, reason: &str) -> StoreResult<()> {
     let now = now_ms();
-    let mut q = Sql::new("UPDATE records SET status = 'revoked', revoked_at = ");
-    q.bind(now)
+    let mut q = Sql::new("UPDATE records SET status = ");
+    q.bind_code(RecordStatus::Revoked)
+        .push(", revoked_at = ")
+        .bind(now)
         .push(", revoked_by = ")
         .bind(by)
         .push(", revoke_reason = ")
         .bind(reason);
     q.push(", updated_at = ")
         .bind(now)
-        .push(" WHERE status = 'approved' AND id = ")
+        .push(" WHERE status = ")
+        .bind_code(RecordStatus::Approved)
+        .push(" AND id = ")
         .bind(id);
     match q.execute(c).await? {
         0 => Err(StoreError::NotFound),

@@ -2,6 +2,7 @@
 //! servers try, the reviewers with pending declarations, and in-app notifications in bulk.
 
 use sqlx::{AnyConnection, Row};
+use xueshi_domain::{DeclarationStatus, OrgStatus, Role};
 
 use super::sql::Sql;
 use crate::StoreResult;
@@ -74,23 +75,28 @@ pub async fn pending_reviewers(
     year: i32,
     second: bool,
 ) -> StoreResult<Vec<PendingReviewer>> {
-    let mut q = if second {
-        Sql::new(
-            "SELECT u.id AS user_id, u.org_id, COUNT(*) AS pending FROM declarations d \
-             JOIN users u ON (d.city_affiliated = 0 AND u.role = 'district_admin' AND u.org_id = d.district_id) \
-               OR (d.city_affiliated = 1 AND u.role = 'city_admin') \
-             JOIN orgs o ON o.id = u.org_id AND o.status = 'active' \
-             WHERE d.status = 'school_approved' AND d.year = ",
-        )
+    let mut q = Sql::new(
+        "SELECT u.id AS user_id, u.org_id, COUNT(*) AS pending FROM declarations d JOIN users u ON ",
+    );
+    let awaiting = if second {
+        q.push("(d.city_affiliated = 0 AND u.role = ")
+            .bind_code(Role::DistrictAdmin)
+            .push(" AND u.org_id = d.district_id) OR (d.city_affiliated = 1 AND u.role = ")
+            .bind_code(Role::CityAdmin)
+            .push(")");
+        DeclarationStatus::SchoolApproved
     } else {
-        Sql::new(
-            "SELECT u.id AS user_id, u.org_id, COUNT(*) AS pending FROM declarations d \
-             JOIN users u ON u.role = 'school_admin' AND u.org_id = d.school_id \
-             JOIN orgs o ON o.id = u.org_id AND o.status = 'active' \
-             WHERE d.status = 'submitted' AND d.year = ",
-        )
+        q.push("u.role = ")
+            .bind_code(Role::SchoolAdmin)
+            .push(" AND u.org_id = d.school_id");
+        DeclarationStatus::Submitted
     };
-    q.bind(year as i64)
+    q.push(" JOIN orgs o ON o.id = u.org_id AND o.status = ")
+        .bind_code(OrgStatus::Active)
+        .push(" WHERE d.status = ")
+        .bind_code(awaiting)
+        .push(" AND d.year = ")
+        .bind(year as i64)
         .push(" GROUP BY u.id, u.org_id ORDER BY u.id");
     q.fetch_all(c)
         .await?

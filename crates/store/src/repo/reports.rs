@@ -4,15 +4,16 @@
 //! effective records with the same rules as the verification run (activity caps, carried
 //! hours). A test checks that the live facts of a year equal its verified results.
 
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
-use xueshi_domain::{Category, Hours, Policy};
+use xueshi_domain::{
+    Category, DeclarationStatus, Hours, OrgKind, OrgStatus, Policy, TeacherStatus,
+};
 
 use super::scope::Placement;
 use super::sql::Sql;
-use crate::models::{ORG_COLUMNS, Org};
-use crate::{StoreError, StoreResult};
+use crate::StoreResult;
+use crate::models::{ORG_COLUMNS, Org, read};
 
 /// Where the facts come from.
 #[derive(Clone, Copy, Debug)]
@@ -85,39 +86,17 @@ fn push_live(q: &mut Sql, policy: &Policy, reach: &Reach<'_>) {
     super::verification::push_judged(q, policy, Some(&restrict));
 }
 
-pub async fn has_results(c: &mut AnyConnection, year: i32) -> StoreResult<bool> {
-    let mut q = Sql::new("SELECT 1 AS one FROM verification_results WHERE year = ");
-    q.bind(year as i64).push(" LIMIT 1");
-    Ok(q.fetch_optional(c).await?.is_some())
-}
-
-fn hours(row: &AnyRow, column: &str) -> StoreResult<Hours> {
-    let tenths: i64 = row.try_get(column)?;
-    if tenths < 0 {
-        return Err(StoreError::Corrupt(format!("{column} = {tenths}")));
-    }
-    Ok(Hours::from_tenths(tenths))
-}
-
 /// Hours per category and in all, of one teacher or summed over a group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct CategoryHours {
+    #[sqlx(rename = "pub")]
     pub public: Hours,
     /// Includes carried hours.
+    #[sqlx(rename = "prof")]
     pub professional: Hours,
+    #[sqlx(rename = "elec")]
     pub elective: Hours,
     pub total: Hours,
-}
-
-impl CategoryHours {
-    fn from_row(row: &AnyRow) -> StoreResult<CategoryHours> {
-        Ok(CategoryHours {
-            public: hours(row, "pub")?,
-            professional: hours(row, "prof")?,
-            elective: hours(row, "elec")?,
-            total: hours(row, "total")?,
-        })
-    }
 }
 
 /// One school's teachers in the facts.
@@ -151,7 +130,7 @@ pub async fn tallies(
                 school_id: row.try_get("school_id")?,
                 teachers: row.try_get("teachers")?,
                 passed: row.try_get("passed")?,
-                hours: CategoryHours::from_row(row)?,
+                hours: read::<CategoryHours>(row)?,
             })
         })
         .collect()
@@ -167,18 +146,30 @@ pub struct PendingTally {
     pub second: i64,
 }
 
+/// The columns `school` (待初审) and `second` (待复审) summed from the declaration counts
+/// aliased by `alias` (`"d."`, or `""` for none).
+pub(crate) fn push_pending_sums(q: &mut Sql, alias: &str) {
+    q.push(&format!("CAST(SUM(CASE WHEN {alias}status = "))
+        .bind_code(DeclarationStatus::Submitted)
+        .push(&format!(
+            " THEN {alias}n ELSE 0 END) AS BIGINT) AS school, "
+        ))
+        .push(&format!("CAST(SUM(CASE WHEN {alias}status = "))
+        .bind_code(DeclarationStatus::SchoolApproved)
+        .push(&format!(" THEN {alias}n ELSE 0 END) AS BIGINT) AS second"));
+}
+
 pub async fn pending(
     c: &mut AnyConnection,
     year: i32,
     reach: &Reach<'_>,
 ) -> StoreResult<Vec<PendingTally>> {
-    let mut q = Sql::new(
-        "SELECT d.school_id, \
-         CAST(SUM(CASE WHEN d.status = 'submitted' THEN d.n ELSE 0 END) AS BIGINT) AS school, \
-         CAST(SUM(CASE WHEN d.status = 'school_approved' THEN d.n ELSE 0 END) AS BIGINT) AS second \
-         FROM declaration_counts d WHERE d.status IN ('submitted', 'school_approved') AND d.year = ",
-    );
-    q.bind(year as i64);
+    let mut q = Sql::new("SELECT d.school_id, ");
+    push_pending_sums(&mut q, "d.");
+    q.push(" FROM declaration_counts d WHERE d.status IN ")
+        .bind_codes(DeclarationStatus::IN_REVIEW)
+        .push(" AND d.year = ")
+        .bind(year as i64);
     push_reach(&mut q, "d.school_id", reach);
     q.push(" GROUP BY d.school_id");
     q.fetch_all(c)
@@ -200,27 +191,25 @@ pub async fn schools(
     reach: &Reach<'_>,
     archived: bool,
 ) -> StoreResult<Vec<Org>> {
-    let mut q = Sql::new(format!(
-        "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'school'"
-    ));
+    let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE kind = "));
+    q.bind_code(OrgKind::School);
     if !archived {
-        q.push(" AND status = 'active'");
+        q.push(" AND status = ").bind_code(OrgStatus::Active);
     }
     push_reach(&mut q, "id", reach);
     q.push(" ORDER BY name, id");
-    q.fetch_all(c).await?.iter().map(Org::from_row).collect()
+    q.fetch_all(c).await?.iter().map(read::<Org>).collect()
 }
 
 /// Every district, in the official order ([`xueshi_domain::district_order`]).
 pub async fn districts(c: &mut AnyConnection) -> StoreResult<Vec<Org>> {
-    let q = Sql::new(format!(
-        "SELECT {ORG_COLUMNS} FROM orgs WHERE kind = 'district' ORDER BY name, id"
-    ));
+    let mut q = Sql::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE kind = "));
+    q.bind_code(OrgKind::District).push(" ORDER BY name, id");
     let mut found = q
         .fetch_all(c)
         .await?
         .iter()
-        .map(Org::from_row)
+        .map(read::<Org>)
         .collect::<StoreResult<Vec<_>>>()?;
     found.sort_by_cached_key(|d| xueshi_domain::district_order(&d.name));
     Ok(found)
@@ -289,7 +278,7 @@ pub async fn shortfalls(
         q.push(" AND f.total < ").bind(m.total.tenths());
     }
     if f.active_only {
-        q.push(" AND t.status = 'active'");
+        q.push(" AND t.status = ").bind_code(TeacherStatus::Active);
     }
     if let Some(cursor) = &f.cursor {
         q.push(" AND f.teacher_id > ").bind(cursor.as_str());
@@ -318,7 +307,7 @@ pub async fn shortfalls(
                 user_id: row.try_get("user_id")?,
                 school_id: row.try_get("school_id")?,
                 school_name: row.try_get("school_name")?,
-                hours: CategoryHours::from_row(row)?,
+                hours: read::<CategoryHours>(row)?,
             })
         })
         .collect()

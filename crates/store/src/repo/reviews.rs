@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::sql::Sql;
 use crate::StoreResult;
-use crate::models::Review;
+use crate::models::{Review, read};
 
 pub async fn insert(c: &mut AnyConnection, r: &Review) -> StoreResult<()> {
     let mut q = Sql::new(
@@ -37,5 +37,5 @@ pub async fn for_declaration(
          LEFT JOIN orgs o ON o.id = u.org_id WHERE v.declaration_id = ",
     );
     q.bind(declaration_id).push(" ORDER BY v.at, v.id");
-    q.fetch_all(c).await?.iter().map(Review::from_row).collect()
+    q.fetch_all(c).await?.iter().map(read::<Review>).collect()
 }

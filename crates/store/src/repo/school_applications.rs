@@ -38,15 +38,6 @@ fn context(id: &str) -> String {
     format!("school_applications.contact_phone:{id}")
 }
 
-fn parsed<T: std::str::FromStr>(row: &AnyRow, column: &str) -> StoreResult<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let raw: String = row.try_get(column)?;
-    raw.parse()
-        .map_err(|e| StoreError::Corrupt(format!("school_applications.{column}: {e}")))
-}
-
 impl SchoolApplication {
     fn from_row(v: &Vault, row: &AnyRow) -> StoreResult<SchoolApplication> {
         let id: String = row.try_get("id")?;
@@ -58,12 +49,12 @@ impl SchoolApplication {
             name: row.try_get("name")?,
             district_id: row.try_get("district_id")?,
             district_name: row.try_get("district_name")?,
-            ownership: parsed(row, "ownership")?,
-            school_type: parsed(row, "school_type")?,
+            ownership: row.try_get("ownership")?,
+            school_type: row.try_get("school_type")?,
             contact_name: row.try_get("contact_name")?,
             contact_phone,
             admin_username: row.try_get("admin_username")?,
-            status: parsed(row, "status")?,
+            status: row.try_get("status")?,
             applied_at: row.try_get("applied_at")?,
             decided_by: row.try_get("decided_by")?,
             decided_at: row.try_get("decided_at")?,

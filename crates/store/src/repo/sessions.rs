@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use super::sql::Sql;
-use super::users::ACTIVE_USERS;
+use super::users::push_active_users;
 use crate::StoreResult;
 use crate::models::{USER_COLUMNS, User};
 
@@ -60,10 +60,11 @@ pub async fn active_user_for(
 ) -> StoreResult<Option<SessionUser>> {
     let mut q = Sql::new(format!(
         "SELECT {USER_COLUMNS}, o.district_id AS org_district_id, s.kind AS session_kind, \
-         s.expires_at, s.last_seen_at, s.next_step FROM sessions s, {ACTIVE_USERS} \
-         AND u.id = s.user_id AND s.token_hash = "
+         s.expires_at, s.last_seen_at, s.next_step FROM sessions s, "
     ));
-    q.bind(token_hash);
+    push_active_users(&mut q);
+    q.push(" AND u.id = s.user_id AND s.token_hash = ")
+        .bind(token_hash);
     let Some(row) = q.fetch_optional(c).await? else {
         return Ok(None);
     };

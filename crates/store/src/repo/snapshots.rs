@@ -2,7 +2,9 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::reports::{Reach, push_reach};
+use xueshi_domain::DeclarationStatus;
+
+use super::reports::{Reach, push_pending_sums, push_reach};
 use super::sql::Sql;
 use crate::StoreResult;
 
@@ -15,12 +17,11 @@ pub async fn take(c: &mut AnyConnection, day: &str) -> StoreResult<u64> {
     let mut q = Sql::new(
         "INSERT INTO pending_snapshots (day, school_id, pending_school, pending_second) SELECT ",
     );
-    q.bind(day).push(
-        ", school_id, \
-         CAST(SUM(CASE WHEN status = 'submitted' THEN n ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN status = 'school_approved' THEN n ELSE 0 END) AS BIGINT) \
-         FROM declaration_counts WHERE status IN ('submitted', 'school_approved') GROUP BY school_id",
-    );
+    q.bind(day).push(", school_id, ");
+    push_pending_sums(&mut q, "");
+    q.push(" FROM declaration_counts WHERE status IN ")
+        .bind_codes(DeclarationStatus::IN_REVIEW)
+        .push(" GROUP BY school_id");
     q.execute(c).await
 }
 

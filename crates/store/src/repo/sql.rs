@@ -49,6 +49,41 @@ impl From<bool> for Arg {
     }
 }
 
+/// A value of one of the domain's closed vocabularies, stored as its wire code.
+pub trait Code: Copy {
+    fn code(self) -> &'static str;
+}
+
+macro_rules! codes {
+    ($($t:ty),+) => {
+        $(impl Code for $t {
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+        })+
+    };
+}
+
+codes!(
+    xueshi_domain::Category,
+    xueshi_domain::ActivityType,
+    xueshi_domain::Source,
+    xueshi_domain::Role,
+    xueshi_domain::OrgKind,
+    xueshi_domain::Ownership,
+    xueshi_domain::SchoolType,
+    xueshi_domain::OrgStatus,
+    xueshi_domain::TeacherStatus,
+    xueshi_domain::RecordStatus,
+    xueshi_domain::DeclarationStatus,
+    xueshi_domain::ReasonCode,
+    xueshi_domain::TransferStatus,
+    xueshi_domain::CorrectionStatus,
+    xueshi_domain::SchoolApplicationStatus,
+    xueshi_domain::ReviewLevel,
+    xueshi_domain::Decision
+);
+
 #[derive(Clone, Debug, Default)]
 pub struct Sql {
     text: String,
@@ -85,6 +120,20 @@ impl Sql {
             self.bind(value);
         }
         self
+    }
+
+    /// Appends `(…)` bound to the codes of `values`: the right side of `IN`. Codes are
+    /// bound, never written into the SQL, so that the domain's enums are their one spelling.
+    pub fn bind_codes<C: Code>(&mut self, values: impl IntoIterator<Item = C>) -> &mut Sql {
+        self.text.push('(');
+        self.bind_all(values.into_iter().map(|v| v.code()));
+        self.text.push(')');
+        self
+    }
+
+    /// Appends a placeholder bound to the code of `value`.
+    pub fn bind_code(&mut self, value: impl Code) -> &mut Sql {
+        self.bind(value.code())
     }
 
     pub fn text(&self) -> &str {

@@ -236,7 +236,8 @@ pub async fn find_many(
 
 /// Active teachers in the scope.
 pub async fn count_active(c: &mut AnyConnection, scope: &Scope) -> StoreResult<i64> {
-    let mut q = Sql::new("SELECT COUNT(*) AS n FROM teachers t WHERE t.status = 'active'");
+    let mut q = Sql::new("SELECT COUNT(*) AS n FROM teachers t WHERE t.status = ");
+    q.bind_code(TeacherStatus::Active);
     push_scope(&mut q, scope);
     let row = q.query().fetch_one(c).await?;
     Ok(sqlx::Row::try_get(&row, "n")?)

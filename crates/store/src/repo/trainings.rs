@@ -6,7 +6,7 @@ use super::orgs::page;
 use super::scope::{Placement, push_scope};
 use super::sql::Sql;
 use crate::StoreResult;
-use crate::models::{Page, Training};
+use crate::models::{Page, Training, read};
 
 pub async fn insert(c: &mut AnyConnection, t: &Training) -> StoreResult<()> {
     let mut q = Sql::new(
@@ -44,7 +44,7 @@ pub async fn get(c: &mut AnyConnection, id: &str) -> StoreResult<Option<Training
     q.bind(id);
     q.fetch_optional(c)
         .await?
-        .map(|r| Training::from_row(&r))
+        .map(|r| read::<Training>(&r))
         .transpose()
 }
 
@@ -70,7 +70,7 @@ pub async fn list(
         .fetch_all(c)
         .await?
         .iter()
-        .map(Training::from_row)
+        .map(read::<Training>)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |t| t.id.clone()))
 }

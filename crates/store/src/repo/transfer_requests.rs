@@ -9,8 +9,8 @@ use xueshi_domain::authz::Scope;
 use super::scope::{District, Placement, push_scope};
 use super::sql::Sql;
 use super::{clamp_limit, keyset_page, push_decided_by};
+use crate::StoreResult;
 use crate::models::Page;
-use crate::{StoreError, StoreResult};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransferRequest {
@@ -32,7 +32,6 @@ pub struct TransferRequest {
 
 impl TransferRequest {
     fn from_row(row: &AnyRow) -> StoreResult<TransferRequest> {
-        let status: String = row.try_get("status")?;
         Ok(TransferRequest {
             id: row.try_get("id")?,
             teacher_id: row.try_get("teacher_id")?,
@@ -42,9 +41,7 @@ impl TransferRequest {
             to_school_id: row.try_get("to_school_id")?,
             to_school_name: row.try_get("to_school_name")?,
             reason: row.try_get("reason")?,
-            status: status
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("transfer status: {e}")))?,
+            status: row.try_get("status")?,
             requested_by: row.try_get("requested_by")?,
             requested_at: row.try_get("requested_at")?,
             decided_by: row.try_get("decided_by")?,

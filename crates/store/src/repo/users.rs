@@ -1,4 +1,5 @@
 use sqlx::AnyConnection;
+use xueshi_domain::{OrgStatus, Role, TeacherStatus};
 use xueshi_vault::Vault;
 
 use super::scope::{District, Placement, push_scope};
@@ -9,10 +10,19 @@ use crate::sealed::{login_key, open_field};
 
 /// The users who may act — staff of an active organisation, teachers who have not
 /// departed — aliased `u`, with their organisation `o`; callers append `AND …`. Login and
-/// every authenticated request apply the rule through this one text.
-pub(crate) const ACTIVE_USERS: &str = "users u JOIN orgs o ON o.id = u.org_id \
-    LEFT JOIN teachers t ON t.id = u.teacher_id WHERE o.status = 'active' \
-    AND ((u.teacher_id IS NULL AND u.role <> 'teacher') OR t.status <> 'departed')";
+/// every authenticated request apply the rule through this one function.
+pub(crate) fn push_active_users(q: &mut Sql) {
+    q.push(
+        "users u JOIN orgs o ON o.id = u.org_id \
+         LEFT JOIN teachers t ON t.id = u.teacher_id WHERE o.status = ",
+    )
+    .bind_code(OrgStatus::Active)
+    .push(" AND ((u.teacher_id IS NULL AND u.role <> ")
+    .bind_code(Role::Teacher)
+    .push(") OR t.status <> ")
+    .bind_code(TeacherStatus::Departed)
+    .push(")");
+}
 
 /// The district of the organisation of `user_id`, if that user may act (see [`ACTIVE_USERS`]);
 /// `None` when they may not.
@@ -20,10 +30,9 @@ pub async fn active_district(
     c: &mut AnyConnection,
     user_id: &str,
 ) -> StoreResult<Option<Option<String>>> {
-    let mut q = Sql::new(format!(
-        "SELECT o.district_id AS org_district_id FROM {ACTIVE_USERS} AND u.id = "
-    ));
-    q.bind(user_id);
+    let mut q = Sql::new("SELECT o.district_id AS org_district_id FROM ");
+    push_active_users(&mut q);
+    q.push(" AND u.id = ").bind(user_id);
     q.fetch_optional(c)
         .await?
         .map(|row| Ok(sqlx::Row::try_get(&row, "org_district_id")?))
@@ -156,8 +165,9 @@ pub async fn list_staff(
     let mut q = Sql::new(format!(
         "SELECT {USER_COLUMNS}, o.name AS org_name, \
          (SELECT COUNT(*) FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) \
-         AS authenticators FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.role <> 'teacher'"
+         AS authenticators FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.role <> "
     ));
+    q.bind_code(Role::Teacher);
     // A district's own organisation has itself as its district.
     let at_org = Placement {
         school: Some("o.id"),

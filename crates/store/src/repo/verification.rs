@@ -7,13 +7,13 @@
 
 use sqlx::{AnyConnection, Row};
 use xueshi_domain::authz::Scope;
-use xueshi_domain::{Hours, Policy};
+use xueshi_domain::{Category, Hours, Policy, RecordStatus, TeacherStatus};
 
 use super::clamp_limit;
 use super::orgs::page;
 use super::sql::Sql;
 use crate::db::Backend;
-use crate::models::{Page, VerificationResult};
+use crate::models::{Page, VerificationResult, read};
 use crate::{StoreResult, now_ms};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,12 +59,21 @@ async fn plan_for_bulk(c: &mut AnyConnection) -> StoreResult<()> {
 /// activity caps, a capped type loses its excess from elective hours first, then
 /// professional; without caps (the usual case) one pass over the records suffices.
 fn push_sums(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
-    const SUMS: &str = "SUM(CASE WHEN r.category = 'public' THEN r.hours ELSE 0 END) AS pub, \
-        SUM(CASE WHEN r.category = 'professional' THEN r.hours ELSE 0 END) AS prof, \
-        SUM(CASE WHEN r.category = 'elective' THEN r.hours ELSE 0 END) AS elec \
-        FROM records r WHERE r.status = 'approved' AND r.year = ";
     let from_records = |q: &mut Sql| {
-        q.push(SUMS).bind(policy.year as i64);
+        for (category, alias) in [
+            (Category::Public, "pub, "),
+            (Category::Professional, "prof, "),
+            (Category::Elective, "elec"),
+        ] {
+            q.push("SUM(CASE WHEN r.category = ")
+                .bind_code(category)
+                .push(" THEN r.hours ELSE 0 END) AS ")
+                .push(alias);
+        }
+        q.push(" FROM records r WHERE r.status = ")
+            .bind_code(RecordStatus::Approved)
+            .push(" AND r.year = ")
+            .bind(policy.year as i64);
         if let Some(restrict) = restrict {
             q.push(" AND r.teacher_id IN (SELECT t.id FROM teachers t WHERE 1 = 1");
             restrict(q);
@@ -123,7 +132,9 @@ pub fn push_judged(q: &mut Sql, policy: &Policy, restrict: Restrict<'_>) {
            LEFT JOIN verification_results c ON c.teacher_id = t.id AND c.carry_out > 0 AND c.year = ",
     );
     q.bind(policy.year as i64 - 1);
-    q.push(" WHERE (t.status <> 'departed' OR t.departed_on >= ")
+    q.push(" WHERE (t.status <> ")
+        .bind_code(TeacherStatus::Departed)
+        .push(" OR t.departed_on >= ")
         .bind(format!("{:04}-01-01", policy.year))
         .push(") AND (t.created_at <= ")
         .bind(year_end_ms(policy.year))
@@ -166,6 +177,13 @@ pub async fn preview_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult
     })
 }
 
+/// Whether `year` has been verified (has stored results).
+pub async fn has_results(c: &mut AnyConnection, year: i32) -> StoreResult<bool> {
+    let mut q = Sql::new("SELECT 1 AS one FROM verification_results WHERE year = ");
+    q.bind(year as i64).push(" LIMIT 1");
+    Ok(q.fetch_optional(c).await?.is_some())
+}
+
 /// Verifies `policy.year`: brings its results in line with the records (and with the
 /// previous year's results, whose carry-out is this year's carry-in). Only rows whose figures
 /// changed are written, so a re-run after a few amendments writes a few rows, not a million.
@@ -173,7 +191,7 @@ pub async fn run_year(c: &mut AnyConnection, policy: &Policy) -> StoreResult<Sum
     lock(c).await?;
     let year = policy.year as i64;
     let postgres = Backend::of(c) == Backend::Postgres;
-    let first = !super::reports::has_results(c, policy.year).await?;
+    let first = !has_results(c, policy.year).await?;
     // A run that failed on this connection may have left its stage behind (SQLite).
     Sql::new("DROP TABLE IF EXISTS verification_stage")
         .execute(c)
@@ -346,7 +364,7 @@ pub async fn list(
         .fetch_all(c)
         .await?
         .iter()
-        .map(VerificationResult::from_row)
+        .map(read::<VerificationResult>)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(&mut items, limit, |r| r.teacher_id.clone()))
 }
@@ -362,7 +380,7 @@ pub async fn get(
         .bind(teacher_id);
     q.fetch_optional(c)
         .await?
-        .map(|r| VerificationResult::from_row(&r))
+        .map(|r| read::<VerificationResult>(&r))
         .transpose()
 }
 
@@ -389,6 +407,6 @@ pub async fn for_teacher(
     q.fetch_all(c)
         .await?
         .iter()
-        .map(VerificationResult::from_row)
+        .map(read::<VerificationResult>)
         .collect()
 }
