@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_job_leases"),
     migration!(24, "0024_public_topic"),
     migration!(25, "0025_bigint_flags"),
+    migration!(26, "0026_iso_dates"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -4,66 +4,11 @@
 
 mod common;
 
-use xueshi_domain::{ActivityType, Category, Hours, OrgKind, OrgStatus, Role, TeacherStatus};
-use xueshi_store::models::{Course, Org, Teacher, User};
+use common::fixtures::{course, org, teacher, user};
+use xueshi_domain::{Category, OrgKind};
+use xueshi_store::models::Course;
 use xueshi_store::repo::{courses, orgs, teachers, users};
 use xueshi_store::{StoreError, UniqueKey};
-
-fn org(id: &str, name: &str, kind: OrgKind, parent: Option<&str>) -> Org {
-    Org {
-        id: id.into(),
-        name: name.into(),
-        kind,
-        parent_id: parent.map(Into::into),
-        district_id: (kind != OrgKind::City).then(|| "d".into()),
-        ownership: None,
-        school_type: None,
-        city_affiliated: false,
-        status: OrgStatus::Active,
-        created_at: 0,
-    }
-}
-
-fn teacher(id: &str, id_number: &str) -> Teacher {
-    Teacher {
-        id: id.into(),
-        name: "陈伟".into(),
-        id_number: id_number.into(),
-        school_id: "s".into(),
-        phone: None,
-        status: TeacherStatus::Active,
-        departed_on: None,
-        created_at: 0,
-        user_id: None,
-    }
-}
-
-fn user(id: &str, username: &str) -> User {
-    User {
-        id: id.into(),
-        username: username.into(),
-        login: username.into(),
-        password_hash: "x".into(),
-        role: Role::SchoolAdmin,
-        org_id: "s".into(),
-        teacher_id: None,
-        created_at: 0,
-        must_change_password: false,
-    }
-}
-
-fn course(id: &str) -> Course {
-    Course {
-        id: id.into(),
-        title: "心理健康教育".into(),
-        year: 2030,
-        category: Category::Public,
-        activity_type: ActivityType::RemoteTraining,
-        hours: Hours::from_whole(30),
-        owner_org_id: "c".into(),
-        created_at: 0,
-    }
-}
 
 fn key<T: std::fmt::Debug>(result: Result<T, StoreError>) -> UniqueKey {
     match result {

@@ -2,6 +2,10 @@
 //! `XUESHI_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it — the same
 //! switch as the server's tests, so `.ci/run` runs these on both backends.
 
+#![allow(dead_code)] // each test file uses some of it
+
+pub mod fixtures;
+
 use std::sync::Arc;
 
 use sqlx::{Connection, Executor};
@@ -10,7 +14,6 @@ use xueshi_vault::Vault;
 
 pub struct TestDb {
     pub db: Db,
-    #[allow(dead_code)] // not every test seals data
     pub vault: Arc<Vault>,
     /// Holds the SQLite file for as long as the test runs.
     _dir: Option<tempfile::TempDir>,
