@@ -69,6 +69,9 @@ pub enum Action {
     /// Approving or rejecting a school's application to register (五(二)2: districts and the
     /// city).
     DecideSchoolApplication,
+    /// Reading a teacher's ledger (学时记录): the teacher themself, or an administrator with
+    /// the teacher in scope. Not providers, who see only the attendance they registered.
+    ReadLedger,
 }
 
 pub fn role_allows(role: Role, action: Action) -> bool {
@@ -94,6 +97,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         RequestTransfer => role == SchoolAdmin,
         RequestCorrection => role == Teacher,
         DecideSchoolApplication => matches!(role, DistrictAdmin | CityAdmin),
+        ReadLedger => matches!(role, Teacher | SchoolAdmin | DistrictAdmin | CityAdmin),
     }
 }
 
@@ -635,6 +639,20 @@ mod tests {
         assert!(!role_allows(Role::DistrictAdmin, Action::EditPolicy));
         assert!(role_allows(Role::CityAdmin, Action::EditPolicy));
         assert!(!role_allows(Role::SchoolAdmin, Action::CreateOrg));
+    }
+
+    #[test]
+    fn a_ledger_is_read_by_its_teacher_and_administrators_only() {
+        for (role, reads) in [
+            (Role::Teacher, true),
+            (Role::SchoolAdmin, true),
+            (Role::DistrictAdmin, true),
+            (Role::CityAdmin, true),
+            (Role::ProviderAdmin, false),
+            (Role::Auditor, false),
+        ] {
+            assert_eq!(role_allows(role, Action::ReadLedger), reads, "{role}");
+        }
     }
 
     #[test]

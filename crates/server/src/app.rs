@@ -17,8 +17,6 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::{api, metrics, security, web};
 
-/// Largest request body: evidence scans are up to 20 MB, plus multipart framing.
-pub const BODY_LIMIT: usize = 21 * 1024 * 1024;
 /// Longest pause between two pieces of a request body (a phone on a weak signal pauses for
 /// seconds, not half a minute).
 const BODY_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,7 +52,7 @@ impl Application {
             files,
             config: Arc::new(config),
             metrics: metrics::handle(),
-            in_flight: metrics::InFlight::default(),
+            in_flight: crate::in_flight::InFlight::default(),
             limits,
             clock: crate::clock::Clock::default(),
             notifier,
@@ -99,7 +97,7 @@ impl Application {
         let feed = tokio::spawn(async move { db.follow_changes().await });
         // This server's name on the job leases it holds.
         let owner = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        let jobs = tokio::spawn(crate::services::jobs::run_forever(
+        let jobs = tokio::spawn(crate::services::job_runner::run_forever(
             self.state.db.clone(),
             owner.clone(),
             Duration::from_secs(self.state.config.job_lease_secs.max(1)),
@@ -155,7 +153,7 @@ impl Application {
         // A job cut short here rolls back; another server takes it over at once.
         jobs.abort();
         let _ = jobs.await;
-        match crate::services::jobs::release(&self.state.db, &owner).await {
+        match crate::services::job_runner::release(&self.state.db, &owner).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "job leases given back"),
             Err(e) => tracing::warn!(error = %e, "job leases not given back; they expire"),
@@ -317,7 +315,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(security::BODY_LIMIT))
         // A client that stops sending a body half way holds nothing for long.
         .layer(RequestBodyTimeoutLayer::new(BODY_FRAME_TIMEOUT))
         // A handler's panic answers 500 instead of dropping the connection.

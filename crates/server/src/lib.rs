@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod downloads;
 pub mod error;
+pub mod in_flight;
 pub mod metrics;
 pub mod rate_limit;
 pub mod refusals;

@@ -1,13 +1,16 @@
 //! Headers every response carries, set in one layer: pages may run scripts and load styles
 //! only from the binary's own origin, nothing may frame them, browsers may not guess types,
 //! and addresses leave the site without their path. A response that set its own policy (a
-//! served upload's sandbox) keeps it.
+//! served upload's sandbox) keeps it. And how large a request body may be.
 
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, HeaderValue, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::response::Response;
+
+/// Largest request body: evidence scans are up to 20 MB, plus multipart framing.
+pub const BODY_LIMIT: usize = 21 * 1024 * 1024;
 
 /// Scripts and styles from the origin only (htmx and app.js are served by the binary), images
 /// also as `data:` (charts, QR codes) and `blob:` (the preview of a photo the teacher has just

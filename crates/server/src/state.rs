@@ -32,7 +32,7 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// Evidence files: local disk or S3-compatible storage.
     pub files: xueshi_files::FileStore,
-    pub in_flight: crate::metrics::InFlight,
+    pub in_flight: crate::in_flight::InFlight,
     pub limits: crate::rate_limit::RateLimits,
     /// The time the session, lockout and second-factor rules read (tests move it).
     pub clock: crate::clock::Clock,

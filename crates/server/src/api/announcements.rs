@@ -8,9 +8,9 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::dto::List;
-use super::exports::attachment as download;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
+use crate::downloads::attachment as download;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::services::announcements::{
     self, Announcement, Attachment, Contacts, Publish, PutContacts,

@@ -12,9 +12,10 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::exports::{attachment, year};
 use super::extract::ApiQuery;
+use super::params::year;
 use crate::auth::CurrentUser;
+use crate::downloads::attachment;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::services::certificates::{self as service, BulkQuery, Verification};
 use crate::services::exports::Download;

@@ -8,22 +8,13 @@ use serde::Deserialize;
 
 use super::extract::ApiQuery;
 use super::ledger::file_field;
-use super::reports::ReportFormat;
+use super::params::{ReportFormat, year};
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::downloads::{attachment, reconciliation_xlsx};
+use crate::error::{AppResult, ErrorBody};
 use crate::services::exports::{self, FileFormat};
 use crate::services::reconciliation::{self, Reconciliation};
 use crate::state::AppState;
-
-pub use crate::downloads::{attachment, reconciliation_xlsx};
-
-/// A year in a path: four digits.
-pub fn year(raw: &str) -> AppResult<i32> {
-    raw.parse()
-        .ok()
-        .filter(|y| (1900..=9999).contains(y))
-        .ok_or_else(|| AppError::BadRequest("年度应为四位数字".into()))
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {

@@ -15,6 +15,7 @@ mod ledger;
 mod notifications;
 mod openapi_doc;
 mod orgs;
+mod params;
 mod policies;
 mod reports;
 mod school_applications;
@@ -42,7 +43,7 @@ use crate::state::AppState;
     components(schemas(
         crate::services::exports::FileFormat,
         crate::services::reports::ShortOf,
-        reports::ReportFormat
+        params::ReportFormat
     )),
     security(("bearer" = []))
 )]
@@ -161,7 +162,7 @@ pub fn router() -> Router<AppState> {
 /// default of 2 MB for extractors.
 fn evidence_upload() -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
     let (schemas, paths, method_router) = routes!(evidence::upload);
-    let limit = axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT);
+    let limit = axum::extract::DefaultBodyLimit::max(crate::security::BODY_LIMIT);
     (schemas, paths, method_router.layer(limit))
 }
 

@@ -6,24 +6,16 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::exports::{attachment, year};
 use super::extract::ApiQuery;
+use super::params::{ReportFormat, year};
 use crate::auth::CurrentUser;
+use crate::downloads::attachment;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::allowance::{self, Allowance};
 use crate::services::exports::{Download, Table, XLSX, xlsx};
 use crate::services::report_tables;
 use crate::services::reports::{self, GroupBy, ShortOf, ShortfallQuery, Shortfalls, Summary};
 use crate::state::AppState;
-
-/// `json` (default) or `xlsx` for a download with Chinese headers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportFormat {
-    #[default]
-    Json,
-    Xlsx,
-}
 
 async fn workbook(ascii: String, chinese: String, tables: Vec<Table>) -> AppResult<Response> {
     let bytes = xlsx(tables).await?;

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::auth::sessions::{constant_time_eq, new_token};
+use super::sessions::{constant_time_eq, new_token};
 
 pub const LOGIN_CSRF_COOKIE: &str = "xueshi_csrf";
 
@@ -23,7 +23,7 @@ pub fn matches(expected: &str, given: &str) -> bool {
 
 /// Before login: does the form repeat the token of its cookie?
 pub fn matches_login_cookie(headers: &axum::http::HeaderMap, given: &str) -> bool {
-    let expected = crate::auth::extract::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = super::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     !expected.is_empty() && matches(&expected, given)
 }
 

@@ -2,7 +2,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
-use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
+use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::http::request::Parts;
 use xueshi_domain::Role;
 use xueshi_domain::authz::Actor;
@@ -129,8 +129,8 @@ fn check_same_origin(parts: &Parts, state: &AppState, token: &str) -> AppResult<
         }
     }
     if let Some(given) = header("x-csrf-token") {
-        let expected = crate::web::csrf::csrf_for_session(&token_hash(token));
-        if crate::web::csrf::matches(&expected, given) {
+        let expected = super::csrf::csrf_for_session(&token_hash(token));
+        if super::csrf::matches(&expected, given) {
             return Ok(());
         }
     }
@@ -146,19 +146,7 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 }
 
 fn cookie_token(parts: &Parts) -> Option<String> {
-    cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())
-}
-
-/// The value of the cookie `name`, from any of the request's `Cookie` headers.
-pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
+    super::cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())
 }
 
 /// The session's user if the session is within its absolute and idle limits (both kept in

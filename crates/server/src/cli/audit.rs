@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 use serde_json::json;
-use xueshi_store::repo::audit_archive::{self, ArchivedEntry, ChainCheck};
+use xueshi_store::repo::audit_archive::{self, ArchivedEntry};
+use xueshi_store::repo::audit_chain::ChainCheck;
 use xueshi_store::repo::{audit, audit_chain};
 
 use crate::config::Config;

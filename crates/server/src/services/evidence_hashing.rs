@@ -19,7 +19,7 @@ use xueshi_store::{Db, now_ms};
 
 use super::declarations::warnings::phash_bytes;
 use crate::error::{AppError, AppResult};
-use crate::metrics::InFlight;
+use crate::in_flight::InFlight;
 
 /// Images hashed per round between database reads.
 const BATCH: i64 = 32;

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod evidence_hashing;
 pub mod evidence_staging;
 pub mod exports;
+pub mod job_runner;
 pub mod jobs;
 pub mod notifications;
 pub mod notifier;

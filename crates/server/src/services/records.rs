@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 use xueshi_domain::authz::{self, Action};
-use xueshi_domain::{Outcome, Policy, RecordStatus, Role, Source, evaluate, year_totals};
+use xueshi_domain::{Outcome, Policy, RecordStatus, Source, evaluate, year_totals};
 use xueshi_store::models::Record;
 use xueshi_store::repo::records;
 use xueshi_store::{Db, StoreError, cached};
@@ -33,7 +33,7 @@ pub struct Progress {
 /// Provisional progress of a year from effective records only. The deadline day's most
 /// frequent request: read through the cache (see `xueshi_store::cache`).
 pub async fn progress(db: &Db, ctx: &Ctx, teacher_id: &str, year: i32) -> AppResult<Progress> {
-    if !may_read_ledger(ctx.actor.role) {
+    if !authz::role_allows(ctx.actor.role, Action::ReadLedger) {
         return Err(AppError::Forbidden);
     }
     let visible = cached::teacher_place(db, teacher_id)
@@ -100,9 +100,4 @@ pub async fn revoke(db: &Db, ctx: &Ctx, record_id: &str, input: Revoke) -> AppRe
     .await?;
     tx.commit().await?;
     Ok(after)
-}
-
-/// Only a teacher themself or an administrator with the teacher in scope reads a ledger.
-pub fn may_read_ledger(role: Role) -> bool {
-    role != Role::ProviderAdmin
 }

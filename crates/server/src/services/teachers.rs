@@ -134,7 +134,7 @@ pub async fn visible_for_ledger(
     ctx: &Ctx,
     id: &str,
 ) -> AppResult<(Teacher, Org)> {
-    if !super::records::may_read_ledger(ctx.actor.role) {
+    if !authz::role_allows(ctx.actor.role, Action::ReadLedger) {
         return Err(AppError::Forbidden);
     }
     visible(c, v, ctx, id).await

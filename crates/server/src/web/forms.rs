@@ -3,8 +3,8 @@
 use axum::response::{IntoResponse, Redirect, Response};
 use xueshi_domain::FieldError;
 
-use super::csrf;
 use super::layout::WebUser;
+use crate::auth::csrf;
 use crate::error::AppError;
 
 /// What went wrong with a submitted form, for the page that shows it again.

@@ -6,8 +6,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use xueshi_domain::Role;
 
-use super::csrf;
 use crate::auth::CurrentUser;
+use crate::auth::csrf;
 use crate::error::AppError;
 use crate::services::{orgs, teachers};
 use crate::state::AppState;

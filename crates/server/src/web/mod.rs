@@ -7,7 +7,6 @@ mod admin;
 mod audit;
 mod city;
 mod corrections;
-pub(crate) mod csrf;
 mod declaration_form;
 mod declarations;
 mod drafts;
@@ -39,8 +38,6 @@ use axum::routing::{get, post};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-
-pub use csrf::csrf_for_session;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -136,8 +133,9 @@ pub fn router() -> Router<AppState> {
         .route("/exports", get(exports::show))
         .route(
             "/exports/reconciliation",
-            post(exports::reconcile)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::app::BODY_LIMIT)),
+            post(exports::reconcile).layer(axum::extract::DefaultBodyLimit::max(
+                crate::security::BODY_LIMIT,
+            )),
         )
         .route("/teachers/{id}/correction-reminder", post(exports::remind))
         .route("/review", get(review_queue::queue))

@@ -11,7 +11,7 @@ use xueshi_domain::Role;
 use super::PageError;
 use super::layout::WebUser;
 
-use super::csrf::{self, LOGIN_CSRF_COOKIE};
+use crate::auth::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::{ClientIp, SESSION_COOKIE, Session, Step};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::{self, Login};

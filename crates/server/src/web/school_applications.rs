@@ -12,12 +12,12 @@ use serde::Deserialize;
 use xueshi_domain::authz::Action;
 use xueshi_domain::{SchoolApplicationStatus, SchoolType, mask_phone};
 
-use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::{DecisionForm, FormErrors, check_csrf, done};
 use super::layout::{Layout, WebUser};
 use super::pages::set_cookie;
 use super::{PageError, flash_text, render, shown_time};
 use crate::auth::ClientIp;
+use crate::auth::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::extract::PublicLookup;
 use crate::error::AppError;
 use crate::services::school_applications::{

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use xueshi_domain::FieldError;
 
-use super::csrf::{self, LOGIN_CSRF_COOKIE};
 use super::forms::FormErrors;
 use super::pages::{set_cookie, with_session};
 use super::{PageError, render, shown_username};
+use crate::auth::csrf::{self, LOGIN_CSRF_COOKIE};
 use crate::auth::{ClientIp, Session, Step, totp};
 use crate::error::AppError;
 use crate::services::credentials::{self, Forgot, ResetWithCode};

@@ -37,7 +37,7 @@ pub async fn rows(
     user: &WebUser,
     teacher_id: &str,
 ) -> Result<Vec<RecordRow>, AppError> {
-    if !records::may_read_ledger(user.me.ctx.actor.role) {
+    if !authz::role_allows(user.me.ctx.actor.role, Action::ReadLedger) {
         return Ok(Vec::new());
     }
     let mut found: Vec<Record> = records::list(&state.db, &user.me.ctx, teacher_id, None).await?;

@@ -76,9 +76,9 @@ pub fn session_from(set_cookie: &str) -> Session {
     let token = value_of(set_cookie);
     Session {
         cookie: format!("xueshi_session={token}"),
-        csrf: xueshi_server::web::csrf_for_session(&xueshi_server::auth::sessions::token_hash(
-            token,
-        )),
+        csrf: xueshi_server::auth::csrf::csrf_for_session(
+            &xueshi_server::auth::sessions::token_hash(token),
+        ),
     }
 }
 

@@ -5,7 +5,7 @@
 use sqlx::{AnyConnection, Row};
 use xueshi_vault::Vault;
 
-use super::audit_archive::{self, ChainCheck};
+use super::audit_archive::{self, ArchivedEntry};
 use super::sql::Sql;
 use crate::StoreResult;
 
@@ -113,6 +113,61 @@ pub async fn verify(
     }
     out.head = head;
     Ok(out)
+}
+
+/// Follows entries in id order — of the table or of an archive — checking each link.
+#[derive(Debug, Default)]
+pub struct ChainCheck {
+    pub checked: u64,
+    pub unchained: u64,
+    /// The hash of the last chained entry so far.
+    pub head: String,
+    /// The place of the last chained entry so far.
+    pub last: Option<i64>,
+}
+
+impl ChainCheck {
+    /// Takes the next entry; `Err` says why the chain breaks there.
+    pub fn follow(&mut self, v: &Vault, e: &ArchivedEntry) -> Result<(), String> {
+        let Some(seq) = e.seq else {
+            if self.last.is_some() {
+                return Err("链开始之后出现无链记录：该记录被插入".into());
+            }
+            self.unchained += 1;
+            return Ok(());
+        };
+        let prev = e.prev_hash.as_deref().unwrap_or_default();
+        if let Some(last) = self.last {
+            if prev != self.head {
+                return Err(format!(
+                    "与上一条记录（第 {last} 条）不相接：之间的记录被删除或改动"
+                ));
+            }
+            if seq <= last {
+                return Err("链序号倒退：记录被重排".into());
+            }
+        }
+        let canonical = Canonical {
+            seq,
+            at: e.at,
+            actor_id: e.actor_id.as_deref(),
+            action: &e.action,
+            target_type: &e.target_type,
+            target_id: &e.target_id,
+            ip: e.ip.as_deref(),
+            detail: &e.detail,
+            district_id: e.district_id.as_deref(),
+            school_id: e.school_id.as_deref(),
+        };
+        let hash = link(v, prev, &canonical);
+        if e.hash.as_deref() != Some(hash.as_str()) {
+            return Err("内容与其哈希不符：该记录被改动".into());
+        }
+        self.checked += 1;
+        self.head = hash;
+        self.last = Some(seq);
+        Ok(())
+    }
 }
 
 /// The chain's head (the last entry's hash; empty before the first).
