@@ -289,9 +289,15 @@ pub fn may_request_transfer(actor: &Actor, from: &OrgPlace) -> bool {
 /// city for a city-affiliated school), which will manage the teacher from then on; the city
 /// any.
 pub fn may_decide_transfer(actor: &Actor, to: &OrgPlace) -> bool {
+    above_school(actor, to)
+}
+
+/// The level above a school: its district, or the city for a city-affiliated school; the
+/// city for any.
+fn above_school(actor: &Actor, school: &OrgPlace) -> bool {
     match actor.role {
         Role::CityAdmin => true,
-        Role::DistrictAdmin => in_district(&actor.org_id, to),
+        Role::DistrictAdmin => in_district(&actor.org_id, school),
         _ => false,
     }
 }
@@ -300,12 +306,7 @@ pub fn may_decide_transfer(actor: &Actor, to: &OrgPlace) -> bool {
 /// who may correct the teacher's identity themselves: the school's district, or the city for
 /// a city-affiliated school (the city may decide any).
 pub fn may_decide_correction(actor: &Actor, school: &OrgPlace) -> bool {
-    role_allows(actor.role, Action::CorrectIdentity)
-        && match actor.role {
-            Role::CityAdmin => true,
-            Role::DistrictAdmin => in_district(&actor.org_id, school),
-            _ => false,
-        }
+    role_allows(actor.role, Action::CorrectIdentity) && above_school(actor, school)
 }
 
 /// May the actor decide a school's application to register in `district_id`? The district
@@ -817,6 +818,28 @@ mod tests {
         assert!(hears_notice(&c, &city, &d1));
     }
 
+    /// Who stands above the school `s` of district d2, and above `affiliated`, a
+    /// city-affiliated school there: (actor, school, whether they do).
+    fn above_school_cases<'a>(
+        s: &'a OrgPlace,
+        affiliated: &'a OrgPlace,
+    ) -> Vec<(Actor, &'a OrgPlace, bool)> {
+        use Role::*;
+        [
+            (DistrictAdmin, "d2", s, true),
+            (DistrictAdmin, "d1", s, false),
+            (DistrictAdmin, "d2", affiliated, false),
+            (CityAdmin, "c", affiliated, true),
+            (CityAdmin, "c", s, true),
+            (SchoolAdmin, "s2", s, false),
+            (Teacher, "s2", s, false),
+            (Auditor, "c", s, false),
+        ]
+        .into_iter()
+        .map(|(role, org, place, allowed)| (actor(role, org, None), place, allowed))
+        .collect()
+    }
+
     #[test]
     fn a_school_requests_a_transfer_and_the_receiving_district_decides_it() {
         use Role::*;
@@ -839,21 +862,11 @@ mod tests {
                 "{role}"
             );
         }
-        let decisions = [
-            (DistrictAdmin, "d2", &to, true),
-            (DistrictAdmin, "d1", &to, false),
-            (DistrictAdmin, "d2", &to_affiliated, false),
-            (CityAdmin, "c", &to_affiliated, true),
-            (CityAdmin, "c", &to, true),
-            (SchoolAdmin, "s2", &to, false),
-            (Auditor, "c", &to, false),
-        ];
-        for (role, org, place, allowed) in decisions {
-            let a = actor(role, org, None);
+        for (a, place, allowed) in above_school_cases(&to, &to_affiliated) {
             assert_eq!(
                 may_decide_transfer(&a, place),
                 allowed,
-                "{role} {org} → {}",
+                "{a:?} → {}",
                 place.id
             );
         }
@@ -876,23 +889,13 @@ mod tests {
         ] {
             assert!(!role_allows(role, Action::RequestCorrection), "{role}");
         }
-        let s1 = school("s1", "d1", false);
-        let affiliated = school("s2", "d1", true);
-        let cases = [
-            (DistrictAdmin, "d1", &s1, true),
-            (DistrictAdmin, "d2", &s1, false),
-            (DistrictAdmin, "d1", &affiliated, false),
-            (CityAdmin, "c", &affiliated, true),
-            (CityAdmin, "c", &s1, true),
-            (SchoolAdmin, "s1", &s1, false),
-            (Teacher, "s1", &s1, false),
-        ];
-        for (role, org, place, allowed) in cases {
-            let a = actor(role, org, None);
+        let s = school("s2", "d2", false);
+        let affiliated = school("s3", "d2", true);
+        for (a, place, allowed) in above_school_cases(&s, &affiliated) {
             assert_eq!(
                 may_decide_correction(&a, place),
                 allowed,
-                "{role} {org} → {}",
+                "{a:?} → {}",
                 place.id
             );
         }

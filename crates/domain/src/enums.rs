@@ -12,6 +12,11 @@ pub struct ParseEnumError {
     pub allowed: &'static [&'static str],
 }
 
+/// A value of one of the closed vocabularies, stored and sent as its wire code.
+pub trait Code: Copy {
+    fn code(self) -> &'static str;
+}
+
 /// Declares an enum whose serde codes, `as_str`, `FromStr` and `ALL` cannot drift apart.
 macro_rules! domain_enum {
     (
@@ -44,6 +49,15 @@ macro_rules! domain_enum {
                 }
             }
         }
+
+        impl $crate::enums::Code for $name {
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        $crate::sqlx_types::stored_as_code!($name);
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {

@@ -6,59 +6,43 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Database, Decode, Encode, Type};
 
-use crate::enums::*;
-use crate::{Decision, Hours, ReviewLevel};
+use crate::Hours;
 
+/// Implements the store's traits for an enum of `domain_enum!`, which invokes it.
 macro_rules! stored_as_code {
     ($($t:ty),+ $(,)?) => {
         $(
-            impl Type<Any> for $t {
-                fn type_info() -> AnyTypeInfo {
-                    <str as Type<Any>>::type_info()
+            impl ::sqlx::Type<::sqlx::Any> for $t {
+                fn type_info() -> ::sqlx::any::AnyTypeInfo {
+                    <str as ::sqlx::Type<::sqlx::Any>>::type_info()
                 }
 
-                fn compatible(ty: &AnyTypeInfo) -> bool {
-                    <str as Type<Any>>::compatible(ty)
-                }
-            }
-
-            impl<'r> Decode<'r, Any> for $t {
-                fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                    Ok(<&str as Decode<Any>>::decode(value)?.parse()?)
+                fn compatible(ty: &::sqlx::any::AnyTypeInfo) -> bool {
+                    <str as ::sqlx::Type<::sqlx::Any>>::compatible(ty)
                 }
             }
 
-            impl Encode<'_, Any> for $t {
+            impl<'r> ::sqlx::Decode<'r, ::sqlx::Any> for $t {
+                fn decode(
+                    value: <::sqlx::Any as ::sqlx::Database>::ValueRef<'r>,
+                ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                    Ok(<&str as ::sqlx::Decode<::sqlx::Any>>::decode(value)?.parse()?)
+                }
+            }
+
+            impl ::sqlx::Encode<'_, ::sqlx::Any> for $t {
                 fn encode_by_ref(
                     &self,
-                    buf: &mut <Any as Database>::ArgumentBuffer,
-                ) -> Result<IsNull, BoxDynError> {
-                    <&str as Encode<Any>>::encode(self.as_str(), buf)
+                    buf: &mut <::sqlx::Any as ::sqlx::Database>::ArgumentBuffer,
+                ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                    <&str as ::sqlx::Encode<::sqlx::Any>>::encode(self.as_str(), buf)
                 }
             }
         )+
     };
 }
 
-stored_as_code!(
-    Category,
-    ActivityType,
-    Source,
-    Role,
-    OrgKind,
-    Ownership,
-    SchoolType,
-    OrgStatus,
-    TeacherStatus,
-    RecordStatus,
-    DeclarationStatus,
-    ReasonCode,
-    TransferStatus,
-    CorrectionStatus,
-    SchoolApplicationStatus,
-    ReviewLevel,
-    Decision,
-);
+pub(crate) use stored_as_code;
 
 impl Type<Any> for Hours {
     fn type_info() -> AnyTypeInfo {

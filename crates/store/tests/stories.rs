@@ -6,25 +6,32 @@
 mod common;
 
 use common::fixtures::{city_district_school, declaration, record, teacher};
+use sqlx::Any;
+use sqlx::pool::PoolConnection;
 use xueshi_domain::{DeclarationStatus, Hours, OrgKind, RecordStatus, SchoolType, TeacherStatus};
 use xueshi_store::StoreError;
 use xueshi_store::repo::{declarations, orgs, records, teachers};
 
 const ID_NUMBER: &str = "440106198001010011";
 
-#[tokio::test]
-async fn what_is_written_reads_back_typed() {
+/// The city, its district and school, and the teacher `t` there.
+async fn school_with_teacher() -> (common::TestDb, PoolConnection<Any>) {
     let test = common::open().await;
     let mut c = test.db.pool().acquire().await.unwrap();
     city_district_school(&mut c).await;
+    teachers::insert(&mut c, &test.vault, &teacher("t", ID_NUMBER))
+        .await
+        .unwrap();
+    (test, c)
+}
+
+#[tokio::test]
+async fn what_is_written_reads_back_typed() {
+    let (_test, mut c) = school_with_teacher().await;
     let school = orgs::get(&mut c, "s").await.unwrap().unwrap();
     assert_eq!(school.kind, OrgKind::School);
     assert!(!school.city_affiliated);
     assert_eq!(orgs::city(&mut c).await.unwrap().id, "c");
-
-    teachers::insert(&mut c, &test.vault, &teacher("t", ID_NUMBER))
-        .await
-        .unwrap();
     let mut d = declaration("decl", "t", DeclarationStatus::Submitted);
     d.foreign_certificate = true;
     declarations::insert(&mut c, &d).await.unwrap();
@@ -86,12 +93,7 @@ async fn business_dates_are_stored_only_as_iso_text() {
 
 #[tokio::test]
 async fn hours_pending_are_those_of_declarations_under_review() {
-    let test = common::open().await;
-    let mut c = test.db.pool().acquire().await.unwrap();
-    city_district_school(&mut c).await;
-    teachers::insert(&mut c, &test.vault, &teacher("t", ID_NUMBER))
-        .await
-        .unwrap();
+    let (_test, mut c) = school_with_teacher().await;
     for (i, status) in DeclarationStatus::ALL.iter().enumerate() {
         declarations::insert(&mut c, &declaration(&format!("decl{i}"), "t", *status))
             .await
@@ -107,12 +109,7 @@ async fn hours_pending_are_those_of_declarations_under_review() {
 
 #[tokio::test]
 async fn a_revoked_record_stays_revoked() {
-    let test = common::open().await;
-    let mut c = test.db.pool().acquire().await.unwrap();
-    city_district_school(&mut c).await;
-    teachers::insert(&mut c, &test.vault, &teacher("t", ID_NUMBER))
-        .await
-        .unwrap();
+    let (_test, mut c) = school_with_teacher().await;
     records::insert(&mut c, &record("r", "t")).await.unwrap();
     records::revoke(&mut c, "r", "u", "重复登记").await.unwrap();
     let r = records::get(&mut c, "r").await.unwrap().unwrap();

@@ -4,6 +4,7 @@
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{AnyConnection, AssertSqlSafe};
+use xueshi_domain::Code;
 
 use crate::StoreResult;
 
@@ -48,41 +49,6 @@ impl From<bool> for Arg {
         Arg::Int(Some(v as i64))
     }
 }
-
-/// A value of one of the domain's closed vocabularies, stored as its wire code.
-pub trait Code: Copy {
-    fn code(self) -> &'static str;
-}
-
-macro_rules! codes {
-    ($($t:ty),+) => {
-        $(impl Code for $t {
-            fn code(self) -> &'static str {
-                self.as_str()
-            }
-        })+
-    };
-}
-
-codes!(
-    xueshi_domain::Category,
-    xueshi_domain::ActivityType,
-    xueshi_domain::Source,
-    xueshi_domain::Role,
-    xueshi_domain::OrgKind,
-    xueshi_domain::Ownership,
-    xueshi_domain::SchoolType,
-    xueshi_domain::OrgStatus,
-    xueshi_domain::TeacherStatus,
-    xueshi_domain::RecordStatus,
-    xueshi_domain::DeclarationStatus,
-    xueshi_domain::ReasonCode,
-    xueshi_domain::TransferStatus,
-    xueshi_domain::CorrectionStatus,
-    xueshi_domain::SchoolApplicationStatus,
-    xueshi_domain::ReviewLevel,
-    xueshi_domain::Decision
-);
 
 #[derive(Clone, Debug, Default)]
 pub struct Sql {
