@@ -17,6 +17,7 @@ pub mod id_number;
 pub mod ledger;
 pub mod policy;
 pub mod public_topic;
+pub mod reading;
 pub mod review;
 #[cfg(feature = "sqlx")]
 mod sqlx_types;
