@@ -12,6 +12,7 @@ mod pdf;
 mod phash;
 mod png;
 mod prepare;
+mod quality;
 mod store;
 
 pub use check::{EvidenceKind, MAX_EVIDENCE_BYTES, sha256_hex, sniff};
@@ -19,4 +20,5 @@ pub use error::FileError;
 pub use pdf::MAX_PDF_PAGES;
 pub use phash::{hash_distance, perceptual_hash};
 pub use prepare::{MAX_PIXELS, Prepared, prepare_evidence};
+pub use quality::{PhotoProblem, PhotoQuality, photo_quality};
 pub use store::{FileStore, S3Config, copy_all, evidence_key};

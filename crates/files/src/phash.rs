@@ -29,7 +29,7 @@ pub fn perceptual_hash(bytes: &[u8], kind: EvidenceKind) -> Option<String> {
     Some(hash.to_base64())
 }
 
-fn decode(bytes: &[u8], format: ImageFormat) -> Option<DynamicImage> {
+pub(crate) fn decode(bytes: &[u8], format: ImageFormat) -> Option<DynamicImage> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
