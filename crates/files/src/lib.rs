@@ -8,6 +8,7 @@
 mod check;
 mod error;
 mod jpeg;
+mod ocr;
 mod pdf;
 mod phash;
 mod png;
@@ -17,6 +18,7 @@ mod store;
 
 pub use check::{EvidenceKind, MAX_EVIDENCE_BYTES, sha256_hex, sniff};
 pub use error::FileError;
+pub use ocr::{ReadError, Reader};
 pub use pdf::MAX_PDF_PAGES;
 pub use phash::{hash_distance, perceptual_hash};
 pub use prepare::{MAX_PIXELS, Prepared, prepare_evidence};
