@@ -3,6 +3,7 @@
 //! to 1. The text comes from OCR or a PDF's text layer; this is pure. A wrong number is worse
 //! than none: where the text gives two different answers, the field is left out.
 
+pub mod checks;
 mod dates;
 mod numbers;
 
