@@ -265,6 +265,16 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// 证书识别状态: waiting, read, or not readable; `off` where the platform does not read.
+    ReadingStatus, "识别状态" {
+        Pending = "pending", "识别中";
+        Done = "done", "已识别";
+        Failed = "failed", "未能识别";
+        Off = "off", "未开启识别";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

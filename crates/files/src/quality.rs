@@ -28,6 +28,16 @@ pub enum PhotoProblem {
 }
 
 impl PhotoProblem {
+    pub const ALL: [PhotoProblem; 3] = [Self::TooSmall, Self::TooDark, Self::Blurred];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooSmall => "too_small",
+            Self::TooDark => "too_dark",
+            Self::Blurred => "blurred",
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Self::TooSmall => "照片分辨率过低",

@@ -47,6 +47,16 @@ impl Application {
         let files = config.file_store(db.shared_vault())?;
         tracing::info!(store = files.describe(), "evidence store");
         let limits = crate::rate_limit::RateLimits::new(config.user_rate, config.address_rate);
+        let reader = if config.evidence_reading {
+            let timeout = Duration::from_secs(config.reading_timeout_secs.max(1));
+            let reader = xueshi_files::Reader::detect(timeout).await;
+            if reader.is_none() {
+                tracing::warn!("certificate reading is off: tesseract with chi_sim not found");
+            }
+            reader
+        } else {
+            None
+        };
         let state = AppState::new(crate::state::Shared {
             db,
             files,
@@ -57,6 +67,7 @@ impl Application {
             clock: crate::clock::Clock::default(),
             notifier,
             touches: Default::default(),
+            reader,
             draining: Default::default(),
         });
         let listener = TcpListener::bind(&state.config.bind).await?;
@@ -120,6 +131,15 @@ impl Application {
                 self.state.in_flight.clone(),
             ))
         });
+        let reading = self.state.reader.clone().map(|reader| {
+            tokio::spawn(crate::services::evidence_reading::run_forever(
+                self.state.db.clone(),
+                self.state.files.clone(),
+                reader,
+                owner.clone(),
+                self.state.in_flight.clone(),
+            ))
+        });
         let limits = tokio::spawn(self.state.limits.clone().sweep_forever());
         let touches = tokio::spawn(
             self.state
@@ -176,6 +196,14 @@ impl Application {
         reminders.abort();
         if let Some(hashing) = hashing {
             hashing.abort();
+        }
+        if let Some(reading) = reading {
+            reading.abort();
+            // The file being read is given back for another server to read at once.
+            if let Err(e) = crate::services::evidence_reading::release(&self.state.db, &owner).await
+            {
+                tracing::warn!(error = %e, "reading claims not released; they expire");
+            }
         }
         self.state.db.close().await;
         Ok(())

@@ -58,6 +58,12 @@ pub struct Config {
     /// CPU priority). Servers sharing a database may all do it; switch it off on one that
     /// should only answer requests.
     pub evidence_hashing: bool,
+    /// Read certificates (OCR) in the background on this server, when Tesseract with its
+    /// simplified-Chinese model is installed (`tesseract-ocr`, `tesseract-ocr-chi-sim`);
+    /// without them, or switched off, reading is off and everything else works.
+    pub evidence_reading: bool,
+    /// Longest a file may take to read, in seconds, before the reader gives up on it.
+    pub reading_timeout_secs: u64,
     /// Extra CJK font files or directories for certificates; the Debian `fonts-noto-cjk`
     /// directory (`/usr/share/fonts/opentype/noto/`) is always searched.
     pub font_paths: Vec<PathBuf>,
@@ -110,6 +116,8 @@ impl Default for Config {
             evidence_dir: None,
             s3: None,
             evidence_hashing: true,
+            evidence_reading: true,
+            reading_timeout_secs: 60,
             font_paths: Vec::new(),
             public_base_url: "http://127.0.0.1:8080".into(),
             // The heaviest page (a review queue of 50 with their thumbnails) is about 55

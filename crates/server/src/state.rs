@@ -40,6 +40,8 @@ pub struct Shared {
     pub notifier: std::sync::Arc<dyn crate::services::reminders::Notifier>,
     /// Sessions used since the last batch of activity was written.
     pub touches: crate::auth::touches::Touches,
+    /// The certificate reader, when this server reads (`evidence_reading` and the tools).
+    pub reader: Option<xueshi_files::Reader>,
     /// Set when shutdown began: `/healthz` fails so the load balancer moves on.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }

@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(24, "0024_public_topic"),
     migration!(25, "0025_bigint_flags"),
     migration!(26, "0026_iso_dates"),
+    migration!(27, "0027_evidence_readings"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -398,10 +398,14 @@ pub struct Evidence {
     pub content_type: String,
     pub storage_key: String,
     pub created_at: i64,
+    /// When the file was read (证书识别); `None` while it waits, `Some(0)` when it is never
+    /// to be read (reading was off when it came, or it predates reading).
+    pub read_at: Option<i64>,
 }
 
 pub(crate) const EVIDENCE_COLUMNS: &str = "e.id, e.declaration_id, e.kind, e.sha256, \
-    COALESCE(e.original_sha256, e.sha256) AS original_sha256, e.phash, e.phash_checked_at, e.size, e.content_type, e.storage_key, e.created_at";
+    COALESCE(e.original_sha256, e.sha256) AS original_sha256, e.phash, e.phash_checked_at, \
+    e.size, e.content_type, e.storage_key, e.created_at, e.read_at";
 
 /// One review of a declaration (审核记录), at the school or the second level.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]

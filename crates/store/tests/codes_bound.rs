@@ -30,7 +30,8 @@ fn every_code() -> Vec<&'static str> {
         CorrectionStatus,
         SchoolApplicationStatus,
         ReviewLevel,
-        Decision
+        Decision,
+        ReadingStatus
     );
     codes.sort_unstable();
     codes.dedup();

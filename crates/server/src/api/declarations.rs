@@ -18,7 +18,7 @@ use crate::services::declarations::{
     self, DeclarationFilter, DeclarationInput, DeclarationPatch, Detail, Warning,
 };
 use crate::services::reviews::{self, BatchReview, ItemResult, ReviewInput};
-use crate::services::time_text;
+use crate::services::{reading_view, time_text};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -122,10 +122,21 @@ impl DeclarationDto {
     }
 }
 
-impl From<Detail> for DeclarationDto {
-    fn from(detail: Detail) -> DeclarationDto {
+impl DeclarationDto {
+    /// One declaration in full; `state` says whether this platform reads certificates.
+    pub fn of(detail: Detail, state: &AppState) -> DeclarationDto {
+        let enabled = state.config.evidence_reading;
+        let evidence = detail
+            .evidence
+            .into_iter()
+            .map(|e| {
+                let reading = detail.readings.iter().find(|r| r.evidence_id == e.id);
+                let reading = reading_view::view(&e, reading, enabled);
+                EvidenceDto::of(e, reading)
+            })
+            .collect();
         DeclarationDto {
-            evidence: Some(detail.evidence.into_iter().map(Into::into).collect()),
+            evidence: Some(evidence),
             reviews: Some(detail.reviews.into_iter().map(Into::into).collect()),
             warnings: Some(detail.warnings),
             ..DeclarationDto::summary(detail.declaration)
@@ -152,7 +163,10 @@ pub async fn create(
     ApiJson(input): ApiJson<DeclarationInput>,
 ) -> AppResult<(StatusCode, Json<DeclarationDto>)> {
     let detail = declarations::create(&state.db, &me.ctx, input).await?;
-    Ok((StatusCode::CREATED, Json(detail.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(DeclarationDto::of(detail, &state)),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -223,9 +237,10 @@ pub async fn get(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<DeclarationDto>> {
-    Ok(Json(
-        declarations::get(&state.db, &me.ctx, &id).await?.into(),
-    ))
+    Ok(Json(DeclarationDto::of(
+        declarations::get(&state.db, &me.ctx, &id).await?,
+        &state,
+    )))
 }
 
 /// Change fields of a draft or returned declaration.
@@ -237,11 +252,10 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<DeclarationPatch>,
 ) -> AppResult<Json<DeclarationDto>> {
-    Ok(Json(
-        declarations::update(&state.db, &me.ctx, &id, patch)
-            .await?
-            .into(),
-    ))
+    Ok(Json(DeclarationDto::of(
+        declarations::update(&state.db, &me.ctx, &id, patch).await?,
+        &state,
+    )))
 }
 
 /// Submit (or resubmit) for review. Checks, in order: state (409), deadline (422
@@ -254,9 +268,10 @@ pub async fn submit(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<DeclarationDto>> {
-    Ok(Json(
-        declarations::submit(&state.db, &me.ctx, &id).await?.into(),
-    ))
+    Ok(Json(DeclarationDto::of(
+        declarations::submit(&state.db, &me.ctx, &id).await?,
+        &state,
+    )))
 }
 
 /// Withdraw a submitted declaration before the school has reviewed it.
@@ -267,11 +282,10 @@ pub async fn withdraw(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<DeclarationDto>> {
-    Ok(Json(
-        declarations::withdraw(&state.db, &me.ctx, &id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(DeclarationDto::of(
+        declarations::withdraw(&state.db, &me.ctx, &id).await?,
+        &state,
+    )))
 }
 
 /// Delete a draft with its evidence (the teacher's own; 409 for any other status).
@@ -296,7 +310,10 @@ pub async fn copy(
     Path(id): Path<String>,
 ) -> AppResult<(StatusCode, Json<DeclarationDto>)> {
     let detail = declarations::copy_withdrawn(&state.db, &me.ctx, &id).await?;
-    Ok((StatusCode::CREATED, Json(detail.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(DeclarationDto::of(detail, &state)),
+    ))
 }
 
 /// Review at the level the declaration awaits: approve (optionally lowering the hours),
@@ -310,11 +327,10 @@ pub async fn review(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ReviewInput>,
 ) -> AppResult<Json<DeclarationDto>> {
-    Ok(Json(
-        reviews::review_one(&state.db, &me.ctx, &id, input)
-            .await?
-            .into(),
-    ))
+    Ok(Json(DeclarationDto::of(
+        reviews::review_one(&state.db, &me.ctx, &id, input).await?,
+        &state,
+    )))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

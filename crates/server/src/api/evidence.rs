@@ -15,6 +15,7 @@ use super::extract::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::services::evidence::{self, Upload};
+use crate::services::reading_view::{self, ReadingView};
 use crate::services::thumbnails;
 use crate::services::time_text;
 use crate::state::AppState;
@@ -33,11 +34,14 @@ pub struct EvidenceDto {
     pub created_at: String,
     /// Where the file is served (to the teacher and the reviewers in scope).
     pub url: String,
+    /// What the platform read off the file (证书识别).
+    pub reading: ReadingView,
 }
 
-impl From<Evidence> for EvidenceDto {
-    fn from(e: Evidence) -> EvidenceDto {
+impl EvidenceDto {
+    pub fn of(e: Evidence, reading: ReadingView) -> EvidenceDto {
         EvidenceDto {
+            reading,
             url: format!(
                 "/api/v1/declarations/{}/evidence/{}",
                 e.declaration_id, e.id
@@ -90,7 +94,9 @@ pub async fn upload(
 ) -> AppResult<(StatusCode, Json<EvidenceDto>)> {
     let fields = upload_fields(multipart).await?;
     let file = evidence::upload(&state.db, &state.files, &me.ctx, &id, fields).await?;
-    Ok((StatusCode::CREATED, Json(file.into())))
+    // Just uploaded: its reading has not begun.
+    let reading = reading_view::view(&file, None, state.config.evidence_reading);
+    Ok((StatusCode::CREATED, Json(EvidenceDto::of(file, reading))))
 }
 
 /// The evidence file itself, for the teacher and the reviewers in scope.

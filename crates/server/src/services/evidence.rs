@@ -160,6 +160,7 @@ pub(crate) async fn attach(
         size: ready.size,
         content_type: ready.content_type,
         created_at: now,
+        read_at: None,
     };
     let mut tx = db.begin().await?;
     if let Some(old) = &replaces {
@@ -213,6 +214,7 @@ pub(crate) async fn attach(
     tx.commit().await?;
     if image {
         super::evidence_hashing::wake();
+        super::evidence_reading::wake();
     }
     Ok(file)
 }

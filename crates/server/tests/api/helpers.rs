@@ -207,6 +207,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         // Most tests are about what administrators do, not how they sign in; the sign-in
         // tests (and the browser test) require the second factor.
         admin_mfa: Some(AdminMfa::Off),
+        // OCR costs a core-second a file: only the reading tests read.
+        evidence_reading: false,
         ..Config::default()
     };
     adjust(&mut config);

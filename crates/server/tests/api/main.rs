@@ -41,6 +41,7 @@ mod pages;
 mod policies;
 mod postgres_role;
 mod queues;
+mod reading;
 mod registry_screens;
 mod reminders;
 mod reports;

@@ -11,7 +11,7 @@ use crate::models::{EVIDENCE_COLUMNS, Evidence, read};
 pub async fn insert(c: &mut AnyConnection, e: &Evidence, phash_bytes: &[u8]) -> StoreResult<()> {
     let mut q = Sql::new(
         "INSERT INTO evidence (id, declaration_id, kind, sha256, original_sha256, phash, \
-         phash_checked_at, size, content_type, storage_key, created_at) VALUES (",
+         phash_checked_at, size, content_type, storage_key, created_at, read_at) VALUES (",
     );
     q.bind(e.id.as_str()).push(", ");
     q.bind(e.declaration_id.as_str()).push(", ");
@@ -23,7 +23,7 @@ pub async fn insert(c: &mut AnyConnection, e: &Evidence, phash_bytes: &[u8]) -> 
     q.bind(e.size).push(", ");
     q.bind(e.content_type.as_str()).push(", ");
     q.bind(e.storage_key.as_str()).push(", ");
-    q.bind(e.created_at).push(")");
+    q.bind(e.created_at).push(", ").bind(e.read_at).push(")");
     q.execute(c).await?;
     insert_bands(c, &e.id, phash_bytes).await
 }
@@ -121,9 +121,11 @@ pub async fn get(
 
 /// Removes the row (the stored file stays: it is content-addressed and may be shared).
 pub async fn delete(c: &mut AnyConnection, id: &str) -> StoreResult<()> {
-    let mut q = Sql::new("DELETE FROM evidence_phash_bands WHERE evidence_id = ");
-    q.bind(id);
-    q.execute(c).await?;
+    for table in ["evidence_phash_bands", "evidence_readings"] {
+        let mut q = Sql::new(format!("DELETE FROM {table} WHERE evidence_id = "));
+        q.bind(id);
+        q.execute(c).await?;
+    }
     let mut q = Sql::new("DELETE FROM evidence WHERE id = ");
     q.bind(id);
     q.execute(c).await?;

@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod orgs;
 pub mod policies;
+pub mod readings;
 pub mod reconciliation_findings;
 pub mod records;
 pub mod reminders;

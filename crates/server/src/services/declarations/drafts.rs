@@ -95,6 +95,8 @@ pub async fn copy_withdrawn(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
             phash: None,
             phash_checked_at: (!image).then_some(now),
             created_at: now,
+            // Read anew, unless it was never to be read.
+            read_at: e.read_at.filter(|at| *at == 0),
             ..e
         };
         evidence::insert(&mut tx, &file, &[]).await?;
@@ -112,6 +114,7 @@ pub async fn copy_withdrawn(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     .await?;
     tx.commit().await?;
     crate::services::evidence_hashing::wake();
+    crate::services::evidence_reading::wake();
     let mut c = db.pool().acquire().await?;
     load_detail(&mut c, db.vault(), ctx, &copy.id).await
 }

@@ -3,6 +3,7 @@
 //! Reviewers read them in their scope, with warnings about possible duplicates.
 
 mod candidates;
+mod certificate_warnings;
 mod drafts;
 mod form;
 mod submit;
@@ -30,6 +31,8 @@ pub use warnings::Warning;
 pub struct Detail {
     pub declaration: Declaration,
     pub evidence: Vec<Evidence>,
+    /// The evidence's readings (证书识别), for those read or being read.
+    pub readings: Vec<xueshi_store::repo::readings::Reading>,
     pub reviews: Vec<Review>,
     /// For reviewers only; a teacher gets none.
     pub warnings: Vec<Warning>,
@@ -110,6 +113,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: DeclarationInput) -> AppResult<De
     Ok(Detail {
         declaration,
         evidence: Vec::new(),
+        readings: Vec::new(),
         reviews: Vec::new(),
         warnings: Vec::new(),
     })
@@ -209,10 +213,13 @@ pub(crate) async fn load_detail(
 ) -> AppResult<Detail> {
     let (declaration, _, _) = visible(c, v, ctx, id).await?;
     let evidence = evidence::for_declaration(c, id).await?;
+    let ids: Vec<String> = evidence.iter().map(|e| e.id.clone()).collect();
+    let readings = xueshi_store::repo::readings::for_evidence(c, &ids).await?;
     let reviews = reviews::for_declaration(c, id).await?;
     let warnings = warnings_for(c, ctx, &declaration, &evidence).await?;
     Ok(Detail {
         declaration,
+        readings,
         evidence,
         reviews,
         warnings,
@@ -230,7 +237,11 @@ pub async fn warnings_for(
     if ctx.actor.role == Role::Teacher {
         return Ok(Vec::new());
     }
-    warnings::for_declaration(c, &ctx.actor, d, files).await
+    let mut found = warnings::for_declaration(c, &ctx.actor, d, files).await?;
+    let ids: Vec<String> = files.iter().map(|e| e.id.clone()).collect();
+    let readings = xueshi_store::repo::readings::for_evidence(c, &ids).await?;
+    found.extend(certificate_warnings::for_declaration(d, files, &readings));
+    Ok(found)
 }
 
 /// Declarations in the caller's scope, oldest in the queue first, and how many of each status

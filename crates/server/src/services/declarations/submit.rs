@@ -74,16 +74,19 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     .await?;
     tx.commit().await?;
     // A draft has never been reviewed; a returned declaration shows why it came back.
+    let mut c = db.pool().acquire().await?;
     let history = if before.status == DeclarationStatus::Draft {
         Vec::new()
     } else {
-        let mut c = db.pool().acquire().await?;
         reviews::for_declaration(&mut c, id).await?
     };
+    let ids: Vec<String> = files.iter().map(|e| e.id.clone()).collect();
+    let readings = xueshi_store::repo::readings::for_evidence(&mut c, &ids).await?;
     // The teacher's own view: no reviewers' warnings, and nothing else to read again.
     Ok(Detail {
         declaration: after,
         evidence: files,
+        readings,
         reviews: history,
         warnings: Vec::new(),
     })

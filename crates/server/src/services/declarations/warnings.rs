@@ -62,7 +62,7 @@ pub struct OtherDeclaration {
 pub const MAX_OTHERS: usize = 20;
 
 impl Warning {
-    fn new(kind: &'static str, severity: &'static str, message: String) -> Warning {
+    pub(crate) fn new(kind: &'static str, severity: &'static str, message: String) -> Warning {
         Warning {
             kind,
             severity,

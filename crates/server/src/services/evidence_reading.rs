@@ -1,0 +1,171 @@
+//! Reading certificates in the background (证书识别): every evidence file's text by OCR or
+//! its PDF text layer (`xueshi_files::Reader`, a bounded low-priority subprocess), and a
+//! photo's problems (too small, dark or blurred), never on the request path. The queue is
+//! the database's (`repo::readings`), so it survives restarts and the servers of a cluster
+//! share it; a file whose server died is read by another once its claim expires. What the
+//! text says is decided each time it is shown (`domain::reading`), so a better reading of
+//! the same text reaches old files too.
+
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use xueshi_domain::ReadingStatus;
+use xueshi_files::{EvidenceKind, FileError, FileStore, Reader, photo_quality};
+use xueshi_store::repo::readings::{self, Claimed, Outcome};
+use xueshi_store::{Db, now_ms};
+
+use crate::error::AppResult;
+use crate::in_flight::InFlight;
+
+/// How long a claim holds: longer than a reading may take (the reader's own time limit).
+const LEASE: Duration = Duration::from_secs(180);
+/// A file claimed this many times without a result took its readers down: it is failed.
+const MAX_ATTEMPTS: i64 = 3;
+/// How often to look for files nobody announced (another server's uploads, a restart).
+const POLL: Duration = Duration::from_secs(10);
+/// How long a reading waits for a moment with no request in flight, at most.
+const GIVE_WAY: Duration = Duration::from_secs(2);
+
+static WAKE: Notify = Notify::const_new();
+
+/// Wakes this process's reader: an upload left a file to read.
+pub fn wake() {
+    WAKE.notify_waiters();
+}
+
+/// Reads up to `limit` waiting files under `owner`'s claims; how many were settled.
+pub async fn read_waiting(
+    db: &Db,
+    files: &FileStore,
+    reader: &Reader,
+    owner: &str,
+    in_flight: &InFlight,
+    limit: usize,
+) -> AppResult<usize> {
+    let mut settled = 0;
+    while settled < limit {
+        give_way(in_flight).await;
+        let claimed = {
+            let mut tx = db.begin().await?;
+            let claimed =
+                readings::claim(&mut tx, owner, now_ms(), LEASE.as_millis() as i64).await?;
+            tx.commit().await?;
+            claimed
+        };
+        let Some(item) = claimed else { break };
+        if let Some(outcome) = read_one(files, reader, &item).await {
+            let outcome = Outcome {
+                status: outcome.status,
+                text: outcome.text.as_deref(),
+                problems: &outcome.problems.join(","),
+                error: outcome.error.as_deref(),
+            };
+            let mut tx = db.begin().await?;
+            readings::finish(&mut tx, &item.evidence_id, owner, &outcome, now_ms()).await?;
+            tx.commit().await?;
+        }
+        settled += 1;
+    }
+    Ok(settled)
+}
+
+struct Read {
+    status: ReadingStatus,
+    text: Option<String>,
+    problems: Vec<String>,
+    error: Option<String>,
+}
+
+fn failed(error: &str) -> Read {
+    Read {
+        status: ReadingStatus::Failed,
+        text: None,
+        problems: Vec::new(),
+        error: Some(error.into()),
+    }
+}
+
+/// The file's reading; `None` when the store cannot answer now (the claim expires and the
+/// file is read again later).
+async fn read_one(files: &FileStore, reader: &Reader, item: &Claimed) -> Option<Read> {
+    if item.attempts > MAX_ATTEMPTS {
+        return Some(failed("多次识别未完成"));
+    }
+    let bytes = match files.get(&item.storage_key).await {
+        Ok(bytes) => bytes,
+        Err(FileError::NotFound) => return Some(failed("文件不存在")),
+        Err(e) => {
+            tracing::warn!(evidence = %item.evidence_id, error = %e, "evidence unreadable; will retry");
+            return None;
+        }
+    };
+    let Some(kind) = xueshi_files::sniff(&bytes) else {
+        return Some(failed("无法识别的文件类型"));
+    };
+    let problems = match kind {
+        EvidenceKind::Jpeg | EvidenceKind::Png => {
+            let image = bytes.clone();
+            tokio::task::spawn_blocking(move || photo_quality(&image, kind))
+                .await
+                .ok()
+                .flatten()
+                .map(|q| q.problems.iter().map(|p| p.code().to_owned()).collect())
+                .unwrap_or_default()
+        }
+        EvidenceKind::Pdf => Vec::new(),
+    };
+    Some(match reader.read(&bytes, kind).await {
+        Ok(text) => Read {
+            status: ReadingStatus::Done,
+            text: Some(text),
+            problems,
+            error: None,
+        },
+        Err(e) => Read {
+            problems,
+            ..failed(&e.to_string())
+        },
+    })
+}
+
+/// Gives back this server's claims at shutdown.
+pub async fn release(db: &Db, owner: &str) -> AppResult<u64> {
+    let mut tx = db.begin().await?;
+    let n = readings::release(&mut tx, owner).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Waits until no request is in flight, or [`GIVE_WAY`] has passed: requests come first.
+async fn give_way(in_flight: &InFlight) {
+    let step = Duration::from_millis(20);
+    let mut waited = Duration::ZERO;
+    while in_flight.count() > 0 && waited < GIVE_WAY {
+        tokio::time::sleep(step).await;
+        waited += step;
+    }
+}
+
+/// Runs until aborted: reads whatever waits, then sleeps until woken or [`POLL`] passes.
+pub async fn run_forever(
+    db: Db,
+    files: FileStore,
+    reader: Reader,
+    owner: String,
+    in_flight: InFlight,
+) {
+    loop {
+        let woken = WAKE.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match read_waiting(&db, &files, &reader, &owner, &in_flight, 8).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "certificate reading failed; will retry"),
+        }
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}

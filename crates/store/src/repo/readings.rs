@@ -1,0 +1,157 @@
+//! Readings of evidence files (证书识别): the queue of files waiting to be read, shared by the
+//! servers of a cluster through expiring claims, and what was read.
+
+use sqlx::{AnyConnection, Row};
+use xueshi_domain::ReadingStatus;
+
+use super::sql::Sql;
+use crate::StoreResult;
+
+/// A file claimed for reading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    pub evidence_id: String,
+    pub storage_key: String,
+    /// How many times it has been claimed, this time included.
+    pub attempts: i64,
+}
+
+/// Claims the oldest file waiting (unread and not claimed by a live server) for `lease_ms`;
+/// `None` when none waits, or another server took it first.
+pub async fn claim(
+    c: &mut AnyConnection,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+) -> StoreResult<Option<Claimed>> {
+    let mut q = Sql::new(
+        "SELECT e.id, e.storage_key FROM evidence e \
+         LEFT JOIN evidence_readings r ON r.evidence_id = e.id \
+         WHERE e.read_at IS NULL AND (r.evidence_id IS NULL OR r.claimed_until < ",
+    );
+    q.bind(now).push(") ORDER BY e.created_at, e.id LIMIT 1");
+    let Some(row) = q.fetch_optional(c).await? else {
+        return Ok(None);
+    };
+    let (id, storage_key): (String, String) = (row.try_get("id")?, row.try_get("storage_key")?);
+    let mut q = Sql::new(
+        "INSERT INTO evidence_readings (evidence_id, status, claimed_by, claimed_until, attempts) \
+         VALUES (",
+    );
+    q.bind(id.as_str())
+        .push(", ")
+        .bind_code(ReadingStatus::Pending)
+        .push(", ")
+        .bind(owner)
+        .push(", ")
+        .bind(now + lease_ms)
+        .push(
+            ", 1) ON CONFLICT (evidence_id) DO UPDATE SET claimed_by = excluded.claimed_by, \
+             claimed_until = excluded.claimed_until, \
+             attempts = evidence_readings.attempts + 1 \
+             WHERE evidence_readings.claimed_until < ",
+        )
+        .bind(now);
+    if q.execute(c).await? == 0 {
+        return Ok(None);
+    }
+    let mut q = Sql::new("SELECT attempts FROM evidence_readings WHERE evidence_id = ");
+    q.bind(id.as_str());
+    let attempts = q.query().fetch_one(&mut *c).await?.try_get("attempts")?;
+    Ok(Some(Claimed {
+        evidence_id: id,
+        storage_key,
+        attempts,
+    }))
+}
+
+/// Gives back `owner`'s claims (a graceful shutdown), for another server to take at once.
+pub async fn release(c: &mut AnyConnection, owner: &str) -> StoreResult<u64> {
+    let mut q = Sql::new("UPDATE evidence_readings SET claimed_until = 0 WHERE claimed_by = ");
+    q.bind(owner).push(" AND claimed_until IS NOT NULL");
+    q.execute(c).await
+}
+
+/// What a reader found in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome<'a> {
+    /// `Done` with the text, or `Failed` with why.
+    pub status: ReadingStatus,
+    pub text: Option<&'a str>,
+    /// The photo's problems, comma-separated codes.
+    pub problems: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Stores a reading made under `owner`'s claim, and marks the file read; `false` when the
+/// claim was lost (it expired and another server read the file).
+pub async fn finish(
+    c: &mut AnyConnection,
+    evidence_id: &str,
+    owner: &str,
+    outcome: &Outcome<'_>,
+    now: i64,
+) -> StoreResult<bool> {
+    let mut q = Sql::new("UPDATE evidence_readings SET status = ");
+    q.bind_code(outcome.status)
+        .push(", text = ")
+        .bind(outcome.text)
+        .push(", problems = ")
+        .bind(outcome.problems)
+        .push(", error = ")
+        .bind(outcome.error)
+        .push(", read_at = ")
+        .bind(now)
+        .push(", claimed_until = NULL WHERE evidence_id = ")
+        .bind(evidence_id)
+        .push(" AND claimed_by = ")
+        .bind(owner)
+        .push(" AND claimed_until IS NOT NULL");
+    if q.execute(c).await? == 0 {
+        return Ok(false);
+    }
+    let mut q = Sql::new("UPDATE evidence SET read_at = ");
+    q.bind(now).push(" WHERE id = ").bind(evidence_id);
+    q.execute(c).await?;
+    Ok(true)
+}
+
+/// A file's reading as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub evidence_id: String,
+    pub status: ReadingStatus,
+    pub text: Option<String>,
+    pub problems: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// The readings of these files (those not yet claimed have none).
+pub async fn for_evidence(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<Reading>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT evidence_id, status, text, problems, error FROM evidence_readings \
+         WHERE evidence_id IN (",
+    );
+    q.bind_all(ids.iter().map(String::as_str)).push(")");
+    q.fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            let problems: String = row.try_get("problems")?;
+            Ok(Reading {
+                evidence_id: row.try_get("evidence_id")?,
+                status: row.try_get("status")?,
+                text: row.try_get("text")?,
+                problems: problems
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                error: row.try_get("error")?,
+            })
+        })
+        .collect()
+}
