@@ -218,3 +218,18 @@ document.addEventListener("submit", (event) => {
     }
   });
 })();
+
+// 识别结果: one tap fills the form's fields with what was read off the certificate; the
+// teacher checks them against it before submitting.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-fill-fields]");
+  if (!button) return;
+  for (const line of button.dataset.fillFields.split("\n")) {
+    const at = line.indexOf("=");
+    const input = document.getElementById(line.slice(0, at));
+    if (!input) continue;
+    input.value = line.slice(at + 1);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  button.textContent = "已填入";
+});

@@ -34,6 +34,11 @@ const TRAINING_CUES: [&str; 5] = ["于", "时间", "期间", "自", "培训日�
 /// …and the date of issue's: 发证日期：2021年….
 const ISSUE_CUES: [&str; 4] = ["发证", "颁发", "签发", "日期"];
 
+/// The patterns of a date and of a range, for marking them in the text.
+pub(super) fn patterns() -> [&'static Regex; 2] {
+    [&RANGE, &SINGLE]
+}
+
 /// The training's period: a range if the text has one, else a single day the text marks as
 /// the training's, else its one date that is not on a line of its own (where the date of
 /// issue stands). `None` when the text has several candidates that disagree.

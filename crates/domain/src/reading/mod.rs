@@ -56,6 +56,39 @@ pub fn read_certificate(text: &str) -> CertificateFields {
     }
 }
 
+/// The text as the reader sees it (see [`normalized_lines`]), each line cut into pieces with
+/// whether the piece states hours or a date: what a reviewer's eye should land on.
+pub fn marked_lines(text: &str) -> Vec<Vec<(String, bool)>> {
+    normalized_lines(text)
+        .iter()
+        .map(|line| {
+            let mut spans: Vec<(usize, usize)> = [&*STATED_HOURS, &*LABELLED_HOURS, &*DAYS]
+                .into_iter()
+                .chain(dates::patterns())
+                .flat_map(|re| re.find_iter(line).map(|m| (m.start(), m.end())))
+                .collect();
+            // The longest of those starting together: a range over the date it begins with.
+            spans.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for (start, end) in spans {
+                if start < at {
+                    continue;
+                }
+                if start > at {
+                    pieces.push((line[at..start].to_owned(), false));
+                }
+                pieces.push((line[start..end].to_owned(), true));
+                at = end;
+            }
+            if at < line.len() {
+                pieces.push((line[at..].to_owned(), false));
+            }
+            pieces
+        })
+        .collect()
+}
+
 /// The text's lines, full-width forms made half-width and the spaces OCR puts between
 /// Chinese characters taken out; empty lines dropped.
 fn normalized_lines(text: &str) -> Vec<String> {

@@ -182,3 +182,19 @@ fn what_ocr_reads_off_a_certificate_gives_every_field() {
     assert_eq!(f.name.map(|n| n.value).as_deref(), Some("陈伟"));
     assert!(f.is_chinese.value);
 }
+
+#[test]
+fn hours_and_dates_are_marked_for_the_reviewers_eye() {
+    let marked = marked_lines("兹证明陈伟于2021年3月5日至7日参加培训，\n共计 24 学时。");
+    assert_eq!(
+        marked,
+        [
+            vec![
+                ("兹证明陈伟于".to_owned(), false),
+                ("2021年3月5日至7日".to_owned(), true),
+                ("参加培训,".to_owned(), false),
+            ],
+            vec![("共计24学时".to_owned(), true), ("。".to_owned(), false)],
+        ]
+    );
+}

@@ -11,6 +11,7 @@ mod import;
 mod keys;
 mod serve;
 mod verify;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read certificates (OCR) in the background and answer no requests: a reading node of
+    /// a cluster (needs tesseract-ocr and tesseract-ocr-chi-sim).
+    Worker,
     /// Run the web server (migrating the database first).
     Serve {
         /// Address to listen on (default 127.0.0.1:8080).
@@ -219,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     )?;
     match cli.command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,
+        Command::Worker => worker::run(config).await,
         Command::Migrate => {
             let db = crate::app::open_db(&config).await?;
             db.close().await;

@@ -101,6 +101,8 @@ pub struct EvidenceItem {
     pub size: String,
     pub thumbnail: String,
     pub url: String,
+    /// 识别结果, with one tap to fill each field.
+    pub reading: Option<super::reading::ReadingShown>,
 }
 
 fn activities() -> Vec<(&'static str, &'static str)> {
@@ -208,6 +210,7 @@ fn evidence_list(detail: &Detail) -> Vec<EvidenceItem> {
                 size: format!("{} KB", (e.size + 1023) / 1024),
                 thumbnail: format!("{url}/thumbnail"),
                 url,
+                reading: super::reading::shown(e, &detail.readings, true),
             }
         })
         .collect()

@@ -139,6 +139,8 @@ pub struct EvidenceView {
     pub preview: String,
     pub kind: &'static str,
     pub is_image: bool,
+    /// 识别结果, once reading began.
+    pub reading: Option<super::reading::ReadingShown>,
 }
 
 /// A stored `YYYY-MM-DD` as pages write dates (2021年3月5日).
@@ -206,6 +208,7 @@ pub fn view(detail: Detail) -> DeclarationView {
                     url,
                     kind: kind_label(&e.kind),
                     is_image: e.content_type.starts_with("image/"),
+                    reading: super::reading::shown(e, &detail.readings, false),
                 }
             })
             .collect(),

@@ -17,6 +17,7 @@ mod layout;
 mod notices;
 mod overview;
 mod pages;
+mod reading;
 mod registry;
 mod review;
 mod review_queue;

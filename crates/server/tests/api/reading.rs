@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::declaring::form;
-use crate::helpers::spawn_app_with;
+use crate::form_session::{page, session};
+use crate::helpers::{id_number, spawn_app_with};
 
 /// A certificate rendered in Noto Serif CJK: 陈伟, 2021年3月5日至7日, 共计24学时,
 /// 《信息技术应用能力提升》, 广州市教育研究院.
@@ -109,6 +110,17 @@ async fn a_certificate_is_read_its_fields_offered_and_a_larger_claim_flagged() {
         "teachers get no warnings"
     );
 
+    // The teacher's edit form offers each field read with one tap (填入).
+    let teacher = session(app, &id_number(1)).await;
+    let (status, html) = page(app, &teacher, &format!("/declarations/{id}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("识别结果"), "{html}");
+    assert!(html.contains(r#"data-fill-fields="hours=24""#), "{html}");
+    assert!(
+        html.contains("start_date=2021-03-05&#10;end_date=2021-03-07"),
+        "{html}"
+    );
+
     app.submit(&s.token, &id).await.expect(200);
     let seen = app.declaration(&s.tree.school_token, &id).await;
     let found = kinds(&seen);
@@ -127,6 +139,14 @@ async fn a_certificate_is_read_its_fields_offered_and_a_larger_claim_flagged() {
         .find(|w| w["kind"] == "certificate_hours_lower")
         .unwrap();
     assert_eq!(hours["message"], "证书所载学时（24）少于申报学时（32）");
+
+    // The reviewer reads the text beside the picture, its hours and dates marked.
+    let school = session(app, "越秀_school").await;
+    let (status, html) = page(app, &school, &format!("/review/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<mark>共计24学时</mark>"), "{html}");
+    assert!(html.contains("<mark>2021年3月5日至7日</mark>"), "{html}");
+    assert!(html.contains("证书所载学时（24）少于申报学时（32）"), "{html}");
 }
 
 #[tokio::test]
