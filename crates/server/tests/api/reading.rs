@@ -146,7 +146,10 @@ async fn a_certificate_is_read_its_fields_offered_and_a_larger_claim_flagged() {
     assert_eq!(status, 200);
     assert!(html.contains("<mark>共计24学时</mark>"), "{html}");
     assert!(html.contains("<mark>2021年3月5日至7日</mark>"), "{html}");
-    assert!(html.contains("证书所载学时（24）少于申报学时（32）"), "{html}");
+    assert!(
+        html.contains("证书所载学时（24）少于申报学时（32）"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
