@@ -8,7 +8,7 @@ use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::{CertificateFields, read_certificate};
 use xueshi_domain::time_rules::format_date;
 use xueshi_store::models::Evidence;
-use xueshi_store::repo::readings::Reading;
+pub use xueshi_store::repo::readings::Reading;
 
 /// Fewer letters than this read off a photo: no legible text (`no_text`).
 const LEGIBLE_LETTERS: f32 = 0.25;

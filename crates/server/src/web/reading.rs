@@ -8,9 +8,8 @@ use xueshi_domain::reading::marked_lines;
 use xueshi_domain::time_rules::{format_date_zh, parse_date};
 use xueshi_files::PhotoProblem;
 use xueshi_store::models::Evidence;
-use xueshi_store::repo::readings::Reading;
 
-use crate::services::reading_view;
+use crate::services::reading_view::{self, Reading};
 
 pub struct ReadingShown {
     /// 识别中 / 已识别 / 未能识别
