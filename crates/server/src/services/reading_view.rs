@@ -7,8 +7,11 @@ use serde::Serialize;
 use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::{CertificateFields, read_certificate};
 use xueshi_domain::time_rules::format_date;
+use xueshi_store::Conn;
 use xueshi_store::models::Evidence;
 pub use xueshi_store::repo::readings::Reading;
+
+use crate::error::AppResult;
 
 /// Fewer letters than this read off a photo: no legible text (`no_text`).
 const LEGIBLE_LETTERS: f32 = 0.25;
@@ -115,4 +118,20 @@ fn fields(f: &CertificateFields, confidence: &mut BTreeMap<&'static str, f32>) -
         name: f.name.as_ref().map(|n| n.value.clone()),
         is_chinese: (f.is_chinese.confidence > 0.0).then_some(f.is_chinese.value),
     }
+}
+
+/// Whether the declaration's certificates have all been read (so that no warning of theirs
+/// is still to come): what "证书与申报一致" in the review queue needs besides no warning.
+pub async fn certificates_read(c: &mut Conn, files: &[Evidence]) -> AppResult<bool> {
+    let certificates: Vec<String> = files
+        .iter()
+        .filter(|f| f.kind == "certificate")
+        .map(|f| f.id.clone())
+        .collect();
+    if certificates.is_empty() {
+        return Ok(false);
+    }
+    let readings = xueshi_store::repo::readings::for_evidence(c, &certificates).await?;
+    Ok(readings.len() == certificates.len()
+        && readings.iter().all(|r| r.status == ReadingStatus::Done))
 }

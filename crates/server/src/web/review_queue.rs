@@ -47,6 +47,12 @@ fn badge(w: &Warning) -> Badge {
         "training_template" => "同培训模板",
         "hours_exceed_days" => "超学时？",
         "image_check_pending" => "比对中",
+        "certificate_hours_lower" => "学时不符？",
+        "certificate_dates_outside" => "日期不符？",
+        "certificate_name_differs" => "姓名不符？",
+        "certificate_no_hours" => "证书无学时",
+        "certificate_not_chinese" => "非中文证书",
+        "photo_unclear" => "照片不清？",
         _ => "提示",
     };
     Badge {
@@ -75,6 +81,8 @@ pub struct QueueRow {
     pub file_label: &'static str,
     pub badges: Vec<Badge>,
     pub needs_check: bool,
+    /// Its certificates were read and say what it declares (证书与申报一致).
+    pub agrees: bool,
 }
 
 /// The queue's filters, kept in every link of the page.
@@ -84,7 +92,8 @@ pub struct QueueQuery {
     pub school_id: String,
     #[serde(default)]
     pub category: String,
-    /// `1`: only items with warnings to check; `0`: only those without.
+    /// `1`: only items with warnings to check; `0`: only those without; `agrees`: only those
+    /// whose certificates were read and agree with them (the clear cases, to approve first).
     #[serde(default)]
     pub warned: String,
     /// Another status than the one waiting for this level (to look back at what was done).
@@ -145,6 +154,8 @@ pub struct Item {
     pub declaration: Declaration,
     pub warnings: Vec<Warning>,
     pub first_file: Option<(String, bool)>,
+    /// Every certificate of it has been read.
+    pub certificates_read: bool,
 }
 
 /// The declarations with their warnings and first certificate file, in order.
@@ -158,6 +169,8 @@ pub async fn items(
     for d in found {
         let files = crate::services::evidence::of_declaration(&mut c, &d.id).await?;
         let warnings = declarations::warnings_for(&mut c, &user.me.ctx, &d, &files).await?;
+        let certificates_read =
+            crate::services::reading_view::certificates_read(&mut c, &files).await?;
         let first = files
             .iter()
             .find(|f| f.kind == "certificate")
@@ -167,6 +180,7 @@ pub async fn items(
             declaration: d,
             warnings,
             first_file: first,
+            certificates_read,
         });
     }
     Ok(out)
@@ -289,6 +303,11 @@ async fn rows(state: &AppState, items: Vec<Item>, warned: &str) -> Result<Vec<Qu
         .map(|item| {
             let d = item.declaration;
             let needs_check = item.warnings.iter().any(must_check);
+            let agrees = item.certificates_read
+                && !item
+                    .warnings
+                    .iter()
+                    .any(|w| w.kind.starts_with("certificate_") || w.kind == "photo_unclear");
             QueueRow {
                 teacher: d.teacher_name.clone(),
                 id_masked: ids.get(&d.teacher_id).cloned().unwrap_or_default(),
@@ -310,12 +329,14 @@ async fn rows(state: &AppState, items: Vec<Item>, warned: &str) -> Result<Vec<Qu
                 },
                 badges: item.warnings.iter().map(badge).collect(),
                 needs_check,
+                agrees,
                 id: d.id,
             }
         })
         .filter(|r| match warned {
             "1" => r.needs_check,
             "0" => !r.needs_check,
+            "agrees" => r.agrees,
             _ => true,
         })
         .collect())
@@ -417,6 +438,8 @@ pub async fn batch(
                 declaration: detail.declaration,
                 warnings: detail.warnings,
                 first_file: None,
+                // The batch goes by the warnings ticked, not by the queue's filter.
+                certificates_read: false,
             }),
             Err(AppError::NotFound | AppError::Forbidden) => unseen.push(Outcome {
                 title: id.clone(),

@@ -13,6 +13,9 @@ use crate::helpers::{id_number, spawn_app_with};
 /// A certificate rendered in Noto Serif CJK: 陈伟, 2021年3月5日至7日, 共计24学时,
 /// 《信息技术应用能力提升》, 广州市教育研究院.
 const CERTIFICATE: &[u8] = include_bytes!("../../../files/tests/fixtures/certificate.png");
+/// The same certificate for 陈老师 (the scenes' teacher), 2030年6月1日至3日, 24 学时.
+const CERTIFICATE_2030: &[u8] =
+    include_bytes!("../../../files/tests/fixtures/certificate-2030.png");
 
 fn ocr_installed() -> bool {
     let found = std::process::Command::new("tesseract")
@@ -216,4 +219,58 @@ async fn with_reading_off_evidence_says_so_and_all_else_works() {
         !kinds(&seen).iter().any(|k| k.starts_with("certificate_")),
         "{seen}"
     );
+}
+
+#[tokio::test]
+async fn the_queue_shows_the_clear_cases_first_when_asked() {
+    if !ocr_installed() {
+        return;
+    }
+    let app = spawn_app_with(|c| c.evidence_reading = true).await;
+    let s = crate::declaring::scene_in(app, "天河", 1).await;
+    let app = &s.app;
+    let mut ids = Vec::new();
+    // The second copy re-encoded: one file twice would be refused as a duplicate.
+    let jpeg = {
+        let mut out = Vec::new();
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+        image::load_from_memory(CERTIFICATE_2030)
+            .unwrap()
+            .to_rgb8()
+            .write_with_encoder(encoder)
+            .unwrap();
+        out
+    };
+    for (title, hours, file) in [
+        ("信息技术应用能力提升", 24, CERTIFICATE_2030.to_vec()),
+        ("信息化教学设计研修", 32, jpeg),
+    ] {
+        let mut body = form(title, "2030-06-01", "2030-06-03");
+        body["hours"] = hours.into();
+        let id = app.declare(&s.token, body).await;
+        app.upload(&s.token, &id, "certificate", "证书.png", file)
+            .await
+            .expect(201);
+        once_read(app, &s.token, &id).await;
+        app.submit(&s.token, &id).await.expect(200);
+        ids.push(id);
+    }
+    let (agrees, claims_more) = (&ids[0], &ids[1]);
+    let seen = app.declaration(&s.tree.school_token, agrees).await;
+    assert!(
+        !kinds(&seen).iter().any(|k| k.starts_with("certificate_")),
+        "{seen}"
+    );
+
+    let school = session(app, "天河_school").await;
+    let (_, all) = page(app, &school, "/review").await;
+    assert!(all.contains(agrees.as_str()) && all.contains(claims_more.as_str()));
+    assert!(
+        all.contains("学时不符？"),
+        "the badge names the finding: {all}"
+    );
+    let (status, clear) = page(app, &school, "/review?warned=agrees").await;
+    assert_eq!(status, 200);
+    assert!(clear.contains(agrees.as_str()), "{clear}");
+    assert!(!clear.contains(claims_more.as_str()), "{clear}");
 }
