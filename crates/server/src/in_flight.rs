@@ -3,6 +3,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How often a waiting worker looks for a moment with no request in flight.
+const STEP: Duration = Duration::from_millis(20);
 
 /// Requests this server is answering right now: background work gives way while any are.
 /// One counter per server (tests run several servers in one process).
@@ -12,6 +16,16 @@ pub struct InFlight(Arc<AtomicUsize>);
 impl InFlight {
     pub fn count(&self) -> usize {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Waits until no request is in flight, or `at_most` has passed: requests come first,
+    /// and under unbroken load the waiting work still gets a turn now and then.
+    pub async fn give_way(&self, at_most: Duration) {
+        let mut waited = Duration::ZERO;
+        while self.count() > 0 && waited < at_most {
+            tokio::time::sleep(STEP).await;
+            waited += STEP;
+        }
     }
 
     pub(crate) fn enter(&self) -> InFlightGuard {

@@ -25,10 +25,10 @@ use crate::in_flight::InFlight;
 const BATCH: i64 = 32;
 /// How often to look for work nobody announced (another server's uploads, a restart).
 const POLL: Duration = Duration::from_secs(10);
-/// How long an image waits for a moment with no request in flight, at most.
+/// How long an image waits for a moment with no request in flight, at most. Decoding a
+/// phone photo costs more CPU than a whole submission, so under unbroken load this bounds
+/// the hashing to a sliver of the machine.
 const GIVE_WAY: Duration = Duration::from_secs(2);
-/// How often that moment is looked for.
-const GIVE_WAY_STEP: Duration = Duration::from_millis(20);
 
 /// Wakes this process's workers when an upload leaves an image to hash.
 static WAKE: Notify = Notify::const_new();
@@ -97,7 +97,7 @@ pub async fn hash_waiting(
     };
     let mut settled = 0;
     for item in waiting {
-        give_way(in_flight).await;
+        in_flight.give_way(GIVE_WAY).await;
         let phash = match files.get(&item.storage_key).await {
             Ok(bytes) => match xueshi_files::sniff(&bytes) {
                 Some(kind @ (EvidenceKind::Jpeg | EvidenceKind::Png)) => hash(bytes, kind).await?,
@@ -121,17 +121,6 @@ pub async fn hash_waiting(
         settled += 1;
     }
     Ok(settled)
-}
-
-/// Waits until no request is in flight, or [`GIVE_WAY`] has passed. Decoding a phone
-/// photo costs more CPU than a whole submission, so under unbroken load this bounds the
-/// hashing to a sliver of the machine.
-async fn give_way(in_flight: &InFlight) {
-    let mut waited = Duration::ZERO;
-    while in_flight.count() > 0 && waited < GIVE_WAY {
-        tokio::time::sleep(GIVE_WAY_STEP).await;
-        waited += GIVE_WAY_STEP;
-    }
 }
 
 /// Runs until aborted: hashes whatever waits, then sleeps until woken or [`POLL`] passes.
@@ -161,7 +150,7 @@ mod tests {
     async fn gives_way_while_requests_are_in_flight_but_not_forever() {
         let in_flight = InFlight::default();
         let started = tokio::time::Instant::now();
-        give_way(&in_flight).await;
+        in_flight.give_way(GIVE_WAY).await;
         assert_eq!(
             started.elapsed(),
             Duration::ZERO,
@@ -170,7 +159,7 @@ mod tests {
 
         let request = in_flight.enter();
         let started = tokio::time::Instant::now();
-        give_way(&in_flight).await;
+        in_flight.give_way(GIVE_WAY).await;
         assert_eq!(
             started.elapsed(),
             GIVE_WAY,
@@ -181,7 +170,7 @@ mod tests {
             let in_flight = in_flight.clone();
             async move {
                 let started = tokio::time::Instant::now();
-                give_way(&in_flight).await;
+                in_flight.give_way(GIVE_WAY).await;
                 started.elapsed()
             }
         });

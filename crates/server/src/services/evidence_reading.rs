@@ -44,7 +44,7 @@ pub async fn read_waiting(
 ) -> AppResult<usize> {
     let mut settled = 0;
     while settled < limit {
-        give_way(in_flight).await;
+        in_flight.give_way(GIVE_WAY).await;
         let claimed = {
             let mut tx = db.begin().await?;
             let claimed =
@@ -134,16 +134,6 @@ pub async fn release(db: &Db, owner: &str) -> AppResult<u64> {
     let n = readings::release(&mut tx, owner).await?;
     tx.commit().await?;
     Ok(n)
-}
-
-/// Waits until no request is in flight, or [`GIVE_WAY`] has passed: requests come first.
-async fn give_way(in_flight: &InFlight) {
-    let step = Duration::from_millis(20);
-    let mut waited = Duration::ZERO;
-    while in_flight.count() > 0 && waited < GIVE_WAY {
-        tokio::time::sleep(step).await;
-        waited += step;
-    }
 }
 
 /// Runs until aborted: reads whatever waits, then sleeps until woken or [`POLL`] passes.
