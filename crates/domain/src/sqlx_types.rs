@@ -1,10 +1,10 @@
-//! How the store reads and binds the domain's values (feature `sqlx`): an enum as its code,
-//! hours as tenths. A stored value the domain does not know is a decode error, never a guess.
+//! How the store reads the domain's values (feature `sqlx`): an enum as its code, hours as
+//! tenths; a stored value the domain does not know is a decode error, never a guess. (They
+//! are bound through the store's `Sql::bind_code` and `Hours::tenths`.)
 
 use sqlx::any::AnyTypeInfo;
-use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::{Any, Database, Decode, Encode, Type};
+use sqlx::{Any, Database, Decode, Type};
 
 use crate::Hours;
 
@@ -29,15 +29,6 @@ macro_rules! stored_as_code {
                     Ok(<&str as ::sqlx::Decode<::sqlx::Any>>::decode(value)?.parse()?)
                 }
             }
-
-            impl ::sqlx::Encode<'_, ::sqlx::Any> for $t {
-                fn encode_by_ref(
-                    &self,
-                    buf: &mut <::sqlx::Any as ::sqlx::Database>::ArgumentBuffer,
-                ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
-                    <&str as ::sqlx::Encode<::sqlx::Any>>::encode(self.as_str(), buf)
-                }
-            }
         )+
     };
 }
@@ -60,14 +51,5 @@ impl<'r> Decode<'r, Any> for Hours {
             tenths if tenths >= 0 => Ok(Hours::from_tenths(tenths)),
             tenths => Err(format!("negative hours: {tenths} tenths").into()),
         }
-    }
-}
-
-impl Encode<'_, Any> for Hours {
-    fn encode_by_ref(
-        &self,
-        buf: &mut <Any as Database>::ArgumentBuffer,
-    ) -> Result<IsNull, BoxDynError> {
-        <i64 as Encode<Any>>::encode(self.tenths(), buf)
     }
 }

@@ -283,3 +283,11 @@ pub async fn of_declaration(
 ) -> AppResult<Vec<Evidence>> {
     Ok(evidence::for_declaration(c, declaration_id).await?)
 }
+
+/// The readings (证书识别) of a declaration's files, for those read or being read.
+pub async fn readings_of(
+    c: &mut xueshi_store::Conn,
+    files: &[Evidence],
+) -> AppResult<Vec<super::reading_view::Reading>> {
+    Ok(xueshi_store::repo::readings::for_evidence(c, files).await?)
+}

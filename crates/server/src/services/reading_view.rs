@@ -7,11 +7,9 @@ use serde::Serialize;
 use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::{CertificateFields, read_certificate};
 use xueshi_domain::time_rules::format_date;
-use xueshi_store::Conn;
+use xueshi_files::PhotoProblem;
 use xueshi_store::models::Evidence;
 pub use xueshi_store::repo::readings::Reading;
-
-use crate::error::AppResult;
 
 /// Fewer letters than this read off a photo: no legible text (`no_text`).
 const LEGIBLE_LETTERS: f32 = 0.25;
@@ -122,16 +120,20 @@ fn fields(f: &CertificateFields, confidence: &mut BTreeMap<&'static str, f32>) -
 
 /// Whether the declaration's certificates have all been read (so that no warning of theirs
 /// is still to come): what "证书与申报一致" in the review queue needs besides no warning.
-pub async fn certificates_read(c: &mut Conn, files: &[Evidence]) -> AppResult<bool> {
-    let certificates: Vec<String> = files
-        .iter()
-        .filter(|f| f.kind == "certificate")
-        .map(|f| f.id.clone())
-        .collect();
-    if certificates.is_empty() {
-        return Ok(false);
-    }
-    let readings = xueshi_store::repo::readings::for_evidence(c, &certificates).await?;
-    Ok(readings.len() == certificates.len()
-        && readings.iter().all(|r| r.status == ReadingStatus::Done))
+pub fn certificates_read(files: &[Evidence], readings: &[Reading]) -> bool {
+    let mut certificates = files.iter().filter(|f| f.kind == "certificate").peekable();
+    certificates.peek().is_some()
+        && certificates.all(|f| {
+            readings
+                .iter()
+                .any(|r| r.evidence_id == f.id && r.status == ReadingStatus::Done)
+        })
+}
+
+/// The words for a photo's problem code (`files::PhotoProblem`, or `no_text`).
+pub fn problem_label(code: &str) -> &'static str {
+    PhotoProblem::ALL
+        .into_iter()
+        .find(|p| p.code() == code)
+        .map_or("未能识别出文字", PhotoProblem::label_zh)
 }

@@ -6,7 +6,6 @@
 use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::marked_lines;
 use xueshi_domain::time_rules::{format_date_zh, parse_date};
-use xueshi_files::PhotoProblem;
 use xueshi_store::models::Evidence;
 
 use crate::services::reading_view::{self, Reading};
@@ -78,12 +77,7 @@ pub fn shown(e: &Evidence, readings: &[Reading], fill: bool) -> Option<ReadingSh
             .quality
             .problems
             .iter()
-            .map(|p| {
-                PhotoProblem::ALL
-                    .into_iter()
-                    .find(|q| q.code() == p)
-                    .map_or("未能识别出文字", PhotoProblem::label_zh)
-            })
+            .map(|p| reading_view::problem_label(p))
             .collect();
         format!("照片可能不清晰（{}），建议重新拍摄", what.join("、"))
     });

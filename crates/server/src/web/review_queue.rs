@@ -168,9 +168,10 @@ pub async fn items(
     let mut out = Vec::with_capacity(found.len());
     for d in found {
         let files = crate::services::evidence::of_declaration(&mut c, &d.id).await?;
-        let warnings = declarations::warnings_for(&mut c, &user.me.ctx, &d, &files).await?;
-        let certificates_read =
-            crate::services::reading_view::certificates_read(&mut c, &files).await?;
+        let readings = crate::services::evidence::readings_of(&mut c, &files).await?;
+        let warnings =
+            declarations::warnings_for(&mut c, &user.me.ctx, &d, &files, &readings).await?;
+        let certificates_read = crate::services::reading_view::certificates_read(&files, &readings);
         let first = files
             .iter()
             .find(|f| f.kind == "certificate")

@@ -6,6 +6,7 @@ use xueshi_domain::ReadingStatus;
 
 use super::sql::Sql;
 use crate::StoreResult;
+use crate::models::Evidence;
 
 /// A file claimed for reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,13 +52,13 @@ pub async fn claim(
              attempts = evidence_readings.attempts + 1 \
              WHERE evidence_readings.claimed_until < ",
         )
-        .bind(now);
-    if q.execute(c).await? == 0 {
+        .bind(now)
+        .push(" RETURNING attempts");
+    // No row back: another server's claim still holds.
+    let Some(row) = q.fetch_optional(c).await? else {
         return Ok(None);
-    }
-    let mut q = Sql::new("SELECT attempts FROM evidence_readings WHERE evidence_id = ");
-    q.bind(id.as_str());
-    let attempts = q.query().fetch_one(&mut *c).await?.try_get("attempts")?;
+    };
+    let attempts = row.try_get("attempts")?;
     Ok(Some(Claimed {
         evidence_id: id,
         storage_key,
@@ -127,15 +128,15 @@ pub struct Reading {
 }
 
 /// The readings of these files (those not yet claimed have none).
-pub async fn for_evidence(c: &mut AnyConnection, ids: &[String]) -> StoreResult<Vec<Reading>> {
-    if ids.is_empty() {
+pub async fn for_evidence(c: &mut AnyConnection, files: &[Evidence]) -> StoreResult<Vec<Reading>> {
+    if files.is_empty() {
         return Ok(Vec::new());
     }
     let mut q = Sql::new(
         "SELECT evidence_id, status, text, problems, error FROM evidence_readings \
          WHERE evidence_id IN (",
     );
-    q.bind_all(ids.iter().map(String::as_str)).push(")");
+    q.bind_all(files.iter().map(|f| f.id.as_str())).push(")");
     q.fetch_all(c)
         .await?
         .iter()

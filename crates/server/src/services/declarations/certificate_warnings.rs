@@ -6,7 +6,6 @@ use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::checks::{CertificateCheck, Claim, certificate_checks};
 use xueshi_domain::reading::read_certificate;
 use xueshi_domain::time_rules::{format_date_zh, parse_date};
-use xueshi_files::PhotoProblem;
 use xueshi_store::models::{Declaration, Evidence};
 use xueshi_store::repo::readings::Reading;
 
@@ -77,7 +76,10 @@ pub fn for_declaration(d: &Declaration, files: &[Evidence], readings: &[Reading]
         }
     }
     if !unclear.is_empty() {
-        let what: Vec<&str> = unclear.iter().map(|p| problem_label(p)).collect();
+        let what: Vec<&str> = unclear
+            .iter()
+            .map(|p| reading_view::problem_label(p))
+            .collect();
         warnings.push(Warning::new(
             "photo_unclear",
             "info",
@@ -85,11 +87,4 @@ pub fn for_declaration(d: &Declaration, files: &[Evidence], readings: &[Reading]
         ));
     }
     warnings
-}
-
-fn problem_label(code: &str) -> &'static str {
-    PhotoProblem::ALL
-        .into_iter()
-        .find(|p| p.code() == code)
-        .map_or("未能识别出文字", PhotoProblem::label_zh)
 }

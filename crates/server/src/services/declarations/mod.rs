@@ -14,6 +14,7 @@ use xueshi_domain::authz;
 use xueshi_domain::{DeclarationStatus, Role, review};
 use xueshi_store::models::{Declaration, Evidence, Filing, Org, Page, Review, Teacher};
 use xueshi_store::repo::declarations;
+use xueshi_store::repo::readings::Reading;
 use xueshi_store::repo::{evidence, reviews, teachers as teacher_repo};
 use xueshi_store::{Conn, Db, StoreError, now_ms};
 
@@ -32,7 +33,7 @@ pub struct Detail {
     pub declaration: Declaration,
     pub evidence: Vec<Evidence>,
     /// The evidence's readings (证书识别), for those read or being read.
-    pub readings: Vec<xueshi_store::repo::readings::Reading>,
+    pub readings: Vec<Reading>,
     pub reviews: Vec<Review>,
     /// For reviewers only; a teacher gets none.
     pub warnings: Vec<Warning>,
@@ -213,10 +214,9 @@ pub(crate) async fn load_detail(
 ) -> AppResult<Detail> {
     let (declaration, _, _) = visible(c, v, ctx, id).await?;
     let evidence = evidence::for_declaration(c, id).await?;
-    let ids: Vec<String> = evidence.iter().map(|e| e.id.clone()).collect();
-    let readings = xueshi_store::repo::readings::for_evidence(c, &ids).await?;
+    let readings = xueshi_store::repo::readings::for_evidence(c, &evidence).await?;
     let reviews = reviews::for_declaration(c, id).await?;
-    let warnings = warnings_for(c, ctx, &declaration, &evidence).await?;
+    let warnings = warnings_for(c, ctx, &declaration, &evidence, &readings).await?;
     Ok(Detail {
         declaration,
         readings,
@@ -226,21 +226,20 @@ pub(crate) async fn load_detail(
     })
 }
 
-/// The reviewers' warnings on a declaration already read in the caller's scope (none for
-/// the teacher).
+/// The reviewers' warnings on a declaration already read in the caller's scope, with its
+/// files and their readings (none for the teacher).
 pub async fn warnings_for(
     c: &mut Conn,
     ctx: &Ctx,
     d: &Declaration,
     files: &[xueshi_store::models::Evidence],
+    readings: &[Reading],
 ) -> AppResult<Vec<Warning>> {
     if ctx.actor.role == Role::Teacher {
         return Ok(Vec::new());
     }
     let mut found = warnings::for_declaration(c, &ctx.actor, d, files).await?;
-    let ids: Vec<String> = files.iter().map(|e| e.id.clone()).collect();
-    let readings = xueshi_store::repo::readings::for_evidence(c, &ids).await?;
-    found.extend(certificate_warnings::for_declaration(d, files, &readings));
+    found.extend(certificate_warnings::for_declaration(d, files, readings));
     Ok(found)
 }
 

@@ -80,8 +80,7 @@ pub async fn submit(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Detail> {
     } else {
         reviews::for_declaration(&mut c, id).await?
     };
-    let ids: Vec<String> = files.iter().map(|e| e.id.clone()).collect();
-    let readings = xueshi_store::repo::readings::for_evidence(&mut c, &ids).await?;
+    let readings = xueshi_store::repo::readings::for_evidence(&mut c, &files).await?;
     // The teacher's own view: no reviewers' warnings, and nothing else to read again.
     Ok(Detail {
         declaration: after,
