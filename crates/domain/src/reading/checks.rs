@@ -50,7 +50,7 @@ impl CertificateCheck {
 /// Below this the value read is too unsure to hold anything against.
 const SURE: f32 = 0.6;
 /// Enough letters read (see `is_chinese`'s confidence) for the text to count as legible.
-const LEGIBLE: f32 = 0.5;
+pub const LEGIBLE: f32 = 0.5;
 
 /// The checks the certificate's reading fails, in a fixed order.
 pub fn certificate_checks(claim: &Claim<'_>, read: &CertificateFields) -> Vec<CertificateCheck> {

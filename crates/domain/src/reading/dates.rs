@@ -29,6 +29,20 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 static SINGLE: LazyLock<Regex> = LazyLock::new(|| super::regex(FULL));
+const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|\
+     November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec";
+/// A foreign certificate's period: "July 12 to 14, 2024", "March 28 to April 2, 2021".
+static ENGLISH_MDY: LazyLock<Regex> = LazyLock::new(|| {
+    super::regex(&format!(
+        r"(?i)\b({MONTHS})\.?\s*(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(\d{{4}}))?\s*(?:to|through|until|till|-|–|—)\s*(?:({MONTHS})\.?\s*)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s*(\d{{4}})"
+    ))
+});
+/// …and "12–14 July 2024", "28 March to 2 April 2021".
+static ENGLISH_DMY: LazyLock<Regex> = LazyLock::new(|| {
+    super::regex(&format!(
+        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*({MONTHS})\.?)?(?:,?\s*(\d{{4}}))?\s*(?:to|through|until|till|-|–|—)\s*(\d{{1,2}})(?:st|nd|rd|th)?\s*({MONTHS})\.?,?\s*(\d{{4}})"
+    ))
+});
 /// Words just before a date that make it the training's: 于2021年…, 培训日期：2021年….
 const TRAINING_CUES: [&str; 5] = ["于", "时间", "期间", "自", "培训日期"];
 /// …and the date of issue's: 发证日期：2021年….
@@ -83,6 +97,10 @@ pub fn training_period(lines: &[String]) -> Option<Period> {
             }
         }
     }
+    if ranges.is_empty() && training.is_empty() && neutral.is_empty() {
+        // Only ranges in English: a single date there is as likely the date of issue.
+        ranges = lines.iter().flat_map(|l| english_ranges(l)).collect();
+    }
     if !ranges.is_empty() {
         return one(&ranges).map(|(start, end)| Period {
             start,
@@ -101,6 +119,64 @@ pub fn training_period(lines: &[String]) -> Option<Period> {
         return single(&training, 0.7);
     }
     single(&neutral, 0.5)
+}
+
+/// The English ranges on a line.
+fn english_ranges(line: &str) -> Vec<(Date, Date)> {
+    let mut found = Vec::new();
+    for c in ENGLISH_MDY.captures_iter(line) {
+        let start_month = month_named(&c[1]);
+        let end_month = c.get(4).map_or(start_month, |m| month_named(m.as_str()));
+        let start_year = c.get(3).map_or(&c[6], |m| m.as_str());
+        found.extend(english_range(
+            start_year,
+            start_month,
+            &c[2],
+            &c[6],
+            end_month,
+            &c[5],
+        ));
+    }
+    for c in ENGLISH_DMY.captures_iter(line) {
+        let end_month = month_named(&c[5]);
+        let start_month = c.get(2).map_or(end_month, |m| month_named(m.as_str()));
+        let start_year = c.get(3).map_or(&c[6], |m| m.as_str());
+        found.extend(english_range(
+            start_year,
+            start_month,
+            &c[1],
+            &c[6],
+            end_month,
+            &c[4],
+        ));
+    }
+    found
+}
+
+fn english_range(
+    start_year: &str,
+    start_month: Option<u8>,
+    start_day: &str,
+    end_year: &str,
+    end_month: Option<u8>,
+    end_day: &str,
+) -> Option<(Date, Date)> {
+    let start = date(start_year, &start_month?.to_string(), start_day)?;
+    let end = date(end_year, &end_month?.to_string(), end_day)?;
+    (start <= end && (end - start).whole_days() <= 366).then_some((start, end))
+}
+
+/// The month an English name (or its abbreviation) gives.
+fn month_named(name: &str) -> Option<u8> {
+    let prefix: String = name
+        .chars()
+        .take(3)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    NAMES.iter().position(|n| *n == prefix).map(|i| i as u8 + 1)
 }
 
 fn one(periods: &[(Date, Date)]) -> Option<(Date, Date)> {

@@ -46,7 +46,8 @@ pub fn read_certificate(text: &str) -> CertificateFields {
     let joined = lines.join("\n");
     let period = dates::training_period(&lines);
     CertificateFields {
-        hours: certificate_hours(&joined),
+        // A paragraph's line may break inside "36学\n时".
+        hours: certificate_hours(&joined.replace("学\n时", "学时")),
         start_date: period.map(|p| read(p.start, p.confidence)),
         end_date: period.map(|p| read(p.end, p.confidence)),
         title: title(&lines),
@@ -134,9 +135,11 @@ fn regex(pattern: &str) -> Regex {
 
 /// "1学分=8学时", "每学分折合8学时", "1课时计1学时": how many hours one credit (学分) or one
 /// class period (课时) is worth, when the certificate says so.
+/// OCR reads "=" as "-" and the "1" before the unit as "]" or "l": a unit, then something
+/// that says "is worth", then hours is a conversion even with its "1" lost.
 static CONVERSION: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?:1|一|每)(?:个)?(学分|课时)(?:[=＝:：]|折合|折算|相当于|计为?|为|按)*(\d{1,3}(?:\.\d)?)(?:个)?学时",
+        r"(?:(?:1|一|每)(?:个)?(学分|课时)(?:[=＝:：\-－—~]|折合|折算|相当于|计为?|为|按)*|(学分|课时)(?:[=＝:：\-－—~]|折合|折算|相当于|计为?|为|按)+)(\d{1,3}(?:\.\d)?)(?:个)?学时",
     )
 });
 static STATED_HOURS: LazyLock<Regex> = LazyLock::new(|| {
@@ -144,30 +147,46 @@ static STATED_HOURS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:(共计|合计|总计|共|计)[:：]?)?(\d{1,4}(?:\.\d)?|[零〇一二两三四五六七八九十百]{1,5})(?:个)?学时",
     )
 });
+/// `学时：24`; the character after the figure is kept to refuse "学时：4g" (OCR's "48").
 static LABELLED_HOURS: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"学时(?:数)?[:：为]\s*(\d{1,4}(?:\.\d)?)"));
+    LazyLock::new(|| regex(r"学时(?:数)?[:：为]\s*(\d{1,4}(?:\.\d)?)([A-Za-z]?)"));
 static UNITS: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(\d{1,3}(?:\.\d)?|[一二两三四五六七八九十]{1,3})(?:个)?(学分|课时)"));
+/// A foreign certificate's hours: "15 contact hours", "Hours: 15", "12.5 CPD hours".
+static ENGLISH_HOURS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)(?:\b(\d{1,3}(?:\.\d)?)\s*(?:contact|credit|CPD|CE|training|study|learning|instructional)?\s*hours?\b|\bhours?\s*[:：]\s*(\d{1,3}(?:\.\d)?)\b)",
+    )
+});
 static DAYS: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?:共|为期|计)(\d{1,2}|[一二两三四五六七八九十]{1,3})(?:个)?(?:天|日)")
 });
 
 /// The hours the certificate states: `32学时`, `学时：24`; in 学分 or 课时 where it gives
-/// the conversion; else `共2天` at the notice's 8 学时 a day, less surely.
+/// the conversion; else `共2天` at the notice's 8 学时 a day, less surely; else, on a foreign
+/// certificate, `15 contact hours`.
 fn certificate_hours(text: &str) -> Option<Read<Hours>> {
     let conversions: Vec<(String, f64)> = CONVERSION
         .captures_iter(text)
-        .filter_map(|c| Some((c[1].to_owned(), c[2].parse().ok()?)))
+        .filter_map(|c| {
+            let unit = c.get(1).or(c.get(2))?.as_str().to_owned();
+            Some((unit, c[3].parse().ok()?))
+        })
         .collect();
     // The conversion's own "8学时" is not the certificate's hours.
     let rest = CONVERSION.replace_all(text, " ");
     let mut stated: Vec<(f64, bool)> = STATED_HOURS
         .captures_iter(&rest)
+        // "=8学时", "-8学时": a rate whose unit OCR garbled, not the hours.
+        .filter(|c| {
+            !rest[..c.get(0).map_or(0, |m| m.start())].ends_with(['=', '＝', '-', '－', '—'])
+        })
         .filter_map(|c| Some((numbers::parse(&c[2])?, c.get(1).is_some())))
         .collect();
     stated.extend(
         LABELLED_HOURS
             .captures_iter(&rest)
+            .filter(|c| c[2].is_empty())
             .filter_map(|c| Some((numbers::parse(&c[1])?, true))),
     );
     if let Some((value, confidence)) = one_answer(&stated) {
@@ -190,10 +209,17 @@ fn certificate_hours(text: &str) -> Option<Read<Hours>> {
         .captures_iter(&rest)
         .filter_map(|c| numbers::parse(&c[1]).map(|d| d as u32))
         .collect();
-    match days.as_slice() {
-        [d] if *d > 0 => Some(read(hours_for_days_and_minutes(*d, 0), 0.6)),
-        _ => None,
+    if let [d] = days.as_slice()
+        && *d > 0
+    {
+        return Some(read(hours_for_days_and_minutes(*d, 0), 0.6));
     }
+    let english: Vec<(f64, bool)> = ENGLISH_HOURS
+        .captures_iter(&rest)
+        .filter_map(|c| Some((c.get(1).or(c.get(2))?.as_str().parse().ok()?, false)))
+        .collect();
+    let (value, _) = one_answer(&english)?;
+    to_hours(value).map(|h| read(h, 0.8))
 }
 
 /// The one value stated, or the one marked as the total (共计) among several.

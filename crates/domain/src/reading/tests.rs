@@ -25,10 +25,27 @@ fn the_hours_a_certificate_states_are_read_and_a_doubtful_figure_is_left_out() {
         ("获得2学分（1学分=8学时）", Some((h(16), 0.8))),
         ("每学分折合10学时，共3学分", Some((h(30), 0.8))),
         ("共40课时，1课时计1学时", Some((h(40), 0.8))),
+        // As OCR gives them: "=" read as "-", the "1" as "]", a line broken inside 学时.
+        ("获得继续教育 2 学分 (1 学分-8 学时)。", Some((h(16), 0.8))),
+        ("获得继续教育 3 学分 〈] 学分=8 学时)。", Some((h(24), 0.8))),
+        ("修满 36 学\n时，准予结业。", Some((h(36), 0.95))),
+        ("获得继续教育 3 学分 〈1 学分 8学时)", Some((h(24), 0.8))),
+        // The unit garbled beyond reading: the rate is not taken for the hours.
+        ("获得继续教育 4 学分 (1 学\n] 分=8学时)。", None),
+        ("获得继续教育 6 学分 (1 了全\n-8 学时)", None),
+        // A table's lines are not run together: "11-22" then "学时 [20" is no "22学时".
+        ("培训时间 | 2025-11-21至11-22\n学时 [20", None),
+        // "48" read as "4g": no figure rather than a wrong one.
+        ("学时: 4g", None),
         // 课时 without a stated conversion are not 学时.
         ("共40课时", None),
         ("培训为期2天", Some((h(16), 0.6))),
         ("共3天", Some((h(24), 0.6))),
+        // A foreign certificate's.
+        ("totalling 15 contact hours.", Some((h(15), 0.8))),
+        ("Hours: 12.5", Some((Hours::from_tenths(125), 0.8))),
+        ("1 CPD hour", Some((h(1), 0.8))),
+        ("6 hours on day one, 8 hours on day two", None),
         // The notice's own words about hours proofs are no figure.
         ("无明确培训时间的，须附学时证明", None),
         ("", None),
@@ -56,6 +73,24 @@ fn the_training_period_is_read_in_the_ways_certificates_write_dates() {
             Some((d(2021, 3, 5), d(2021, 3, 7), 0.9)),
         ),
         ("2021-3-5至3-7", Some((d(2021, 3, 5), d(2021, 3, 7), 0.9))),
+        // A foreign certificate's, only as ranges (a single date may be the issue's).
+        (
+            "held from July 12 to 14, 2024, totalling 15 hours",
+            Some((d(2024, 7, 12), d(2024, 7, 14), 0.9)),
+        ),
+        (
+            "March 28 to April 2, 2021",
+            Some((d(2021, 3, 28), d(2021, 4, 2), 0.9)),
+        ),
+        (
+            "12–14 Sept 2024",
+            Some((d(2024, 9, 12), d(2024, 9, 14), 0.9)),
+        ),
+        (
+            "28 March to 2 April 2021",
+            Some((d(2021, 3, 28), d(2021, 4, 2), 0.9)),
+        ),
+        ("Issued on July 20, 2024", None),
         (
             "2021年3月5日—2021年3月7日",
             Some((d(2021, 3, 5), d(2021, 3, 7), 0.9)),
