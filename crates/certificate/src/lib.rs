@@ -105,33 +105,7 @@ impl Renderer {
     /// A configured path that cannot be read is an error; the default directory may be
     /// missing. Fails with [`CertificateError::NoCjkFont`] when no face covers Chinese.
     pub fn new(font_paths: &[PathBuf]) -> Result<Renderer, CertificateError> {
-        let mut files = Vec::new();
-        let default_dir = Path::new(DEFAULT_FONT_DIR);
-        if default_dir.is_dir() {
-            font_files(default_dir, &mut files)?;
-        }
-        for path in font_paths {
-            let meta = std::fs::metadata(path).map_err(|source| CertificateError::FontFile {
-                path: path.clone(),
-                source,
-            })?;
-            if meta.is_dir() {
-                font_files(path, &mut files)?;
-            } else {
-                files.push(path.clone());
-            }
-        }
-        files.sort();
-        files.dedup();
-
-        let mut fonts = Vec::new();
-        for path in &files {
-            let data = std::fs::read(path).map_err(|source| CertificateError::FontFile {
-                path: path.clone(),
-                source,
-            })?;
-            fonts.extend(Font::iter(Bytes::new(data)));
-        }
+        let fonts = load_fonts(font_paths)?;
         let infos: Vec<&FontInfo> = fonts.iter().map(Font::info).collect();
         let serif = pick_family(&infos, SERIF_FAMILIES, &["Serif", "Song", "Ming", "宋"])
             .ok_or(CertificateError::NoCjkFont)?;
@@ -228,6 +202,39 @@ impl Renderer {
             })
         })
     }
+}
+
+/// Every font face (each face of a `.ttc` collection) in [`DEFAULT_FONT_DIR`] and in
+/// `font_paths` (files, or directories searched recursively). A configured path that cannot
+/// be read is an error; the default directory may be missing.
+pub fn load_fonts(font_paths: &[PathBuf]) -> Result<Vec<Font>, CertificateError> {
+    let mut files = Vec::new();
+    let default_dir = Path::new(DEFAULT_FONT_DIR);
+    if default_dir.is_dir() {
+        font_files(default_dir, &mut files)?;
+    }
+    for path in font_paths {
+        let meta = std::fs::metadata(path).map_err(|source| CertificateError::FontFile {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            font_files(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    let mut fonts = Vec::new();
+    for path in &files {
+        let data = std::fs::read(path).map_err(|source| CertificateError::FontFile {
+            path: path.clone(),
+            source,
+        })?;
+        fonts.extend(Font::iter(Bytes::new(data)));
+    }
+    Ok(fonts)
 }
 
 /// Font files under `dir`, recursively.
