@@ -175,6 +175,37 @@ document.addEventListener("submit", (event) => {
     return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
   };
   const kb = (n) => `${Math.max(1, Math.round(n / 1024))} KB`;
+  // 识别结果，请核对: a certificate is sent as soon as it is chosen (data-read) and read in the
+  // background; its part polls for what was read and carries the file's token, so the form
+  // sends the token instead of the file. On any failure the file stays chosen and goes with
+  // the form, as without JavaScript.
+  const readEarly = async (input) => {
+    const into = document.getElementById(input.dataset.readInto);
+    const csrf = input.form && input.form.querySelector("input[name=csrf]");
+    if (!into || !csrf) return;
+    into.replaceChildren();
+    const parts = [];
+    for (const file of input.files) {
+      const body = new FormData();
+      body.append("csrf", csrf.value);
+      body.append("file", file);
+      let response;
+      try {
+        response = await fetch(input.dataset.read, { method: "POST", body, credentials: "same-origin" });
+      } catch (_) {
+        return;
+      }
+      const html = await response.text();
+      if (!response.ok) {
+        if (response.status === 422) into.innerHTML = html;
+        return;
+      }
+      parts.push(html);
+    }
+    into.innerHTML = parts.join("");
+    input.value = "";
+    if (window.htmx) window.htmx.process(into);
+  };
   const prepare = async (input) => {
     const chosen = [...input.files];
     if (!chosen.length || !window.DataTransfer) return;
@@ -205,6 +236,7 @@ document.addEventListener("submit", (event) => {
           return item;
         }));
       }
+      if (input.dataset.read) await readEarly(input);
     } finally {
       buttons.forEach((b) => { b.disabled = false; });
     }

@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(25, "0025_bigint_flags"),
     migration!(26, "0026_iso_dates"),
     migration!(27, "0027_evidence_readings"),
+    migration!(28, "0028_staged_readings"),
 ];
 
 /// Applies the pending migrations in one transaction. On SQLite, foreign keys are off while

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use xueshi_domain::ReadingStatus;
 use xueshi_files::{EvidenceKind, FileError, FileStore, Reader, photo_quality};
-use xueshi_store::repo::readings::{self, Claimed, Outcome};
+use xueshi_store::repo::readings::{self, Outcome};
 use xueshi_store::{Db, now_ms};
 
 use crate::error::AppResult;
@@ -26,6 +26,9 @@ const POLL: Duration = Duration::from_secs(10);
 /// How long a reading waits for a moment with no request in flight, at most.
 const GIVE_WAY: Duration = Duration::from_secs(2);
 
+/// How long a staged file's reading is kept: longer than its token is valid (a day).
+const STAGED_KEPT: Duration = Duration::from_secs(2 * 24 * 3600);
+
 static WAKE: Notify = Notify::const_new();
 
 /// Wakes this process's reader: an upload left a file to read.
@@ -33,7 +36,8 @@ pub fn wake() {
     WAKE.notify_waiters();
 }
 
-/// Reads up to `limit` waiting files under `owner`'s claims; how many were settled.
+/// Reads up to `limit` waiting files under `owner`'s claims; how many were settled. Files
+/// chosen on the new-declaration form come first: their teacher is waiting on the form.
 pub async fn read_waiting(
     db: &Db,
     files: &FileStore,
@@ -42,26 +46,54 @@ pub async fn read_waiting(
     in_flight: &InFlight,
     limit: usize,
 ) -> AppResult<usize> {
+    let lease = LEASE.as_millis() as i64;
     let mut settled = 0;
     while settled < limit {
         in_flight.give_way(GIVE_WAY).await;
-        let claimed = {
-            let mut tx = db.begin().await?;
-            let claimed =
-                readings::claim(&mut tx, owner, now_ms(), LEASE.as_millis() as i64).await?;
-            tx.commit().await?;
-            claimed
+        let mut tx = db.begin().await?;
+        let staged = readings::staged::claim(&mut tx, owner, now_ms(), lease).await?;
+        let claimed = match staged {
+            Some(_) => None,
+            None => readings::claim(&mut tx, owner, now_ms(), lease).await?,
         };
-        let Some(item) = claimed else { break };
-        if let Some(outcome) = read_one(files, reader, &item).await {
+        // The reading of the staged file this evidence was, if it was one.
+        let earlier = match &claimed {
+            Some(item) => readings::staged::get(&mut tx, &item.storage_key)
+                .await?
+                .filter(|r| r.status == ReadingStatus::Done),
+            None => None,
+        };
+        tx.commit().await?;
+        let read = match (&staged, &claimed) {
+            (Some((key, attempts)), _) => read_one(files, reader, key, *attempts).await,
+            (None, Some(item)) => match earlier {
+                Some(r) => Some(Read {
+                    status: r.status,
+                    text: r.text,
+                    problems: r.problems,
+                    error: r.error,
+                }),
+                None => read_one(files, reader, &item.storage_key, item.attempts).await,
+            },
+            (None, None) => break,
+        };
+        if let Some(read) = read {
             let outcome = Outcome {
-                status: outcome.status,
-                text: outcome.text.as_deref(),
-                problems: &outcome.problems.join(","),
-                error: outcome.error.as_deref(),
+                status: read.status,
+                text: read.text.as_deref(),
+                problems: &read.problems.join(","),
+                error: read.error.as_deref(),
             };
             let mut tx = db.begin().await?;
-            readings::finish(&mut tx, &item.evidence_id, owner, &outcome, now_ms()).await?;
+            match (&staged, &claimed) {
+                (Some((key, _)), _) => {
+                    readings::staged::finish(&mut tx, key, owner, &outcome, now_ms()).await?;
+                }
+                (None, Some(item)) => {
+                    readings::finish(&mut tx, &item.evidence_id, owner, &outcome, now_ms()).await?;
+                }
+                (None, None) => {}
+            }
             tx.commit().await?;
         }
         settled += 1;
@@ -87,15 +119,20 @@ fn failed(error: &str) -> Read {
 
 /// The file's reading; `None` when the store cannot answer now (the claim expires and the
 /// file is read again later).
-async fn read_one(files: &FileStore, reader: &Reader, item: &Claimed) -> Option<Read> {
-    if item.attempts > MAX_ATTEMPTS {
+async fn read_one(
+    files: &FileStore,
+    reader: &Reader,
+    storage_key: &str,
+    attempts: i64,
+) -> Option<Read> {
+    if attempts > MAX_ATTEMPTS {
         return Some(failed("多次识别未完成"));
     }
-    let bytes = match files.get(&item.storage_key).await {
+    let bytes = match files.get(storage_key).await {
         Ok(bytes) => bytes,
         Err(FileError::NotFound) => return Some(failed("文件不存在")),
         Err(e) => {
-            tracing::warn!(evidence = %item.evidence_id, error = %e, "evidence unreadable; will retry");
+            tracing::warn!(file = %storage_key, error = %e, "evidence unreadable; will retry");
             return None;
         }
     };
@@ -131,9 +168,18 @@ async fn read_one(files: &FileStore, reader: &Reader, item: &Claimed) -> Option<
 /// Gives back this server's claims at shutdown.
 pub async fn release(db: &Db, owner: &str) -> AppResult<u64> {
     let mut tx = db.begin().await?;
-    let n = readings::release(&mut tx, owner).await?;
+    let n = readings::release(&mut tx, owner).await?
+        + readings::staged::release(&mut tx, owner).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+/// Forgets the readings of staged files whose tokens have expired.
+async fn prune_staged(db: &Db) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    readings::staged::prune(&mut tx, now_ms() - STAGED_KEPT.as_millis() as i64).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Runs until aborted: reads whatever waits, then sleeps until woken or [`POLL`] passes.
@@ -150,7 +196,11 @@ pub async fn run_forever(
         woken.as_mut().enable();
         match read_waiting(&db, &files, &reader, &owner, &in_flight, 8).await {
             Ok(n) if n > 0 => continue,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Err(e) = prune_staged(&db).await {
+                    tracing::warn!(error = %e, "pruning staged readings failed; will retry");
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "certificate reading failed; will retry"),
         }
         tokio::select! {

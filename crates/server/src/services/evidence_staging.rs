@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use xueshi_domain::review;
 use xueshi_files::{FileStore, evidence_key};
 use xueshi_store::models::Evidence;
+use xueshi_store::repo::readings::{self, Reading};
 use xueshi_store::{Db, now_ms};
 
 use super::Ctx;
@@ -91,4 +92,29 @@ pub async fn attach(
         return Err(wrong_state(&d, "上传证明材料"));
     }
     evidence::attach(db, ctx, d, ready, None).await
+}
+
+/// Stores a certificate chosen on the new-declaration form and queues it to be read, so the
+/// form can offer what it says (识别结果，请核对) before the declaration exists. The token
+/// then goes with the form, and the evidence it becomes takes the same reading.
+pub async fn stage_to_read(
+    db: &Db,
+    files: &FileStore,
+    ctx: &Ctx,
+    file: Bytes,
+) -> AppResult<(String, Ready)> {
+    let (token, ready) = stage(db, files, ctx, "certificate", file).await?;
+    let mut tx = db.begin().await?;
+    readings::staged::queue(&mut tx, &evidence_key(&ready.sha256), now_ms()).await?;
+    tx.commit().await?;
+    super::evidence_reading::wake();
+    Ok((token, ready))
+}
+
+/// The reading of the caller's staged file; `None` when it was not queued (or is gone).
+pub async fn reading(db: &Db, ctx: &Ctx, token: &str) -> AppResult<Option<(Ready, Reading)>> {
+    let ready = open(db, ctx, token)?;
+    let mut c = db.pool().acquire().await?;
+    let reading = readings::staged::get(&mut c, &evidence_key(&ready.sha256)).await?;
+    Ok(reading.map(|r| (ready, r)))
 }

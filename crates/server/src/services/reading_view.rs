@@ -48,24 +48,37 @@ pub struct Quality {
 
 /// The view of `e`'s reading; `enabled` is whether this platform reads at all.
 pub fn view(e: &Evidence, reading: Option<&Reading>, enabled: bool) -> ReadingView {
-    let status = match reading {
-        Some(r) => r.status,
-        None if !enabled || e.read_at == Some(0) => ReadingStatus::Off,
-        None => ReadingStatus::Pending,
-    };
-    let text = reading.and_then(|r| r.text.clone());
-    let read = text.as_deref().map(read_certificate);
+    match reading {
+        Some(r) => view_of(r, e.content_type.starts_with("image/")),
+        None => ReadingView {
+            status: if !enabled || e.read_at == Some(0) {
+                ReadingStatus::Off
+            } else {
+                ReadingStatus::Pending
+            },
+            text: None,
+            fields: ReadFields::default(),
+            confidence: BTreeMap::new(),
+            quality: Quality {
+                ok: true,
+                problems: Vec::new(),
+            },
+        },
+    }
+}
+
+/// The view of a reading of a file, a picture or not: evidence's, or a staged file's.
+pub fn view_of(r: &Reading, image: bool) -> ReadingView {
+    let read = r.text.as_deref().map(read_certificate);
     let mut confidence = BTreeMap::new();
     let fields = read
         .as_ref()
         .map(|f| fields(f, &mut confidence))
         .unwrap_or_default();
-    let problems = reading
-        .map(|r| problems(e, r, read.as_ref()))
-        .unwrap_or_default();
+    let problems = problems(r, image, read.as_ref());
     ReadingView {
-        status,
-        text,
+        status: r.status,
+        text: r.text.clone(),
         fields,
         confidence,
         quality: Quality {
@@ -75,10 +88,10 @@ pub fn view(e: &Evidence, reading: Option<&Reading>, enabled: bool) -> ReadingVi
     }
 }
 
-/// A read photo's problems: the ones measured, and `no_text` when next to nothing was read.
-pub fn problems(e: &Evidence, r: &Reading, read: Option<&CertificateFields>) -> Vec<String> {
+/// A read file's problems: the ones measured, and for a picture `no_text` when next to
+/// nothing was read.
+pub fn problems(r: &Reading, image: bool, read: Option<&CertificateFields>) -> Vec<String> {
     let mut found = r.problems.clone();
-    let image = e.content_type.starts_with("image/");
     let illegible = read.is_none_or(|f| f.is_chinese.confidence < LEGIBLE_LETTERS);
     if image && r.status == ReadingStatus::Done && illegible {
         found.push("no_text".into());

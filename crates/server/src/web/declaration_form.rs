@@ -54,6 +54,8 @@ struct FormPage {
     dropped_files: bool,
     /// Files chosen with a refused form, kept for the next attempt.
     kept: Vec<KeptFile>,
+    /// A certificate chosen is read at once and its fields offered (reading is on).
+    reads: bool,
 }
 
 /// A file kept from a refused attempt: its sealed token, and what the teacher chose.
@@ -134,6 +136,7 @@ pub async fn new_form(State(state): State<AppState>, user: WebUser) -> PageResul
         closed,
         dropped_files: false,
         kept: Vec::new(),
+        reads: state.config.evidence_reading,
     })?)
 }
 
@@ -192,6 +195,7 @@ pub async fn edit_form(
         closed: None,
         dropped_files: false,
         kept: Vec::new(),
+        reads: state.config.evidence_reading,
     })?)
 }
 
@@ -437,6 +441,7 @@ async fn respond(
                 closed: None,
                 dropped_files,
                 kept,
+                reads: state.config.evidence_reading,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

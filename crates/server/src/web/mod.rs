@@ -24,6 +24,7 @@ mod review_queue;
 mod school_applications;
 mod schools;
 mod sign_in;
+mod staged_reading;
 mod teacher;
 mod teacher_records;
 mod trainings;
@@ -96,6 +97,10 @@ pub fn router() -> Router<AppState> {
             get(declarations::list).post(declaration_form::create),
         )
         .route("/declarations/new", get(declaration_form::new_form))
+        .route(
+            "/declarations/new/read",
+            get(staged_reading::poll).post(staged_reading::stage),
+        )
         .route(
             "/declarations/hours-helper",
             get(declarations::hours_helper),

@@ -33,7 +33,16 @@ pub struct Fact {
 /// What to show of `e`'s reading; `None` before its reading began (or when it is off).
 pub fn shown(e: &Evidence, readings: &[Reading], fill: bool) -> Option<ReadingShown> {
     let reading = readings.iter().find(|r| r.evidence_id == e.id)?;
-    let view = reading_view::view(e, Some(reading), true);
+    Some(shown_reading(
+        reading,
+        e.content_type.starts_with("image/"),
+        fill,
+    ))
+}
+
+/// What to show of a reading of a file, a picture or not (evidence's, or a staged file's).
+pub fn shown_reading(reading: &Reading, image: bool, fill: bool) -> ReadingShown {
+    let view = reading_view::view_of(reading, image);
     let f = &view.fields;
     let mut facts = Vec::new();
     if let Some(h) = f.hours {
@@ -81,7 +90,7 @@ pub fn shown(e: &Evidence, readings: &[Reading], fill: bool) -> Option<ReadingSh
             .collect();
         format!("照片可能不清晰（{}），建议重新拍摄", what.join("、"))
     });
-    Some(ReadingShown {
+    ReadingShown {
         status: match view.status {
             ReadingStatus::Done => "已识别",
             ReadingStatus::Failed => "未能识别",
@@ -96,5 +105,5 @@ pub fn shown(e: &Evidence, readings: &[Reading], fill: bool) -> Option<ReadingSh
             .unwrap_or_default(),
         unclear,
         fill,
-    })
+    }
 }

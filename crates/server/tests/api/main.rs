@@ -53,6 +53,7 @@ mod school_applications;
 mod scopes;
 mod sessions;
 mod sign_in;
+mod staged_reading;
 mod teacher_screens;
 mod teachers;
 mod transfer_screens;

@@ -12,12 +12,12 @@ use crate::helpers::{id_number, spawn_app_with};
 
 /// A certificate rendered in Noto Serif CJK: 陈伟, 2021年3月5日至7日, 共计24学时,
 /// 《信息技术应用能力提升》, 广州市教育研究院.
-const CERTIFICATE: &[u8] = include_bytes!("../../../files/tests/fixtures/certificate.png");
+pub const CERTIFICATE: &[u8] = include_bytes!("../../../files/tests/fixtures/certificate.png");
 /// The same certificate for 陈老师 (the scenes' teacher), 2030年6月1日至3日, 24 学时.
 const CERTIFICATE_2030: &[u8] =
     include_bytes!("../../../files/tests/fixtures/certificate-2030.png");
 
-fn ocr_installed() -> bool {
+pub fn ocr_installed() -> bool {
     let found = std::process::Command::new("tesseract")
         .arg("--list-langs")
         .output()
@@ -38,7 +38,7 @@ fn kinds(d: &Value) -> Vec<&str> {
 }
 
 /// The declaration once its evidence has been read by the server's background reader.
-async fn once_read(app: &crate::helpers::TestApp, token: &str, id: &str) -> Value {
+pub async fn once_read(app: &crate::helpers::TestApp, token: &str, id: &str) -> Value {
     let started = Instant::now();
     loop {
         let d = app.declaration(token, id).await;

@@ -137,22 +137,135 @@ pub async fn for_evidence(c: &mut AnyConnection, files: &[Evidence]) -> StoreRes
          WHERE evidence_id IN (",
     );
     q.bind_all(files.iter().map(|f| f.id.as_str())).push(")");
-    q.fetch_all(c)
-        .await?
-        .iter()
-        .map(|row| {
-            let problems: String = row.try_get("problems")?;
-            Ok(Reading {
-                evidence_id: row.try_get("evidence_id")?,
-                status: row.try_get("status")?,
-                text: row.try_get("text")?,
-                problems: problems
-                    .split(',')
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                error: row.try_get("error")?,
-            })
-        })
-        .collect()
+    q.fetch_all(c).await?.iter().map(reading_from).collect()
+}
+
+fn reading_from(row: &sqlx::any::AnyRow) -> StoreResult<Reading> {
+    let problems: String = row.try_get("problems")?;
+    Ok(Reading {
+        evidence_id: row.try_get("evidence_id")?,
+        status: row.try_get("status")?,
+        text: row.try_get("text")?,
+        problems: problems
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        error: row.try_get("error")?,
+    })
+}
+
+/// The readings of files chosen on the new-declaration form before their declaration exists,
+/// keyed by the stored file: queued, claimed, finished and looked up as evidence's are.
+pub mod staged {
+    use sqlx::{AnyConnection, Row};
+    use xueshi_domain::ReadingStatus;
+
+    use super::{Outcome, Reading, reading_from};
+    use crate::StoreResult;
+    use crate::repo::sql::Sql;
+
+    /// Queues `storage_key` for reading, unless it is already queued or read.
+    pub async fn queue(c: &mut AnyConnection, storage_key: &str, now: i64) -> StoreResult<()> {
+        let mut q =
+            Sql::new("INSERT INTO staged_readings (storage_key, created_at, status) VALUES (");
+        q.bind(storage_key)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind_code(ReadingStatus::Pending)
+            .push(") ON CONFLICT (storage_key) DO NOTHING");
+        q.execute(c).await?;
+        Ok(())
+    }
+
+    /// Claims the oldest staged file waiting for `lease_ms`: its key and how many times it
+    /// has been claimed, this time included.
+    pub async fn claim(
+        c: &mut AnyConnection,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<(String, i64)>> {
+        let free = |q: &mut Sql| {
+            q.push("read_at IS NULL AND (claimed_until IS NULL OR claimed_until < ")
+                .bind(now)
+                .push(")");
+        };
+        let mut q = Sql::new("UPDATE staged_readings SET claimed_by = ");
+        q.bind(owner)
+            .push(", claimed_until = ")
+            .bind(now + lease_ms)
+            .push(
+                ", attempts = attempts + 1 WHERE storage_key = (SELECT storage_key \
+                 FROM staged_readings WHERE ",
+            );
+        free(&mut q);
+        q.push(" ORDER BY created_at LIMIT 1) AND ");
+        // Checked again: another server may have taken it between the two.
+        free(&mut q);
+        q.push(" RETURNING storage_key, attempts");
+        let Some(row) = q.fetch_optional(c).await? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            row.try_get("storage_key")?,
+            row.try_get("attempts")?,
+        )))
+    }
+
+    /// Stores a reading made under `owner`'s claim; `false` when the claim was lost.
+    pub async fn finish(
+        c: &mut AnyConnection,
+        storage_key: &str,
+        owner: &str,
+        outcome: &Outcome<'_>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut q = Sql::new("UPDATE staged_readings SET status = ");
+        q.bind_code(outcome.status)
+            .push(", text = ")
+            .bind(outcome.text)
+            .push(", problems = ")
+            .bind(outcome.problems)
+            .push(", error = ")
+            .bind(outcome.error)
+            .push(", read_at = ")
+            .bind(now)
+            .push(", claimed_until = NULL WHERE storage_key = ")
+            .bind(storage_key)
+            .push(" AND claimed_by = ")
+            .bind(owner)
+            .push(" AND claimed_until IS NOT NULL");
+        Ok(q.execute(c).await? > 0)
+    }
+
+    /// The reading of a staged file (its `evidence_id` is the storage key); `None` when it
+    /// was never queued or has been pruned.
+    pub async fn get(c: &mut AnyConnection, storage_key: &str) -> StoreResult<Option<Reading>> {
+        let mut q = Sql::new(
+            "SELECT storage_key AS evidence_id, status, text, problems, error \
+             FROM staged_readings WHERE storage_key = ",
+        );
+        q.bind(storage_key);
+        q.fetch_optional(c)
+            .await?
+            .as_ref()
+            .map(reading_from)
+            .transpose()
+    }
+
+    /// Gives back `owner`'s claims (a graceful shutdown).
+    pub async fn release(c: &mut AnyConnection, owner: &str) -> StoreResult<u64> {
+        let mut q = Sql::new("UPDATE staged_readings SET claimed_until = 0 WHERE claimed_by = ");
+        q.bind(owner).push(" AND claimed_until IS NOT NULL");
+        q.execute(c).await
+    }
+
+    /// Forgets readings queued before `before` (their files' tokens have expired).
+    pub async fn prune(c: &mut AnyConnection, before: i64) -> StoreResult<u64> {
+        let mut q = Sql::new("DELETE FROM staged_readings WHERE created_at < ");
+        q.bind(before);
+        q.execute(c).await
+    }
 }

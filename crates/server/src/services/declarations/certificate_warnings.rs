@@ -35,7 +35,11 @@ pub fn for_declaration(d: &Declaration, files: &[Evidence], readings: &[Reading]
             continue;
         }
         let read = reading.text.as_deref().map(read_certificate);
-        for problem in reading_view::problems(file, reading, read.as_ref()) {
+        for problem in reading_view::problems(
+            reading,
+            file.content_type.starts_with("image/"),
+            read.as_ref(),
+        ) {
             if !unclear.contains(&problem) {
                 unclear.push(problem);
             }
