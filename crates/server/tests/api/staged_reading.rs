@@ -4,12 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::COOKIE;
-use reqwest::multipart::{Form, Part};
-
 use crate::form_session::{Session, page, session};
 use crate::helpers::{TestApp, id_number, spawn_app_with};
 use crate::reading::{CERTIFICATE, ocr_installed, once_read};
+use crate::teacher_screens::post_form;
 
 /// Posts a multipart form as the browser's script does; status and body (or redirect).
 async fn post_multipart(
@@ -19,28 +17,8 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     file: Option<Vec<u8>>,
 ) -> (u16, String) {
-    let mut body = Form::new().text("csrf", s.csrf.clone());
-    for (k, v) in fields {
-        body = body.text(k.to_string(), v.to_string());
-    }
-    if let Some(bytes) = file {
-        body = body.part("file", Part::bytes(bytes).file_name("证书.png"));
-    }
-    let resp = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header(COOKIE, &s.cookie)
-        .multipart(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let text = resp.text().await.unwrap();
-    (status, location.unwrap_or(text))
+    let files = file.map(|b| ("file", "证书.png", b)).into_iter().collect();
+    post_form(app, s, path, fields, files).await
 }
 
 fn kept_token(html: &str) -> String {

@@ -16,7 +16,7 @@ fn this_year() -> i32 {
 }
 
 /// The declaration form as the browser posts it, with `files` as (field, name, bytes).
-async fn post_form(
+pub async fn post_form(
     app: &TestApp,
     s: &Session,
     path: &str,

@@ -68,9 +68,61 @@ pub async fn claim(
 
 /// Gives back `owner`'s claims (a graceful shutdown), for another server to take at once.
 pub async fn release(c: &mut AnyConnection, owner: &str) -> StoreResult<u64> {
-    let mut q = Sql::new("UPDATE evidence_readings SET claimed_until = 0 WHERE claimed_by = ");
+    release_claims(c, Queue::Evidence, owner).await
+}
+
+/// The two queues of files to read: evidence's, and files chosen before their declaration.
+#[derive(Clone, Copy)]
+enum Queue {
+    Evidence,
+    Staged,
+}
+
+impl Queue {
+    /// The queue's table and the column naming its file.
+    fn table_and_key(self) -> (&'static str, &'static str) {
+        match self {
+            Queue::Evidence => ("evidence_readings", "evidence_id"),
+            Queue::Staged => ("staged_readings", "storage_key"),
+        }
+    }
+}
+
+async fn release_claims(c: &mut AnyConnection, queue: Queue, owner: &str) -> StoreResult<u64> {
+    let (table, _) = queue.table_and_key();
+    let mut q = Sql::new(format!(
+        "UPDATE {table} SET claimed_until = 0 WHERE claimed_by = "
+    ));
     q.bind(owner).push(" AND claimed_until IS NOT NULL");
     q.execute(c).await
+}
+
+/// Stores a reading under `owner`'s claim on `key`; `false` when the claim was lost.
+async fn finish_claimed(
+    c: &mut AnyConnection,
+    queue: Queue,
+    key: &str,
+    owner: &str,
+    outcome: &Outcome<'_>,
+    now: i64,
+) -> StoreResult<bool> {
+    let (table, key_column) = queue.table_and_key();
+    let mut q = Sql::new(format!("UPDATE {table} SET status = "));
+    q.bind_code(outcome.status)
+        .push(", text = ")
+        .bind(outcome.text)
+        .push(", problems = ")
+        .bind(outcome.problems)
+        .push(", error = ")
+        .bind(outcome.error)
+        .push(", read_at = ")
+        .bind(now)
+        .push(&format!(", claimed_until = NULL WHERE {key_column} = "))
+        .bind(key)
+        .push(" AND claimed_by = ")
+        .bind(owner)
+        .push(" AND claimed_until IS NOT NULL");
+    Ok(q.execute(c).await? > 0)
 }
 
 /// What a reader found in a file.
@@ -93,22 +145,7 @@ pub async fn finish(
     outcome: &Outcome<'_>,
     now: i64,
 ) -> StoreResult<bool> {
-    let mut q = Sql::new("UPDATE evidence_readings SET status = ");
-    q.bind_code(outcome.status)
-        .push(", text = ")
-        .bind(outcome.text)
-        .push(", problems = ")
-        .bind(outcome.problems)
-        .push(", error = ")
-        .bind(outcome.error)
-        .push(", read_at = ")
-        .bind(now)
-        .push(", claimed_until = NULL WHERE evidence_id = ")
-        .bind(evidence_id)
-        .push(" AND claimed_by = ")
-        .bind(owner)
-        .push(" AND claimed_until IS NOT NULL");
-    if q.execute(c).await? == 0 {
+    if !finish_claimed(c, Queue::Evidence, evidence_id, owner, outcome, now).await? {
         return Ok(false);
     }
     let mut q = Sql::new("UPDATE evidence SET read_at = ");
@@ -161,7 +198,7 @@ pub mod staged {
     use sqlx::{AnyConnection, Row};
     use xueshi_domain::ReadingStatus;
 
-    use super::{Outcome, Reading, reading_from};
+    use super::{Outcome, Queue, Reading, finish_claimed, reading_from, release_claims};
     use crate::StoreResult;
     use crate::repo::sql::Sql;
 
@@ -222,22 +259,7 @@ pub mod staged {
         outcome: &Outcome<'_>,
         now: i64,
     ) -> StoreResult<bool> {
-        let mut q = Sql::new("UPDATE staged_readings SET status = ");
-        q.bind_code(outcome.status)
-            .push(", text = ")
-            .bind(outcome.text)
-            .push(", problems = ")
-            .bind(outcome.problems)
-            .push(", error = ")
-            .bind(outcome.error)
-            .push(", read_at = ")
-            .bind(now)
-            .push(", claimed_until = NULL WHERE storage_key = ")
-            .bind(storage_key)
-            .push(" AND claimed_by = ")
-            .bind(owner)
-            .push(" AND claimed_until IS NOT NULL");
-        Ok(q.execute(c).await? > 0)
+        finish_claimed(c, Queue::Staged, storage_key, owner, outcome, now).await
     }
 
     /// The reading of a staged file (its `evidence_id` is the storage key); `None` when it
@@ -257,9 +279,7 @@ pub mod staged {
 
     /// Gives back `owner`'s claims (a graceful shutdown).
     pub async fn release(c: &mut AnyConnection, owner: &str) -> StoreResult<u64> {
-        let mut q = Sql::new("UPDATE staged_readings SET claimed_until = 0 WHERE claimed_by = ");
-        q.bind(owner).push(" AND claimed_until IS NOT NULL");
-        q.execute(c).await
+        release_claims(c, Queue::Staged, owner).await
     }
 
     /// Forgets readings queued before `before` (their files' tokens have expired).
