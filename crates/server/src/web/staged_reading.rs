@@ -96,7 +96,7 @@ fn part(
     token: String,
     reading: Option<(
         crate::services::evidence::Ready,
-        xueshi_store::repo::readings::Reading,
+        crate::services::reading_view::Reading,
     )>,
     polls: u32,
 ) -> Result<Response, AppError> {
