@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use xueshi_domain::reading::checks::LEGIBLE;
-use xueshi_domain::reading::{CertificateFields, read_certificate};
+use xueshi_domain::reading::{
+    CertificateFields, hours_missing, hours_stated_plainly, read_certificate,
+};
 use xueshi_files::{EvidenceKind, PhotoProblem, Reader, photo_quality, sniff};
 
 use crate::truth::{Condition, Entry, INDEX, Truth};
@@ -66,7 +68,9 @@ pub async fn read_all(
 
 async fn read_one(reader: &Reader, entry: Entry, bytes: Vec<u8>, kind: EvidenceKind) -> Outcome {
     let started = Instant::now();
-    let text = reader.read(&bytes, kind).await;
+    let text = reader
+        .read_with_retry(&bytes, kind, hours_missing, hours_stated_plainly)
+        .await;
     let read_time = started.elapsed();
     let quality = tokio::task::spawn_blocking(move || photo_quality(&bytes, kind))
         .await

@@ -57,6 +57,25 @@ pub fn read_certificate(text: &str) -> CertificateFields {
     }
 }
 
+/// Whether a photo's text gave no hours, so that another OCR pass may find them.
+pub fn hours_missing(text: &str) -> bool {
+    read_certificate(text).hours.is_none()
+}
+
+/// Whether another pass's text states its hours plainly (`32学时`, `学时：24`, not derived
+/// from days or credits), as it must to be taken instead: a wrong number is worse than none.
+/// A text that speaks of 学分 or 课时 never does: its "8学时" may be a conversion OCR garbled.
+pub fn hours_stated_plainly(text: &str) -> bool {
+    !text.contains("学分")
+        && !text.contains("课时")
+        && read_certificate(text)
+            .hours
+            .is_some_and(|h| h.confidence >= PLAIN)
+}
+
+/// The confidence of hours stated in so many words.
+const PLAIN: f32 = 0.9;
+
 /// The text as the reader sees it (see [`normalized_lines`]), each line cut into pieces with
 /// whether the piece states hours or a date: what a reviewer's eye should land on.
 pub fn marked_lines(text: &str) -> Vec<Vec<(String, bool)>> {

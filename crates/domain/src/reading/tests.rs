@@ -233,3 +233,20 @@ fn hours_and_dates_are_marked_for_the_reviewers_eye() {
         ]
     );
 }
+
+#[test]
+fn a_second_reading_is_wanted_without_hours_and_taken_only_with_hours_stated_plainly() {
+    for (text, missing, plain) in [
+        ("特此证明", true, false),
+        ("共计32学时", false, true),
+        ("学时：24", false, true),
+        // Derived or doubtful figures are no reason to take another pass's text.
+        ("为期2天", false, false),
+        ("获得2学分（1学分=8学时）", false, false),
+        ("理论12学时，实践20学时，共计32学时", false, false),
+        ("获得继续教育3学分(1了全-8学时)共计8学时", false, false),
+    ] {
+        assert_eq!(hours_missing(text), missing, "{text}");
+        assert_eq!(hours_stated_plainly(text), plain, "{text}");
+    }
+}

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use xueshi_domain::ReadingStatus;
+use xueshi_domain::reading::{hours_missing, hours_stated_plainly};
 use xueshi_files::{EvidenceKind, FileError, FileStore, Reader, photo_quality};
 use xueshi_store::repo::readings::{self, Outcome};
 use xueshi_store::{Db, now_ms};
@@ -17,8 +18,10 @@ use xueshi_store::{Db, now_ms};
 use crate::error::AppResult;
 use crate::in_flight::InFlight;
 
-/// How long a claim holds: longer than a reading may take (the reader's own time limit).
-const LEASE: Duration = Duration::from_secs(180);
+/// How long a claim holds beyond the longest a reading may take: three tool runs at the
+/// reader's time limit (a PDF's text layer, its page rendered, then OCR; or a photo's two
+/// passes), so that no other server takes a file still being read.
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// A file claimed this many times without a result took its readers down: it is failed.
 const MAX_ATTEMPTS: i64 = 3;
 /// How often to look for files nobody announced (another server's uploads, a restart).
@@ -46,7 +49,7 @@ pub async fn read_waiting(
     in_flight: &InFlight,
     limit: usize,
 ) -> AppResult<usize> {
-    let lease = LEASE.as_millis() as i64;
+    let lease = (reader.timeout() * 3 + LEASE_MARGIN).as_millis() as i64;
     let mut settled = 0;
     while settled < limit {
         in_flight.give_way(GIVE_WAY).await;
@@ -151,7 +154,10 @@ async fn read_one(
         }
         EvidenceKind::Pdf => Vec::new(),
     };
-    Some(match reader.read(&bytes, kind).await {
+    let text = reader
+        .read_with_retry(&bytes, kind, hours_missing, hours_stated_plainly)
+        .await;
+    Some(match text {
         Ok(text) => Read {
             status: ReadingStatus::Done,
             text: Some(text),
