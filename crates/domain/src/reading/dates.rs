@@ -49,8 +49,8 @@ const TRAINING_CUES: [&str; 5] = ["于", "时间", "期间", "自", "培训日�
 const ISSUE_CUES: [&str; 4] = ["发证", "颁发", "签发", "日期"];
 
 /// The patterns of a date and of a range, for marking them in the text.
-pub(super) fn patterns() -> [&'static Regex; 2] {
-    [&RANGE, &SINGLE]
+pub(super) fn patterns() -> [&'static Regex; 4] {
+    [&RANGE, &SINGLE, &ENGLISH_MDY, &ENGLISH_DMY]
 }
 
 /// The training's period: a range if the text has one, else a single day the text marks as

@@ -82,11 +82,12 @@ pub fn marked_lines(text: &str) -> Vec<Vec<(String, bool)>> {
     normalized_lines(text)
         .iter()
         .map(|line| {
-            let mut spans: Vec<(usize, usize)> = [&*STATED_HOURS, &*LABELLED_HOURS, &*DAYS]
-                .into_iter()
-                .chain(dates::patterns())
-                .flat_map(|re| re.find_iter(line).map(|m| (m.start(), m.end())))
-                .collect();
+            let mut spans: Vec<(usize, usize)> =
+                [&*STATED_HOURS, &*LABELLED_HOURS, &*DAYS, &*ENGLISH_HOURS]
+                    .into_iter()
+                    .chain(dates::patterns())
+                    .flat_map(|re| re.find_iter(line).map(|m| (m.start(), m.end())))
+                    .collect();
             // The longest of those starting together: a range over the date it begins with.
             spans.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
             let mut pieces = Vec::new();

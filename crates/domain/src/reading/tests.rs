@@ -232,6 +232,17 @@ fn hours_and_dates_are_marked_for_the_reviewers_eye() {
             vec![("共计24学时".to_owned(), true), ("。".to_owned(), false)],
         ]
     );
+    // A foreign certificate's too.
+    assert_eq!(
+        marked_lines("held from July 12 to 14, 2024, totalling 15 contact hours."),
+        [vec![
+            ("held from ".to_owned(), false),
+            ("July 12 to 14,2024".to_owned(), true),
+            (",totalling ".to_owned(), false),
+            ("15 contact hours".to_owned(), true),
+            (".".to_owned(), false),
+        ]]
+    );
 }
 
 #[test]
