@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use xueshi_domain::ReadingStatus;
 use xueshi_domain::reading::{hours_missing, hours_stated_plainly};
 use xueshi_files::{EvidenceKind, FileError, FileStore, Reader, photo_quality};
-use xueshi_store::repo::readings::{self, Outcome};
+use xueshi_store::repo::readings::{self, Claimed, Outcome};
 use xueshi_store::{Db, now_ms};
 
 use crate::error::AppResult;
@@ -39,8 +39,45 @@ pub fn wake() {
     WAKE.notify_waiters();
 }
 
-/// Reads up to `limit` waiting files under `owner`'s claims; how many were settled. Files
-/// chosen on the new-declaration form come first: their teacher is waiting on the form.
+/// A file claimed for reading: chosen on the new-declaration form, or evidence (with the
+/// reading it had as a staged file, if it was one and was read).
+enum Claim {
+    Staged {
+        key: String,
+        attempts: i64,
+    },
+    Evidence {
+        item: Claimed,
+        earlier: Option<Read>,
+    },
+}
+
+/// Claims the next file, staged ones first: their teacher is waiting on the form.
+async fn claim_next(db: &Db, owner: &str, lease: i64) -> AppResult<Option<Claim>> {
+    let mut tx = db.begin().await?;
+    let claim = match readings::staged::claim(&mut tx, owner, now_ms(), lease).await? {
+        Some((key, attempts)) => Some(Claim::Staged { key, attempts }),
+        None => match readings::claim(&mut tx, owner, now_ms(), lease).await? {
+            Some(item) => {
+                let earlier = readings::staged::get(&mut tx, &item.storage_key)
+                    .await?
+                    .filter(|r| r.status == ReadingStatus::Done)
+                    .map(|r| Read {
+                        status: r.status,
+                        text: r.text,
+                        problems: r.problems,
+                        error: r.error,
+                    });
+                Some(Claim::Evidence { item, earlier })
+            }
+            None => None,
+        },
+    };
+    tx.commit().await?;
+    Ok(claim)
+}
+
+/// Reads up to `limit` waiting files under `owner`'s claims; how many were settled.
 pub async fn read_waiting(
     db: &Db,
     files: &FileStore,
@@ -53,32 +90,18 @@ pub async fn read_waiting(
     let mut settled = 0;
     while settled < limit {
         in_flight.give_way(GIVE_WAY).await;
-        let mut tx = db.begin().await?;
-        let staged = readings::staged::claim(&mut tx, owner, now_ms(), lease).await?;
-        let claimed = match staged {
-            Some(_) => None,
-            None => readings::claim(&mut tx, owner, now_ms(), lease).await?,
+        let Some(claim) = claim_next(db, owner, lease).await? else {
+            break;
         };
-        // The reading of the staged file this evidence was, if it was one.
-        let earlier = match &claimed {
-            Some(item) => readings::staged::get(&mut tx, &item.storage_key)
-                .await?
-                .filter(|r| r.status == ReadingStatus::Done),
-            None => None,
-        };
-        tx.commit().await?;
-        let read = match (&staged, &claimed) {
-            (Some((key, attempts)), _) => read_one(files, reader, key, *attempts).await,
-            (None, Some(item)) => match earlier {
-                Some(r) => Some(Read {
-                    status: r.status,
-                    text: r.text,
-                    problems: r.problems,
-                    error: r.error,
-                }),
-                None => read_one(files, reader, &item.storage_key, item.attempts).await,
-            },
-            (None, None) => break,
+        let read = match &claim {
+            Claim::Staged { key, attempts } => read_one(files, reader, key, *attempts).await,
+            Claim::Evidence {
+                earlier: Some(r), ..
+            } => Some(r.clone()),
+            Claim::Evidence {
+                item,
+                earlier: None,
+            } => read_one(files, reader, &item.storage_key, item.attempts).await,
         };
         if let Some(read) = read {
             let outcome = Outcome {
@@ -88,14 +111,13 @@ pub async fn read_waiting(
                 error: read.error.as_deref(),
             };
             let mut tx = db.begin().await?;
-            match (&staged, &claimed) {
-                (Some((key, _)), _) => {
+            match &claim {
+                Claim::Staged { key, .. } => {
                     readings::staged::finish(&mut tx, key, owner, &outcome, now_ms()).await?;
                 }
-                (None, Some(item)) => {
+                Claim::Evidence { item, .. } => {
                     readings::finish(&mut tx, &item.evidence_id, owner, &outcome, now_ms()).await?;
                 }
-                (None, None) => {}
             }
             tx.commit().await?;
         }
@@ -104,6 +126,7 @@ pub async fn read_waiting(
     Ok(settled)
 }
 
+#[derive(Clone)]
 struct Read {
     status: ReadingStatus,
     text: Option<String>,

@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use super::PageError;
 use super::declarations::done_with_error;
-use super::forms::{FormErrors, check_csrf, done};
+use super::forms::{FormErrors, check_csrf, checked_file, done};
 use super::layout::WebUser;
-use crate::error::AppError;
 use crate::services::{declarations, evidence};
 use crate::state::AppState;
 
@@ -89,25 +88,9 @@ pub async fn replace_file(
     State(state): State<AppState>,
     user: WebUser,
     Path((id, evidence_id)): Path<(String, String)>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
-    let mut csrf = String::new();
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => {
-                let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-                file = Some(bytes).filter(|b| !b.is_empty());
-            }
-            _ => {}
-        }
-    }
-    check_csrf(&user, &csrf)?;
+    let file = checked_file(&user, multipart).await?;
     let ctx = &user.me.ctx;
     match evidence::replace(&state.db, &state.files, ctx, &id, &evidence_id, file).await {
         Ok(_) => Ok(done(&edit_page(&id), "file_replaced")),

@@ -1,5 +1,7 @@
 //! Form plumbing: CSRF checks, and service errors shown beside the fields that caused them.
 
+use axum::body::Bytes;
+use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use xueshi_domain::FieldError;
 
@@ -69,6 +71,31 @@ pub fn check_csrf(user: &WebUser, given: &str) -> Result<(), AppError> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// A form of one file (替换, 识别): its CSRF token checked, and the file if one was chosen.
+pub async fn checked_file(
+    user: &WebUser,
+    mut multipart: Multipart,
+) -> Result<Option<Bytes>, AppError> {
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+    {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => {
+                let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
+                file = Some(bytes).filter(|b| !b.is_empty());
+            }
+            _ => {}
+        }
+    }
+    check_csrf(user, &csrf)?;
+    Ok(file)
 }
 
 /// After a successful form: back to `to`, saying what was done.

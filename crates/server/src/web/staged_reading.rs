@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xueshi_domain::ReadingStatus;
 
-use super::forms::check_csrf;
+use super::forms::checked_file;
 use super::layout::WebUser;
 use super::reading::{ReadingShown, shown_reading};
 use super::{PageError, render};
@@ -43,26 +43,13 @@ struct Part {
 pub async fn stage(
     State(state): State<AppState>,
     user: WebUser,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let mut csrf = String::new();
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => file = Some(field.bytes().await.map_err(|_| AppError::TooLarge)?),
-            _ => {}
-        }
-    }
-    check_csrf(&user, &csrf)?;
+    let file = checked_file(&user, multipart).await?;
     if !state.config.evidence_reading {
         return Ok(StatusCode::NOT_FOUND.into_response());
     }
-    let Some(file) = file.filter(|f| !f.is_empty()) else {
+    let Some(file) = file else {
         return refused("请选择证书照片或 PDF 文件");
     };
     match evidence_staging::stage_to_read(&state.db, &state.files, &user.me.ctx, file).await {

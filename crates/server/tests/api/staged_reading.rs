@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::form_session::{Session, page, session};
 use crate::helpers::{TestApp, id_number, spawn_app_with};
 use crate::reading::{CERTIFICATE, ocr_installed, once_read};
-use crate::teacher_screens::post_form;
+use crate::teacher_screens::{declaration_id, post_form};
 
 /// Posts a multipart form as the browser's script does; status and body (or redirect).
 async fn post_multipart(
@@ -103,12 +103,7 @@ async fn a_certificate_chosen_on_the_new_form_is_read_and_offered_before_saving(
     ];
     let (status, location) = post_multipart(app, &teacher, "/declarations", &fields, None).await;
     assert_eq!(status, 303, "{location}");
-    let id = location
-        .trim_start_matches("/declarations/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = declaration_id(&location);
     let d = once_read(app, &s.token, &id).await;
     let evidence = d["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), 1, "{d}");

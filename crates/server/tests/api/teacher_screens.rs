@@ -50,6 +50,12 @@ pub async fn post_form(
     (status, location.unwrap_or(text))
 }
 
+/// The declaration a form's redirect (`/declarations/{id}?done=…`) leads to.
+pub fn declaration_id(location: &str) -> String {
+    let path = location.trim_start_matches("/declarations/");
+    path.split('?').next().unwrap().to_owned()
+}
+
 fn declaration_fields<'a>(title: &'a str, day: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("category", "professional"),
@@ -199,12 +205,7 @@ async fn a_refused_submission_keeps_its_draft_says_so_and_links_the_duplicate() 
     )
     .await;
     assert_eq!(status, 303, "{location}");
-    let id = location
-        .trim_start_matches("/declarations/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = declaration_id(&location);
     let saved = app.declaration(&token, &id).await;
     assert_eq!(saved["evidence"].as_array().unwrap().len(), 2, "{saved}");
 
@@ -248,12 +249,7 @@ async fn a_refused_submission_keeps_its_draft_says_so_and_links_the_duplicate() 
     assert_eq!(status, 422);
     let (status, location) = post_form(&app, &s, "/declarations", &fixed, vec![]).await;
     assert_eq!(status, 303, "{location}");
-    let id = location
-        .trim_start_matches("/declarations/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = declaration_id(&location);
     let saved = app.declaration(&token_of(&app, 2).await, &id).await;
     assert_eq!(saved["evidence"].as_array().unwrap().len(), 1, "{saved}");
 }
